@@ -1,0 +1,92 @@
+"""Write reports: JSON (the contract), CSV, Excel, Parquet — always atomically.
+
+A file is written to a temporary name beside its target and renamed into place, so an
+interrupted run never leaves a half-written output or clobbers a good one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import IO
+
+from govreport.errors import OutputError
+from govreport.report import Report
+
+FORMATS = {".json": "json", ".csv": "csv", ".xlsx": "xlsx", ".parquet": "parquet", ".html": "html"}
+
+
+@contextlib.contextmanager
+def atomic_path(target: Path) -> Iterator[Path]:
+    """Yield a temporary path in ``target``'s folder; rename it onto ``target`` on success."""
+    target = Path(target)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+        os.close(fd)
+    except OSError as exc:
+        raise OutputError(f"{target}: cannot write ({exc.strerror or exc})") from None
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, target)
+    except OSError as exc:
+        raise OutputError(f"{target}: cannot write ({exc.strerror or exc})") from None
+    finally:
+        if tmp_path.exists():
+            tmp_path.unlink()
+
+
+def write_text_atomic(target: Path, text: str) -> None:
+    with atomic_path(target) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+def _write_with(target: Path, writer: Callable[[Path], object]) -> None:
+    with atomic_path(target) as tmp:
+        writer(tmp)
+
+
+def write_report(report: Report, target: Path) -> None:
+    """Write one report; the format follows the suffix (.json .csv .xlsx .parquet .html)."""
+    target = Path(target)
+    fmt = FORMATS.get(target.suffix.lower())
+    if fmt is None:
+        raise OutputError(f"{target}: unknown output format (use one of {', '.join(FORMATS)})")
+    if fmt == "json":
+        write_text_atomic(target, report.to_json() + "\n")
+    elif fmt == "csv":
+        _write_with(target, lambda p: report.to_pandas().to_csv(p, index=False, encoding="utf-8-sig"))
+    elif fmt == "parquet":
+        _write_with(target, lambda p: _parquet_frame(report).to_parquet(p, index=False))
+    elif fmt == "xlsx":
+        _write_with(target, lambda p: _write_xlsx(report, p))
+    else:
+        from govreport.render_html import report_html
+
+        write_text_atomic(target, report_html(report))
+
+
+def _parquet_frame(report: Report):  # type: ignore[no-untyped-def]
+    df = report.to_pandas()
+    df["bbox"] = df["bbox"].map(lambda b: None if b is None else ",".join(str(x) for x in b))
+    df["value"] = df["value"].astype("float64")
+    return df
+
+
+def _write_xlsx(report: Report, path: Path) -> None:
+    import pandas as pd
+
+    with pd.ExcelWriter(path, engine="openpyxl") as xw:
+        report.to_pandas().to_excel(xw, sheet_name="cells", index=False)
+        pd.DataFrame([i.to_dict() for i in report.issues], columns=["kind", "table", "message", "cells"]).astype(
+            str).to_excel(xw, sheet_name="issues", index=False)
+        for t in report.tables:
+            report.table(t).to_excel(xw, sheet_name=t[:31])
+
+
+def dump(stream: IO[str], report: Report) -> None:
+    stream.write(report.to_json() + "\n")

@@ -1,0 +1,122 @@
+"""The hand-off from every layout reader to the table reconstruction.
+
+Whatever the input (text, PDF text layer, Word, HTML, OCRed scan), a layout reader turns the
+document into one :class:`LayoutResult`: a flat stream of :class:`Token` in reading order, with
+``BREAK`` tokens where the source shows a table row ends. Each token is one printed cell (or one
+whitespace-separated word when the source lost its cells). Reconstruction (``govreport.tables``)
+only ever sees this stream, so every input path shares the template matching and the arithmetic.
+
+Geometry: ``page`` is 1-based; ``bbox`` is ``(x0, y0, x1, y1)`` in pixels of the rendered page
+image at ``LayoutResult.dpi`` for scans, in PDF points for a PDF text layer, and ``None`` for
+text, Word and HTML input.
+
+>>> toks = tokens_from_rows([["行政许可", "12", "", "****"]])
+>>> [(t.kind.value, t.value) for t in toks]
+[('text', None), ('number', 12), ('blank', None), ('mask', None), ('break', None)]
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+
+BBox = tuple[float, float, float, float]
+
+
+class Kind(str, Enum):
+    TEXT = "text"  #: label or prose
+    NUMBER = "number"  #: a numeric cell; ``value`` holds it
+    BLANK = "blank"  #: a cell printed empty (or a dash meaning none)
+    MASK = "mask"  #: a redacted cell: ``****``, a black box, a seal hiding it
+    BREAK = "break"  #: end of a printed table row
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    kind: Kind
+    text: str = ""
+    value: int | float | None = None
+    page: int | None = None
+    bbox: BBox | None = None
+    confidence: float | None = None
+
+
+BREAK = Token(Kind.BREAK)
+
+
+@dataclass(slots=True)
+class LayoutResult:
+    """What a layout reader hands to reconstruction."""
+
+    tokens: list[Token]
+    text: str  #: the document's plain text in reading order (for metadata and prose checks)
+    input_kind: str  #: text | docx | html | text_pdf | scanned_pdf | mixed_pdf | image
+    pages: int | None = None
+    dpi: int | None = None
+    notes: list[str] = field(default_factory=list)  #: e.g. "page 3: text layer unusable, OCRed"
+
+
+_MASK_CHARS = "*＊×Xx■█▇▆□●◼◾"
+_MASK_RE = re.compile(rf"^[{re.escape(_MASK_CHARS)}]+$")
+_BLANKISH = {"", "-", "—", "–", "－", "/", "／", "——", "--", "\\", "无", "空"}
+_NUM_RE = re.compile(r"^[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
+_UNIT_RE = re.compile(r"(万元|元|件|个|项|条|次|宗|起|人次|份)$")
+
+
+def normalize(text: str) -> str:
+    """NFKC (folds full-width digits and Kangxi radicals such as ⼀ U+2F00) and trims."""
+    return unicodedata.normalize("NFKC", text).strip()
+
+
+def parse_number(text: str) -> int | float | None:
+    """Parse a printed numeric cell: ``"1,234"`` -> 1234, ``"21672.16 万元"`` -> 21672.16.
+
+    >>> parse_number("１２"), parse_number("-8"), parse_number("3.50万元"), parse_number("12a")
+    (12, -8, 3.5, None)
+    """
+    s = normalize(text).replace(" ", "").replace("，", ",")
+    s = _UNIT_RE.sub("", s)
+    if not s or not _NUM_RE.match(s):
+        return None
+    s = s.replace(",", "")
+    if "." in s:
+        return float(s)
+    return int(s)
+
+
+def classify(text: str, **geometry: object) -> Token:
+    """Turn one printed cell's text into a token (number, blank, mask or text)."""
+    s = normalize(text)
+    compact = re.sub(r"\s+", "", s)
+    if compact in _BLANKISH:
+        return Token(Kind.BLANK, s, **geometry)  # type: ignore[arg-type]
+    if _MASK_RE.match(compact) and not (compact.isalpha() and compact.isascii() and len(compact) < 3):
+        return Token(Kind.MASK, s, **geometry)  # type: ignore[arg-type]
+    value = parse_number(compact)
+    if value is not None:
+        return Token(Kind.NUMBER, s, value, **geometry)  # type: ignore[arg-type]
+    return Token(Kind.TEXT, s, **geometry)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True, slots=True)
+class CellText:
+    """One cell of a grid-shaped source (Word, HTML, ruled scan, PDF table)."""
+
+    text: str
+    page: int | None = None
+    bbox: BBox | None = None
+    confidence: float | None = None
+
+
+def tokens_from_rows(rows: Iterable[Sequence[CellText | str]]) -> list[Token]:
+    """Tokens for a table whose cells are known: one token per cell, a ``BREAK`` per row."""
+    out: list[Token] = []
+    for row in rows:
+        for cell in row:
+            c = CellText(cell) if isinstance(cell, str) else cell
+            out.append(classify(c.text, page=c.page, bbox=c.bbox, confidence=c.confidence))
+        out.append(BREAK)
+    return out

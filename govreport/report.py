@@ -1,0 +1,184 @@
+"""The one result model shared by every input path: ``Report`` > cells and issues.
+
+``Report.to_dict()`` is exactly the JSON contract (``shared/CONTRACT.md``); every exporter is
+derived from it.
+
+>>> r = Report(source="x.txt", template="gov2021")
+>>> r.cells.append(Cell("appeals", "review", "total", value=3, status="read", text="3"))
+>>> r.to_dict()["cells"][0]["value"]
+3
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+Status = Literal["read", "blank", "masked", "inferred", "corrected", "missing"]
+STATUSES: tuple[str, ...] = ("read", "blank", "masked", "inferred", "corrected", "missing")
+
+
+@dataclass(slots=True)
+class Cell:
+    """One template cell. ``bbox`` is ``[x0, y0, x1, y1]`` (page pixels at ``meta.dpi``, or PDF
+    points for a text layer); ``page`` is 1-based; both ``None`` for text input."""
+
+    table: str
+    row: str
+    col: str
+    value: int | float | None = None
+    status: str = "missing"
+    text: str | None = None
+    confidence: float | None = None
+    page: int | None = None
+    bbox: list[float] | None = None
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.table, self.row, self.col)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "table": self.table,
+            "row": self.row,
+            "col": self.col,
+            "value": self.value,
+            "status": self.status,
+            "text": self.text,
+            "confidence": None if self.confidence is None else round(float(self.confidence), 4),
+            "page": self.page,
+            "bbox": None if self.bbox is None else [round(float(v), 1) for v in self.bbox],
+        }
+
+
+@dataclass(slots=True)
+class Issue:
+    """A problem worth a reviewer's eye. ``cells`` holds ``[row, col]`` pairs of ``table``."""
+
+    kind: str
+    table: str | None
+    message: str
+    cells: list[list[str]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "table": self.table, "message": self.message, "cells": self.cells}
+
+
+@dataclass(slots=True)
+class Report:
+    """A checked report. Build one with :func:`govreport.extract`."""
+
+    source: str
+    template: str | None
+    meta: dict[str, Any] = field(default_factory=dict)
+    cells: list[Cell] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
+    narrative: list[dict[str, Any]] = field(default_factory=list)
+
+    # -- lookup -----------------------------------------------------------------------------
+    def cell(self, table: str, row: str, col: str) -> Cell:
+        """The cell with these contract IDs (``KeyError`` if the template has no such cell)."""
+        for c in self.cells:
+            if c.table == table and c.row == row and c.col == col:
+                return c
+        raise KeyError((table, row, col))
+
+    def value(self, table: str, row: str, col: str) -> int | float | None:
+        return self.cell(table, row, col).value
+
+    def __iter__(self) -> Iterator[Cell]:
+        return iter(self.cells)
+
+    @property
+    def tables(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for c in self.cells:
+            seen.setdefault(c.table, None)
+        return list(seen)
+
+    # -- contract ---------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """The output contract as plain Python data (JSON-ready)."""
+        out: dict[str, Any] = {
+            "source": self.source,
+            "template": self.template,
+            "meta": dict(self.meta),
+            "cells": [c.to_dict() for c in self.cells],
+            "issues": [i.to_dict() for i in self.issues],
+        }
+        if self.narrative:
+            out["narrative"] = list(self.narrative)
+        return out
+
+    def to_json(self, indent: int | None = 2) -> str:
+        import json
+
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Report:
+        """Rebuild a report from :meth:`to_dict` output (e.g. a JSON file from a batch run)."""
+        cells = [
+            Cell(**{k: d.get(k) for k in ("table", "row", "col", "value", "status", "text",
+                                           "confidence", "page", "bbox")})
+            for d in data.get("cells", [])
+        ]
+        issues = [Issue(i["kind"], i.get("table"), i["message"], [list(x) for x in i.get("cells", [])])
+                  for i in data.get("issues", [])]
+        return cls(data.get("source", ""), data.get("template"), dict(data.get("meta", {})), cells,
+                   issues, list(data.get("narrative", [])))
+
+    # -- pandas -----------------------------------------------------------------------------
+    def to_pandas(self) -> pd.DataFrame:
+        """One row per template cell, with the contract's columns."""
+        import pandas as pd
+
+        cols = ["table", "row", "col", "value", "status", "text", "confidence", "page", "bbox"]
+        return pd.DataFrame([c.to_dict() for c in self.cells], columns=cols)
+
+    def table(self, name: str, what: Literal["value", "status", "text"] = "value") -> pd.DataFrame:
+        """A DataFrame shaped like the printed table (rows x columns, contract IDs)."""
+        import pandas as pd
+
+        cells = [c for c in self.cells if c.table == name]
+        if not cells:
+            raise KeyError(f"no table {name!r} in this report (tables: {', '.join(self.tables)})")
+        rows = list(dict.fromkeys(c.row for c in cells))
+        cols = list(dict.fromkeys(c.col for c in cells))
+        frame = pd.DataFrame(index=rows, columns=cols, dtype=object)
+        for c in cells:
+            frame.loc[c.row, c.col] = getattr(c, what)
+        frame.index.name = name
+        return frame
+
+    def issue_cells(self) -> set[tuple[str, str, str]]:
+        """Keys of every cell that some issue names."""
+        out: set[tuple[str, str, str]] = set()
+        for i in self.issues:
+            for rc in i.cells:
+                if i.table is not None and len(rc) == 2:
+                    out.add((i.table, rc[0], rc[1]))
+        return out
+
+    # -- display ----------------------------------------------------------------------------
+    def _repr_html_(self) -> str:
+        from govreport.render_html import report_html
+
+        return report_html(self, compact=True)
+
+    def __repr__(self) -> str:
+        counts: dict[str, int] = {}
+        for c in self.cells:
+            counts[c.status] = counts.get(c.status, 0) + 1
+        summary = ", ".join(f"{k}={counts[k]}" for k in STATUSES if k in counts)
+        return (f"Report(source={self.source!r}, template={self.template!r}, cells={len(self.cells)} "
+                f"[{summary}], issues={len(self.issues)})")
+
+
+def escape(text: object) -> str:
+    return html.escape("" if text is None else str(text))

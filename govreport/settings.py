@@ -1,0 +1,39 @@
+"""Settings shared by every stage, as one validated dataclass.
+
+>>> ExtractSettings(engine="rapidocr", device="cpu").dpi is None
+True
+>>> ExtractSettings(device="tpu")
+Traceback (most recent call last):
+...
+ValueError: device must be one of cpu, cuda (got 'tpu')
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ENGINES = ("rapidocr", "paddle")
+DEVICES = ("cpu", "cuda")
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractSettings:
+    engine: str = "rapidocr"  #: OCR engine name: rapidocr (default) or paddle
+    device: str = "cpu"  #: cpu or cuda (cuda needs onnxruntime-gpu, or paddle with GPU)
+    dpi: int | None = None  #: render resolution for PDFs; None picks the OCR default
+    password: str | None = None  #: for encrypted PDFs
+    template: str | None = None  #: force a template ID instead of detecting it
+    max_pages: int = 200  #: refuse documents longer than this
+    max_pixels: int = 60_000_000  #: refuse (or downscale) images larger than this many pixels
+    max_bytes: int = 200 * 1024 * 1024  #: refuse input files larger than this
+    low_confidence: float = 0.80  #: OCR confidence under which a cell is flagged
+
+    def __post_init__(self) -> None:
+        if self.engine not in ENGINES:
+            raise ValueError(f"engine must be one of {', '.join(ENGINES)} (got {self.engine!r})")
+        if self.device not in DEVICES:
+            raise ValueError(f"device must be one of {', '.join(DEVICES)} (got {self.device!r})")
+        if self.dpi is not None and not 50 <= self.dpi <= 600:
+            raise ValueError(f"dpi must be between 50 and 600 (got {self.dpi})")
+        if self.max_pages < 1 or self.max_pixels < 1 or self.max_bytes < 1:
+            raise ValueError("limits must be positive")

@@ -1,0 +1,149 @@
+"""From a layout's tokens to a checked :class:`~govreport.report.Report`.
+
+tokens -> segments -> template match -> placement -> cells -> arithmetic -> issues.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from govreport.layout.tokens import Kind, LayoutResult, Token
+from govreport.models.template import CellKey, Equation, TableSpec, Template
+from govreport.report import Cell, Issue, Report
+from govreport.settings import ExtractSettings
+from govreport.tables.match import Match, best_match
+from govreport.tables.placement import place
+from govreport.tables.segments import segment
+from govreport.tables.solve import analyse
+
+log = logging.getLogger("govreport")
+
+_COL_LABEL = {"total": "总计"}
+
+
+def _cell_from(table: str, key: CellKey, tok: Token | None, status: str) -> Cell:
+    cell = Cell(table, key[0], key[1], status=status)
+    if tok is not None:
+        cell.text = tok.text
+        cell.confidence = tok.confidence
+        cell.page = tok.page
+        cell.bbox = list(tok.bbox) if tok.bbox else None
+        if status == "read":
+            cell.value = tok.value
+    return cell
+
+
+def _fmt(v: float | int | None) -> str:
+    if v is None:
+        return "?"
+    return str(int(round(v))) if abs(v - round(v)) < 1e-9 else f"{v:g}"
+
+
+def _eq_message(eq: Equation, cells: dict[CellKey, Cell]) -> str:
+    def side(keys: tuple[CellKey, ...]) -> tuple[str, float]:
+        same_row = len({k[0] for k in eq.cells}) == 1
+        names = "+".join(k[1] if same_row else k[0] for k in keys)
+        total = sum(float(cells[k].value or 0) for k in keys)
+        return names, total
+
+    ln, lv = side(eq.lhs)
+    rn, rv = side(eq.rhs)
+    return f"{eq.name}: {rn} = {_fmt(rv)}, {ln} printed {_fmt(lv)}"
+
+
+def _check_table(spec: TableSpec, variant: str | None, cells: dict[CellKey, Cell],
+                 issues: list[Issue]) -> None:
+    eqs = spec.equations(variant)
+    known = {k: float(c.value) for k, c in cells.items() if c.status == "read" and c.value is not None}
+    unknown = [k for k, c in cells.items() if c.status in ("blank", "masked", "missing")]
+    lower = {(r.id, c.id): c.lower_bound for r in spec.active_rows(variant) for c in spec.columns}
+    correctable = [k for k in known if spec.column(k[1]).integer]
+    res = analyse(eqs, known, unknown, lower, correctable)
+    if res.correction is not None:
+        k, v = res.correction
+        c = cells[k]
+        c.status, c.value = "corrected", int(round(v))
+        issues.append(Issue("corrected", spec.id,
+                            f"{k[0]}.{k[1]}: read {c.text!r}, the table's arithmetic fixes it to {c.value}",
+                            [list(k)]))
+    for k, v in res.fixed.items():
+        c = cells[k]
+        c.value = int(round(v)) if spec.column(k[1]).integer else round(v, 4)
+        c.status = "inferred"
+    for eq in res.violated:
+        issues.append(Issue("inconsistent", spec.id, _eq_message(eq, cells), [list(k) for k in eq.cells]))
+
+
+def build_tables(match: Match, settings: ExtractSettings) -> tuple[list[Cell], list[Issue]]:
+    out_cells: list[Cell] = []
+    issues: list[Issue] = []
+    tpl: Template = match.template
+    for spec in tpl.tables:
+        variant = match.variants.get(spec.id)
+        units = [u for u in match.units if u.table == spec.id]
+        cells: dict[CellKey, Cell] = {k: Cell(spec.id, *k) for k in spec.cells(variant)}
+        placement = place(spec, variant, units)
+        ambiguous: set[CellKey] = set()
+        for u, unit in enumerate(units):
+            for i, key in placement.positions[u]:
+                tok = unit.slots[i]
+                cells[key] = _cell_from(spec.id, key, tok, "read" if tok.kind is Kind.NUMBER else "masked")
+            for i, key in placement.blanks[u]:
+                cells[key] = _cell_from(spec.id, key, unit.slots[i] if i is not None else None, "blank")
+                cells[key].text = cells[key].text or ""
+            ambiguous |= placement.ambiguous[u]
+            if placement.unplaced[u]:
+                extra = [unit.slots[i].text for i in placement.unplaced[u]]
+                issues.append(Issue("unplaced", spec.id,
+                                    f"row {unit.cells[0][0]}: numbers {', '.join(extra)} have no column",
+                                    [list(k) for k in unit.cells]))
+        _check_table(spec, variant, cells, issues)
+        if ambiguous:
+            issues.append(Issue("ambiguous", spec.id,
+                                "the text does not say which columns these numbers are in, and more than one "
+                                "placement fits the arithmetic", [list(k) for k in sorted(ambiguous)]))
+        _status_issues(spec, cells, units, settings, issues)
+        out_cells.extend(cells.values())
+    return out_cells, issues
+
+
+def _status_issues(spec: TableSpec, cells: dict[CellKey, Cell], units: list, settings: ExtractSettings,
+                   issues: list[Issue]) -> None:
+    masked = [list(k) for k, c in cells.items() if c.status == "masked"]
+    if masked:
+        issues.append(Issue("masked", spec.id, f"{len(masked)} redacted cell(s) the arithmetic cannot recover",
+                            masked))
+    missing = [list(k) for k, c in cells.items() if c.status == "missing"]
+    if missing:
+        msg = (f"table {spec.id} ({spec.title}) not found" if not units
+               else f"{len(missing)} cell(s) not found")
+        issues.append(Issue("missing", spec.id, msg, missing))
+    low = [list(k) for k, c in cells.items()
+           if c.status == "read" and c.confidence is not None and c.confidence < settings.low_confidence]
+    if low:
+        issues.append(Issue("low_confidence", spec.id,
+                            f"{len(low)} cell(s) read with confidence under {settings.low_confidence}", low))
+
+
+def build_report(layout: LayoutResult, source: str, settings: ExtractSettings) -> Report:
+    """Match the template, place every number, run the arithmetic and collect the issues."""
+    from govreport.errors import NotAReportError
+    from govreport.meta import read_meta
+
+    segs = segment(layout.tokens)
+    match = best_match(segs, layout.text, settings.template)
+    rows_found = sum(1 for u in match.units)
+    if rows_found < 3:
+        raise NotAReportError(f"{source}: no table of the national annual-report template was found")
+    cells, issues = build_tables(match, settings)
+    meta = read_meta(layout.text)
+    meta.update({"pages": layout.pages, "input_kind": layout.input_kind})
+    if layout.dpi:
+        meta["dpi"] = layout.dpi
+    if layout.notes:
+        meta["notes"] = list(layout.notes)
+    variant = match.variants.get("applications")
+    if variant:
+        meta["variant"] = {"applications": variant}
+    log.debug("%s: template %s, %d units matched", source, match.template.id, rows_found)
+    return Report(source=source, template=match.template.id, meta=meta, cells=cells, issues=issues)

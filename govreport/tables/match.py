@@ -1,0 +1,170 @@
+"""Find the template's rows among a document's segments, in order, and pick the template.
+
+Row labels are matched by an order-preserving alignment (dynamic programming) of segments to
+template rows, so a masked or misspelt label is still placed by its neighbours, and two rows
+whose masked labels read the same are told apart by order. The appeals table, printed as one
+row of numbers under a header, is found by its header words.
+
+>>> from govreport.layout.text import text_to_tokens
+>>> from govreport.tables.segments import segment
+>>> m = best_match(segment(text_to_tokens("行政处罚\\t5\\n行政强制\\t0\\n")), "")
+>>> [(u.table, u.cells[0][0]) for u in m.units]
+[('art20_6', 'penalties'), ('art20_6', 'coercion')]
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass, field
+
+from govreport.layout.tokens import Kind, Token
+from govreport.models.template import CellKey, TableSpec, Template, templates
+from govreport.tables.labels import norm, similarity
+from govreport.tables.segments import Segment
+
+MIN_SIMILARITY = 0.5
+
+
+@dataclass
+class Unit:
+    """Printed cells (``slots``) to be placed, in order, into ``cells`` of ``table``."""
+
+    table: str
+    cells: list[CellKey]
+    slots: list[Token]
+    label: str = ""
+    score: float = 1.0
+
+
+@dataclass
+class Match:
+    template: Template
+    variants: dict[str, str | None]
+    units: list[Unit] = field(default_factory=list)
+    score: float = 0.0
+
+    def found(self, table_id: str) -> bool:
+        return any(u.table == table_id for u in self.units)
+
+
+def _gain(seg: Segment, labels: tuple[str, ...], ncols: int) -> float:
+    doc = norm(seg.label)
+    sim = max(similarity(doc, norm(lab)) for lab in labels)
+    if sim < MIN_SIMILARITY:
+        return float("-inf")
+    gain = sim - MIN_SIMILARITY + 0.05
+    nvals = len(seg.values)
+    if nvals > ncols:
+        gain -= 0.3
+    if len(seg.slots) >= ncols:
+        gain += 0.03
+    return gain
+
+
+def _align(segs: list[Segment], rows: list[tuple[TableSpec, str, tuple[str, ...]]]) -> tuple[float, list[tuple[int, int]]]:
+    """Best order-preserving matching of segments to rows; returns (score, [(seg, row)])."""
+    ns, nr = len(segs), len(rows)
+    gains = [[_gain(s, labs, len(t.columns)) for (t, _, labs) in rows] for s in segs]
+    f = [[0.0] * (nr + 1) for _ in range(ns + 1)]
+    for i in range(1, ns + 1):
+        gi = gains[i - 1]
+        fi, fp = f[i], f[i - 1]
+        for j in range(1, nr + 1):
+            best = fp[j] if fp[j] > fi[j - 1] else fi[j - 1]
+            g = gi[j - 1]
+            if g != float("-inf") and fp[j - 1] + g > best:
+                best = fp[j - 1] + g
+            fi[j] = best
+    pairs: list[tuple[int, int]] = []
+    i, j = ns, nr
+    while i > 0 and j > 0:
+        g = gains[i - 1][j - 1]
+        if g != float("-inf") and abs(f[i][j] - (f[i - 1][j - 1] + g)) < 1e-9:
+            pairs.append((i - 1, j - 1))
+            i, j = i - 1, j - 1
+        elif f[i][j] == f[i - 1][j]:
+            i -= 1
+        else:
+            j -= 1
+    return f[ns][nr], pairs[::-1]
+
+
+_HEADER_WORDS = sorted(["行政复议", "行政诉讼", "未经复议直接起诉", "复议后起诉", "结果维持", "结果纠正",
+                        "其他结果", "尚未审结", "总计", "结果", "维持", "纠正", "其他", "尚未", "审结", "合计",
+                        "政府信息公开", "情况"], key=len, reverse=True)
+_HEADER_RE = re.compile("|".join(map(re.escape, _HEADER_WORDS)) + r"|[*.()0-9一二三四五六七八九十]")
+
+
+def _header_only(label: str) -> bool:
+    return len(_HEADER_RE.sub("", norm(label))) <= 3
+
+
+def _wide_unit(table: TableSpec, segs: list[Segment], start: int) -> Unit | None:
+    """The appeals-style table: a header naming its rows, then all its numbers in one row."""
+    anchors = [norm(a) for a in table.anchors]
+    n = len(table.rows) * len(table.columns)
+    for a in range(start, len(segs)):
+        lab = norm(segs[a].label)
+        tail = re.split(r"[。;；,，:：]", lab)[-1]
+        if not any(x in tail for x in anchors[:1]):
+            continue
+        window = " ".join(norm(s.label) for s in segs[a:a + 5])
+        if not all(x in window for x in anchors[1:]):
+            continue
+        slots: list[Token] = []
+        for s in segs[a:a + 8]:
+            if s is not segs[a] and not _header_only(s.label):
+                break
+            if s is segs[a] and not _header_only(tail):
+                continue
+            if s.values:
+                slots.extend(s.slots)
+                if sum(t.kind is not Kind.BLANK for t in slots) >= n:
+                    break
+        if slots:
+            cells = [(r.id, c.id) for r in table.rows for c in table.columns]
+            return Unit(table.id, cells, slots, segs[a].label)
+    return None
+
+
+def match_template(template: Template, segs: list[Segment], variants: dict[str, str | None]) -> Match:
+    rows: list[tuple[TableSpec, str, tuple[str, ...]]] = []
+    for t in template.tables:
+        if t.layout == "rows":
+            rows.extend((t, r.id, r.labels) for r in t.active_rows(variants.get(t.id)))
+    candidates = [s for s in segs if s.slots]
+    score, pairs = _align(candidates, rows)
+    m = Match(template, variants, score=score)
+    last = 0
+    for si, ri in pairs:
+        t, rid, _ = rows[ri]
+        seg = candidates[si]
+        m.units.append(Unit(t.id, [(rid, c.id) for c in t.columns], seg.slots, seg.label))
+        last = max(last, seg.index)
+    for t in template.tables:
+        if t.layout == "wide":
+            start = last if m.found("applications") else 0
+            unit = _wide_unit(t, segs, start) or (_wide_unit(t, segs, 0) if start else None)
+            if unit is not None:
+                m.units.append(unit)
+                m.score += 1.0
+    return m
+
+
+def best_match(segs: list[Segment], text: str, template_id: str | None = None) -> Match:
+    """Try every template (and row variant); keep the best-scoring reading of the document."""
+    body = norm(text)
+    best: Match | None = None
+    for tid, tpl in templates().items():
+        if template_id and tid != template_id:
+            continue
+        evidence = sum(0.3 for mk in tpl.markers if norm(mk) in body)
+        choices = [[(t.id, v) for v in t.variants] for t in tpl.tables if t.variants]
+        for combo in itertools.product(*choices) if choices else [()]:
+            m = match_template(tpl, segs, dict(combo))
+            m.score += evidence
+            if best is None or m.score > best.score + 1e-9:
+                best = m
+    assert best is not None, "no templates installed"
+    return best

@@ -1,0 +1,289 @@
+"""Place each segment's printed cells into template columns, using the arithmetic.
+
+When a row shows exactly as many cells as the template has columns, cell *i* is column *i*.
+Otherwise (blank cells dropped, a number deleted, tab positions drifting) every order-keeping
+placement is possible. One mixed-integer program per table chooses the placements that (1) let
+the template's equations hold with the least violation, (2) stay closest to the positions the
+source suggests, and (3) need the fewest blank cells to be non-zero. A unit whose non-zero
+numbers could sit elsewhere at no cost is reported as ambiguous.
+
+>>> from govreport.layout.tokens import classify
+>>> from govreport.models.template import get_template
+>>> from govreport.tables.match import Unit
+>>> t = get_template("gov2021").table("appeals")
+>>> cells = [(r.id, c.id) for r in t.rows for c in t.columns]
+>>> u = Unit("appeals", cells, [classify(x) for x in "2 0 0 0 2 1 2 3 1 0 1".split()])
+>>> p = place(t, None, [u])
+>>> [c for _, c in p.positions[0]][:5]
+[('review', 'upheld'), ('review', 'corrected'), ('review', 'other'), ('review', 'pending'), ('review', 'total')]
+>>> sorted(r for r, c in p.ambiguous[0])  # which of direct_suit's / suit_after_review's columns is not told
+['direct_suit', 'direct_suit', 'direct_suit', 'direct_suit', 'suit_after_review', 'suit_after_review', 'suit_after_review', 'suit_after_review']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.sparse import lil_matrix
+
+from govreport.layout.tokens import Kind, Token
+from govreport.models.template import CellKey, TableSpec
+from govreport.tables.match import Unit
+
+W_SLACK = 1000.0
+TIE = 0.5
+
+
+@dataclass
+class Placement:
+    """``positions[u]`` lists (slot index, cell) for every non-blank slot of unit ``u`` placed;
+    ``blanks[u]`` the cells printed empty; ``ambiguous`` cells whose value another placement
+    would change at no cost; ``unplaced[u]`` slots with no column."""
+
+    positions: list[list[tuple[int, CellKey]]]
+    blanks: list[list[tuple[int | None, CellKey]]]
+    ambiguous: list[set[CellKey]] = field(default_factory=list)
+    unplaced: list[list[int]] = field(default_factory=list)
+    slack: float = 0.0
+
+
+def _canonical(slots: list[Token], n: int) -> list[int | None] | None:
+    """Slot index per column when the source's positions can be trusted, else ``None``."""
+    idx = list(range(len(slots)))
+    while len(idx) > n and slots[idx[-1]].kind is Kind.BLANK:
+        idx.pop()
+    while len(idx) > n and slots[idx[0]].kind is Kind.BLANK:
+        idx.pop(0)
+    return list(idx) if len(idx) == n else None
+
+
+def _hints(slots: list[Token], n: int) -> dict[int, int]:
+    """Suggested column for each value slot when a row shows more cells than columns."""
+    idx = list(range(len(slots)))
+    while len(idx) > n and slots[idx[-1]].kind is Kind.BLANK:
+        idx.pop()
+    while len(idx) > n and slots[idx[0]].kind is Kind.BLANK:
+        idx.pop(0)
+    if len(idx) < n:
+        return {}
+    return {i: min(pos, n - 1) for pos, i in enumerate(idx) if slots[i].kind is not Kind.BLANK}
+
+
+def place(table: TableSpec, variant: str | None, units: list[Unit]) -> Placement:
+    positions: list[list[tuple[int, CellKey]]] = [[] for _ in units]
+    blanks: list[list[tuple[int | None, CellKey]]] = [[] for _ in units]
+    unplaced: list[list[int]] = [[] for _ in units]
+    flexible: list[int] = []
+    for u, unit in enumerate(units):
+        n = len(unit.cells)
+        canon = _canonical(unit.slots, n)
+        if canon is not None:
+            for col, i in enumerate(canon):
+                if unit.slots[i].kind is Kind.BLANK:
+                    blanks[u].append((i, unit.cells[col]))
+                else:
+                    positions[u].append((i, unit.cells[col]))
+        else:
+            vals = [i for i, t in enumerate(unit.slots) if t.kind is not Kind.BLANK]
+            if len(vals) > n:
+                unplaced[u] = vals[n:]
+            flexible.append(u)
+    amb: list[set[CellKey]] = [set() for _ in units]
+    if not flexible:
+        return Placement(positions, blanks, amb, unplaced)
+
+    solver = _Program(table, variant, units, positions, blanks, flexible, unplaced)
+    best = solver.solve()
+    if best is None:  # should not happen: the program is always feasible
+        for u in flexible:
+            unplaced[u] = [i for i, t in enumerate(units[u].slots) if t.kind is not Kind.BLANK]
+        return Placement(positions, blanks, amb, unplaced)
+    obj, chosen = best
+    nonzero: dict[int, CellKey] = {}  # z-variable of each placed non-zero slot -> its cell
+    for u in flexible:
+        pos = chosen[u]
+        positions[u] = sorted(pos)
+        used = {c for _, c in pos}
+        blanks[u] = [(None, c) for c in units[u].cells if c not in used]
+        for i, c in pos:
+            t = units[u].slots[i]
+            if t.kind is Kind.MASK or t.value:
+                nonzero[solver.var(u, i, c)] = c
+    # Ambiguity: which non-zero numbers can move to another column at (almost) no cost?
+    movable: set[int] = set()
+    while nonzero.keys() - movable:
+        moved = solver.move_most(obj + TIE, [v for v in nonzero if v not in movable])
+        if not moved:
+            break
+        for v, (u, new_cell) in moved.items():
+            movable.add(v)
+            amb[u] |= {nonzero[v], new_cell}
+    return Placement(positions, blanks, amb, unplaced, slack=solver.last_slack)
+
+
+class _Program:
+    """The mixed-integer program behind :func:`place` (scipy's HiGHS ``milp``)."""
+
+    def __init__(self, table: TableSpec, variant: str | None, units: list[Unit],
+                 positions: list[list[tuple[int, CellKey]]], blanks: list[list[tuple[int | None, CellKey]]],
+                 flexible: list[int], unplaced: list[list[int]]) -> None:
+        self.units = units
+        self.flexible = flexible
+        cells = table.cells(variant)
+        self.cell_index = {c: i for i, c in enumerate(cells)}
+        self.eqs = table.equations(variant)
+        nc, ne = len(cells), len(self.eqs)
+        # variable layout: fill_blank[nc] | fill_mask[nc] | s+[ne] | s-[ne] | z...
+        self.z: list[tuple[int, int, CellKey, int]] = []  # (unit, slot, cell, var index)
+        base = 2 * nc + 2 * ne
+        const = np.zeros(nc)  # value printed in a fixed read cell
+        fixed_read = np.zeros(nc, dtype=bool)
+        blank_ok = np.ones(nc, dtype=bool)
+        mask_ok = np.zeros(nc, dtype=bool)
+        for u, unit in enumerate(units):
+            if u in flexible:
+                continue
+            for i, c in positions[u]:
+                t = unit.slots[i]
+                j = self.cell_index[c]
+                if t.kind is Kind.NUMBER:
+                    const[j], fixed_read[j] = float(t.value or 0), True
+                    blank_ok[j] = False
+                else:
+                    blank_ok[j], mask_ok[j] = False, True
+        self.hint_cost: list[float] = []
+        big = max([1.0] + [abs(float(t.value or 0)) for un in units for t in un.slots]) * 10 + 100
+        self.big = big
+        for u in flexible:
+            unit = units[u]
+            n = len(unit.cells)
+            vals = [i for i, t in enumerate(unit.slots) if t.kind is not Kind.BLANK][:n]
+            hints = _hints(unit.slots, n)
+            k = len(vals)
+            for r, i in enumerate(vals):
+                for col in range(r, n - (k - r) + 1):
+                    self.z.append((u, i, unit.cells[col], base + len(self.z)))
+                    if i in hints:
+                        cost = 0.0 if hints[i] == col else 1.0 + 0.01 * abs(hints[i] - col)
+                    else:  # no positions to go by: prefer left-packed, last value in the last column
+                        want = n - 1 if r == k - 1 else r
+                        cost = 1e-4 * abs(want - col)
+                    self.hint_cost.append(cost)
+        nz = len(self.z)
+        self.nvar = base + nz
+        self.nc, self.ne, self.base = nc, ne, base
+        c = np.zeros(self.nvar)
+        c[:nc] = min(0.05, 500.0 / big)  # a blank cell read as non-zero costs more than any tie-break
+        c[2 * nc:2 * nc + 2 * ne] = W_SLACK
+        c[base:] = self.hint_cost
+        self.c = c
+        lb = np.zeros(self.nvar)
+        ub = np.full(self.nvar, np.inf)
+        ub[base:] = 1.0
+        flex_cells = {self.cell_index[c] for u in flexible for c in units[u].cells}
+        for j in range(nc):
+            if fixed_read[j]:
+                ub[j] = ub[nc + j] = 0.0
+            elif j not in flex_cells:
+                if not blank_ok[j]:
+                    ub[j] = 0.0
+                if not mask_ok[j]:
+                    ub[nc + j] = 0.0 if blank_ok[j] else ub[nc + j]
+        self.lb, self.ub = lb, ub
+        rows: list[tuple[dict[int, float], float, float]] = []
+        # equations: sum lhs - sum rhs + s+ - s- = 0, each cell = const + fills + sum v z
+        for e, eq in enumerate(self.eqs):
+            coef: dict[int, float] = {}
+            rhs = 0.0
+            for sign, side in ((1.0, eq.lhs), (-1.0, eq.rhs)):
+                for cell in side:
+                    j = self.cell_index[cell]
+                    coef[j] = coef.get(j, 0.0) + sign
+                    coef[nc + j] = coef.get(nc + j, 0.0) + sign
+                    rhs -= sign * const[j]
+                    for (u, i, zc, v) in self.z:
+                        if zc == cell:
+                            val = units[u].slots[i].value
+                            if units[u].slots[i].kind is Kind.NUMBER and val:
+                                coef[v] = coef.get(v, 0.0) + sign * float(val)
+            coef[2 * nc + e] = 1.0
+            coef[2 * nc + ne + e] = -1.0
+            rows.append((coef, rhs, rhs))
+        # each value slot sits in exactly one column; columns hold at most one slot; order kept
+        by_slot: dict[tuple[int, int], list[tuple[int, CellKey]]] = {}
+        for (u, i, cell, v) in self.z:
+            by_slot.setdefault((u, i), []).append((v, cell))
+        for (_u, _i), vs in by_slot.items():
+            rows.append(({v: 1.0 for v, _ in vs}, 1.0, 1.0))
+        for u in flexible:
+            unit = units[u]
+            colpos = {c: p for p, c in enumerate(unit.cells)}
+            slots_u = sorted(i for (uu, i) in by_slot if uu == u)
+            for a, b in zip(slots_u, slots_u[1:], strict=False):
+                coef = {}
+                for v, cell in by_slot[(u, a)]:
+                    coef[v] = coef.get(v, 0.0) + colpos[cell]
+                for v, cell in by_slot[(u, b)]:
+                    coef[v] = coef.get(v, 0.0) - colpos[cell]
+                rows.append((coef, -np.inf, -1.0))
+            for cell in unit.cells:
+                j = self.cell_index[cell]
+                occupying = [(v, unit.slots[i]) for (uu, i, cc, v) in self.z if uu == u and cc == cell]
+                # fills allowed only where no number sits; mask fills only under a mask
+                coef = {j: 1.0}
+                for v, _ in occupying:
+                    coef[v] = big
+                rows.append((coef, -np.inf, big))
+                coef = {nc + j: 1.0}
+                for v, t in occupying:
+                    if t.kind is Kind.MASK:
+                        coef[v] = -big
+                rows.append((coef, -np.inf, 0.0))
+        self.rows = rows
+        self.last_slack = 0.0
+
+    def var(self, u: int, i: int, cell: CellKey) -> int:
+        return next(v for (uu, ii, c, v) in self.z if uu == u and ii == i and c == cell)
+
+    def move_most(self, budget: float, candidates: list[int]) -> dict[int, tuple[int, CellKey]]:
+        """Move as many of the ``candidates`` placements as possible within the cost budget."""
+        budget_row = ({j: float(x) for j, x in enumerate(self.c) if x}, -np.inf, budget)
+        c = np.zeros(self.nvar)
+        c[candidates] = 1.0
+        res = self._run(c, [*self.rows, budget_row])
+        if res is None:
+            return {}
+        out: dict[int, tuple[int, CellKey]] = {}
+        for v in candidates:
+            if res[v] < 0.5:
+                u, i = next((uu, ii) for (uu, ii, _c, vv) in self.z if vv == v)
+                new = next(cc for (uu, ii, cc, vv) in self.z if uu == u and ii == i and res[vv] > 0.5)
+                out[v] = (u, new)
+        return out
+
+    def _run(self, c: np.ndarray, rows: list[tuple[dict[int, float], float, float]]) -> np.ndarray | None:
+        A = lil_matrix((len(rows), self.nvar))
+        lo = np.empty(len(rows))
+        hi = np.empty(len(rows))
+        for r, (coef, a, b) in enumerate(rows):
+            for v, x in coef.items():
+                A[r, v] = x
+            lo[r], hi[r] = a, b
+        integrality = np.zeros(self.nvar)
+        integrality[self.base:] = 1
+        res = milp(c, constraints=LinearConstraint(A.tocsr(), lo, hi), integrality=integrality,
+                   bounds=Bounds(self.lb, self.ub), options={"time_limit": 10.0})
+        return None if res.x is None else res.x
+
+    def solve(self) -> tuple[float, dict[int, list[tuple[int, CellKey]]]] | None:
+        x = self._run(self.c, self.rows)
+        if x is None:
+            return None
+        self.last_slack = float(x[2 * self.nc:2 * self.nc + 2 * self.ne].sum())
+        chosen: dict[int, list[tuple[int, CellKey]]] = {u: [] for u in self.flexible}
+        for (u, i, cell, v) in self.z:
+            if x[v] > 0.5:
+                chosen[u].append((i, cell))
+        return float(self.c @ x), chosen

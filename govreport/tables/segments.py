@@ -1,0 +1,111 @@
+"""Cut a token stream into label/value segments: the text printed before a run of cells.
+
+A segment is the raw material for one template row: ``label`` is the text run (a row label,
+possibly after header or group-label text), ``slots`` are the number/blank/mask tokens that
+follow it. Blank cells before a row's label (merged label columns) are dropped; a row of values
+with no label of its own (the appeals table's data row) joins a label-only segment before it.
+
+>>> from govreport.layout.text import text_to_tokens
+>>> segs = segment(text_to_tokens("信息内容 处理决定数量（指 2019 年办件量）\\n行政许可\\t12\\t\\t696"))
+>>> [(s.label, [t.text for t in s.slots]) for s in segs]
+[('信息内容处理决定数量(指2019年办件量)行政许可', ['12', '', '696'])]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from govreport.layout.tokens import Kind, Token
+
+_OPEN = "(（[【〔"
+_CLOSE = ")）]】〕"
+_DATE_SUFFIX = ("年", "月", "日", "号", "时")
+
+
+@dataclass
+class Segment:
+    index: int
+    label: str
+    label_tokens: list[Token] = field(default_factory=list)
+    slots: list[Token] = field(default_factory=list)
+
+    @property
+    def values(self) -> list[Token]:
+        return [t for t in self.slots if t.kind in (Kind.NUMBER, Kind.MASK)]
+
+
+def _as_text(tok: Token) -> Token:
+    return Token(Kind.TEXT, tok.text, None, tok.page, tok.bbox, tok.confidence)
+
+
+def _demote_prose_numbers(tokens: list[Token]) -> list[Token]:
+    """Numbers that are part of text (years before 年, numbers inside brackets) become text."""
+    out: list[Token] = []
+    depth = 0
+    for i, tok in enumerate(tokens):
+        if tok.kind is Kind.BREAK:
+            depth = 0
+        elif tok.kind is Kind.TEXT:
+            depth = max(0, min(3, depth + sum(tok.text.count(c) for c in _OPEN)
+                               - sum(tok.text.count(c) for c in _CLOSE)))
+        elif tok.kind is Kind.NUMBER:
+            nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+            if depth > 0 or (nxt is not None and nxt.kind is Kind.TEXT and nxt.text.startswith(_DATE_SUFFIX)):
+                tok = _as_text(tok)
+        out.append(tok)
+    return out
+
+
+def segment(tokens: list[Token]) -> list[Segment]:
+    segs: list[Segment] = []
+    label: list[Token] = []
+    slots: list[Token] = []
+    row_text = False  # has the current printed row shown text yet?
+    row_lead: list[Token] = []  # blanks at the start of a row, before we know if a label follows
+    row_values = False  # has the current row contributed values yet?
+    labelless: list[Token] = []  # values of a row without text
+
+    def close() -> None:
+        nonlocal label, slots
+        if label or slots:
+            segs.append(Segment(len(segs), "".join(t.text for t in label), label, slots))
+        label, slots = [], []
+
+    def end_row() -> None:
+        nonlocal row_text, row_lead, row_values, labelless, slots
+        if labelless:
+            if not any(t.kind is not Kind.BLANK for t in slots):
+                slots = labelless  # a header's padding blanks give way to the data row below it
+            else:
+                close()
+                slots = labelless
+            labelless = []
+        row_text, row_lead, row_values = False, [], False
+
+    for tok in _demote_prose_numbers(tokens):
+        if tok.kind is Kind.BREAK:
+            end_row()
+            continue
+        if tok.kind is Kind.TEXT:
+            if labelless:
+                end_row()
+            if slots:
+                close()
+            label.append(tok)
+            row_text, row_lead = True, []
+            continue
+        # a cell: number, blank or mask
+        if not row_text:
+            if tok.kind is Kind.BLANK and not row_values:
+                row_lead.append(tok)
+                continue
+            labelless.extend(row_lead)
+            row_lead = []
+            labelless.append(tok)
+            row_values = True
+            continue
+        slots.append(tok)
+        row_values = True
+    end_row()
+    close()
+    return segs
