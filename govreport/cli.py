@@ -130,7 +130,8 @@ def templates() -> None:
             variants = f" variants={','.join(t.variants)}" if t.variants else ""
             console.print(f"  [cyan]{t.id}[/cyan] {t.title} ({t.layout}{variants})")
             console.print(f"    rows: {', '.join(r.id + (f'[{r.variant}]' if r.variant else '') for r in t.rows)}")
-            console.print(f"    cols: {', '.join(c.id + ('' if c.kind == 'count' else f'({c.kind})') for c in t.columns)}")
+            cols = ", ".join(c.id + ("" if c.kind == "count" else f"({c.kind})") for c in t.columns)
+            console.print(f"    cols: {cols}")
             for c in t.constraints:
                 each = f"for each {c.each}: " if c.each else ""
                 console.print(f"    constraint {c.id}: {each}{' + '.join(c.lhs)} = {' + '.join(c.rhs)}  {c.text}")

@@ -16,7 +16,7 @@ import re
 from pathlib import Path
 
 from govreport.errors import BadInputError, TooLargeError
-from govreport.layout.tokens import BREAK, Kind, LayoutResult, Token, classify, parse_number
+from govreport.layout.tokens import BREAK, WEAK_BLANK, Kind, LayoutResult, Token, classify, parse_number
 from govreport.settings import ExtractSettings
 
 _CELL_LINE = re.compile(r"^\t[^\t]*$")
@@ -32,8 +32,8 @@ def decode(data: bytes, name: str = "input") -> str:
         if data.startswith(bom):
             return _checked(data.decode(enc, errors="replace"), name)
     head = data[:4000]
-    if head.count(b"\x00") > len(head) // 4:
-        even, odd = head[0::2].count(0), head[1::2].count(0)
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    if even + odd >= 2 and max(even, odd) >= 0.9 * (even + odd):  # BOM-less UTF-16: NULs on one side
         enc = "utf-16-le" if odd > even else "utf-16-be"
         return _checked(data.decode(enc, errors="replace"), name)
     for enc in ("utf-8", "gb18030"):
@@ -47,9 +47,18 @@ def decode(data: bytes, name: str = "input") -> str:
 def _checked(text: str, name: str) -> str:
     sample = text[:20000]
     bad = sum(1 for ch in sample if (ord(ch) < 32 and ch not in "\t\n\r\f\v") or ch == "\ufffd")
-    if sample and bad / len(sample) > 0.02:
+    plausible = sum(1 for ch in sample if _plausible(ch))
+    if sample and (bad / len(sample) > 0.02 or plausible / len(sample) < 0.8):
         raise BadInputError(f"{name}: looks like binary data, not a text report")
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _plausible(ch: str) -> bool:
+    """Characters a Chinese report is made of: CJK, ASCII, punctuation and forms, Kangxi radicals."""
+    o = ord(ch)
+    return (32 <= o < 127 or ch in "\t\n\r\f\v" or 0x4E00 <= o <= 0x9FFF or 0x3000 <= o <= 0x303F
+            or 0xFF00 <= o <= 0xFFEF or 0x2000 <= o <= 0x27BF or 0x2E80 <= o <= 0x2FDF or 0x3400 <= o <= 0x4DBF
+            or 0xA0 <= o <= 0x24F or 0xF900 <= o <= 0xFAFF or o == 0xFEFF)
 
 
 def _mode(lines: list[str]) -> str:
@@ -65,16 +74,6 @@ def _mode(lines: list[str]) -> str:
     if single >= 15 and multi * 5 <= single:
         return "lines"
     return "plain"
-
-
-def _fields(line: str, sep: str) -> list[str]:
-    parts = line.split(sep)
-    if sep in "|｜":
-        if parts and not parts[0].strip():
-            parts = parts[1:]
-        if parts and not parts[-1].strip():
-            parts = parts[:-1]
-    return parts
 
 
 def text_to_tokens(text: str) -> list[Token]:
@@ -104,8 +103,8 @@ def text_to_tokens(text: str) -> list[Token]:
             if mode == "cells" or mode == "plain":
                 if out and out[-1].kind is not Kind.BREAK:
                     out.append(BREAK)
-            else:  # one cell per line: an empty line is a blank cell
-                out.append(classify(""))
+            else:  # one cell per line: an empty line is a blank cell, or only a paragraph break
+                out.append(WEAK_BLANK)
             continue
         if "\t" in line.strip("\n"):
             out.extend(classify(f) for f in line.split("\t"))
@@ -113,7 +112,7 @@ def text_to_tokens(text: str) -> list[Token]:
         elif line.count("|") + line.count("｜") >= 2:
             if _PIPE_SEP.match(line):
                 continue
-            out.extend(classify(f) for f in _fields(line.replace("｜", "|"), "|"))
+            out.extend(classify(f) for f in line.replace("｜", "|").split("|"))
             out.append(BREAK)
         elif mode == "lines":
             out.append(classify(stripped))

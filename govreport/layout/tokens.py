@@ -45,6 +45,8 @@ class Token:
 
 
 BREAK = Token(Kind.BREAK)
+#: an empty line in one-cell-per-line text: a blank cell, or just a paragraph break
+WEAK_BLANK = Token(Kind.BLANK, "\n")
 
 
 @dataclass(slots=True)

@@ -98,6 +98,13 @@ def build_tables(match: Match, settings: ExtractSettings) -> tuple[list[Cell], l
                                     f"row {unit.cells[0][0]}: numbers {', '.join(extra)} have no column",
                                     [list(k) for k in unit.cells]))
         _check_table(spec, variant, cells, issues)
+        for u in placement.flexible:
+            # where a blank and a printed zero could trade places, the blank's status is a guess
+            unit_cells = [cells[k] for k in units[u].cells]
+            empty = [c for c in unit_cells if c.status == "blank" and c.value is None]
+            zeros = [c for c in unit_cells if c.status == "read" and c.value == 0]
+            if empty and zeros:
+                ambiguous |= {c.key[1:] for c in empty + zeros}
         if ambiguous:
             issues.append(Issue("ambiguous", spec.id,
                                 "the text does not say which columns these numbers are in, and more than one "

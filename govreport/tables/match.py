@@ -62,7 +62,10 @@ def _gain(seg: Segment, labels: tuple[str, ...], ncols: int) -> float:
     return gain
 
 
-def _align(segs: list[Segment], rows: list[tuple[TableSpec, str, tuple[str, ...]]]) -> tuple[float, list[tuple[int, int]]]:
+RowSpec = tuple[TableSpec, str, tuple[str, ...]]
+
+
+def _align(segs: list[Segment], rows: list[RowSpec]) -> tuple[float, list[tuple[int, int]]]:
     """Best order-preserving matching of segments to rows; returns (score, [(seg, row)])."""
     ns, nr = len(segs), len(rows)
     gains = [[_gain(s, labs, len(t.columns)) for (t, _, labs) in rows] for s in segs]

@@ -16,23 +16,45 @@ numbers could sit elsewhere at no cost is reported as ambiguous.
 >>> p = place(t, None, [u])
 >>> [c for _, c in p.positions[0]][:5]
 [('review', 'upheld'), ('review', 'corrected'), ('review', 'other'), ('review', 'pending'), ('review', 'total')]
->>> sorted(r for r, c in p.ambiguous[0])  # which of direct_suit's / suit_after_review's columns is not told
-['direct_suit', 'direct_suit', 'direct_suit', 'direct_suit', 'suit_after_review', 'suit_after_review', 'suit_after_review', 'suit_after_review']
+>>> sorted({r for r, c in p.ambiguous[0]})  # the text does not say which columns in these rows
+['direct_suit', 'suit_after_review']
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import lil_matrix
 
-from govreport.layout.tokens import Kind, Token
+from govreport.layout.tokens import WEAK_BLANK, Kind, Token
 from govreport.models.template import CellKey, TableSpec
 from govreport.tables.match import Unit
 
 W_SLACK = 1000.0
+
+
+@contextlib.contextmanager
+def _quiet_stdout() -> Iterator[None]:
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        yield
+        return
+    sys.stdout.flush()
+    saved = os.dup(fd)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), fd)
+            yield
+    finally:
+        os.dup2(saved, fd)
+        os.close(saved)
 TIE = 0.5
 
 
@@ -47,11 +69,20 @@ class Placement:
     ambiguous: list[set[CellKey]] = field(default_factory=list)
     unplaced: list[list[int]] = field(default_factory=list)
     slack: float = 0.0
+    flexible: list[int] = field(default_factory=list)  #: units placed by the program
 
 
-def _canonical(slots: list[Token], n: int) -> list[int | None] | None:
-    """Slot index per column when the source's positions can be trusted, else ``None``."""
+def _trusted(slots: list[Token]) -> list[int]:
+    """Slot indices, less trailing empty lines that may only have been paragraph breaks."""
     idx = list(range(len(slots)))
+    while idx and slots[idx[-1]] == WEAK_BLANK:
+        idx.pop()
+    return idx
+
+
+def _canonical(slots: list[Token], n: int) -> list[int] | None:
+    """Slot index per column when the source's positions can be trusted, else ``None``."""
+    idx = _trusted(slots)
     while len(idx) > n and slots[idx[-1]].kind is Kind.BLANK:
         idx.pop()
     while len(idx) > n and slots[idx[0]].kind is Kind.BLANK:
@@ -61,7 +92,7 @@ def _canonical(slots: list[Token], n: int) -> list[int | None] | None:
 
 def _hints(slots: list[Token], n: int) -> dict[int, int]:
     """Suggested column for each value slot when a row shows more cells than columns."""
-    idx = list(range(len(slots)))
+    idx = _trusted(slots)
     while len(idx) > n and slots[idx[-1]].kind is Kind.BLANK:
         idx.pop()
     while len(idx) > n and slots[idx[0]].kind is Kind.BLANK:
@@ -120,7 +151,16 @@ def place(table: TableSpec, variant: str | None, units: list[Unit]) -> Placement
         for v, (u, new_cell) in moved.items():
             movable.add(v)
             amb[u] |= {nonzero[v], new_cell}
-    return Placement(positions, blanks, amb, unplaced, slack=solver.last_slack)
+    # A number that can move makes its whole printed row uncertain (and, in a wide unit, every
+    # row between where it is and where it could be): flag all of those cells.
+    for u in flexible:
+        if amb[u]:
+            rows = [c[0] for c in units[u].cells]
+            order = list(dict.fromkeys(rows))
+            touched = sorted(order.index(c[0]) for c in amb[u])
+            span = set(order[touched[0]:touched[-1] + 1])
+            amb[u] = {c for c in units[u].cells if c[0] in span}
+    return Placement(positions, blanks, amb, unplaced, slack=solver.last_slack, flexible=flexible)
 
 
 class _Program:
@@ -273,8 +313,9 @@ class _Program:
             lo[r], hi[r] = a, b
         integrality = np.zeros(self.nvar)
         integrality[self.base:] = 1
-        res = milp(c, constraints=LinearConstraint(A.tocsr(), lo, hi), integrality=integrality,
-                   bounds=Bounds(self.lb, self.ub), options={"time_limit": 10.0})
+        with _quiet_stdout():  # HiGHS can print diagnostics on fd 1, which would spoil --json output
+            res = milp(c, constraints=LinearConstraint(A.tocsr(), lo, hi), integrality=integrality,
+                       bounds=Bounds(self.lb, self.ub), options={"time_limit": 10.0})
         return None if res.x is None else res.x
 
     def solve(self) -> tuple[float, dict[int, list[tuple[int, CellKey]]]] | None:

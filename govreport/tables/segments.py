@@ -19,7 +19,7 @@ from govreport.layout.tokens import Kind, Token
 
 _OPEN = "(（[【〔"
 _CLOSE = ")）]】〕"
-_DATE_SUFFIX = ("年", "月", "日", "号", "时")
+_GLUED = ("年", "月", "日", "号", "时", ".", "、", "．")
 
 
 @dataclass
@@ -50,7 +50,8 @@ def _demote_prose_numbers(tokens: list[Token]) -> list[Token]:
                                - sum(tok.text.count(c) for c in _CLOSE)))
         elif tok.kind is Kind.NUMBER:
             nxt = tokens[i + 1] if i + 1 < len(tokens) else None
-            if depth > 0 or (nxt is not None and nxt.kind is Kind.TEXT and nxt.text.startswith(_DATE_SUFFIX)):
+            glued = nxt is not None and nxt.kind is Kind.TEXT and nxt.text.startswith(_GLUED)
+            if depth > 0 or glued:  # "2019 年", or an ordinal split from its label: "5" / ".属于…"
                 tok = _as_text(tok)
         out.append(tok)
     return out

@@ -1,0 +1,82 @@
+"""The arithmetic on small hand-made tables."""
+
+from __future__ import annotations
+
+import pytest
+
+import govreport
+from govreport.models.template import Equation, get_template
+from govreport.synth.printed import printed_document
+from govreport.synth.truth import random_truth
+from govreport.tables.solve import analyse
+
+ROW = [Equation("row_total", "r", (("r", "t"),), (("r", "a"), ("r", "b"), ("r", "c")))]
+
+
+def test_blank_fixed_by_total_is_inferred():
+    res = analyse(ROW, {("r", "t"): 7, ("r", "a"): 3, ("r", "b"): 4}, [("r", "c")])
+    assert res.feasible and res.fixed == {("r", "c"): 0.0}
+
+
+def test_two_unknowns_are_not_fixed():
+    res = analyse(ROW, {("r", "t"): 7, ("r", "a"): 3}, [("r", "b"), ("r", "c")])
+    assert res.feasible and res.fixed == {}
+
+
+def test_zero_total_fixes_every_unknown_by_non_negativity():
+    res = analyse(ROW, {("r", "t"): 0}, [("r", "a"), ("r", "b"), ("r", "c")])
+    assert res.fixed == {("r", "a"): 0.0, ("r", "b"): 0.0, ("r", "c"): 0.0}
+
+
+def test_single_equation_cannot_pick_which_cell_is_wrong():
+    known = {("r", "t"): 7, ("r", "a"): 3, ("r", "b"): 4, ("r", "c"): 1}
+    res = analyse(ROW, known, [], correctable=list(known))
+    assert not res.feasible and res.correction is None and len(res.violated) == 1
+
+
+def _apps_text(values_override: dict) -> str:
+    """A consistent gov2021 report as tab text, with some printed numbers replaced."""
+    truth = random_truth("gov2021", seed=4, variant="split")
+    doc = printed_document(truth)
+    lines = []
+    for b in doc.blocks:
+        if hasattr(b, "rows"):
+            for row in b.grid():
+                cells = []
+                for c in row:
+                    if c is None:
+                        cells.append("")
+                    elif c.key in values_override:
+                        cells.append(values_override[c.key])
+                    else:
+                        cells.append(c.text)
+                lines.append("\t".join(cells))
+        else:
+            lines.append(b.text)
+    return "\n".join(lines), truth
+
+
+def test_misread_cell_in_rows_and_columns_is_corrected_uniquely():
+    key = ("applications", "disclosed", "natural_person")
+    text, truth = _apps_text({key: "9999"})
+    r = govreport.extract(text)
+    c = r.cell(*key)
+    assert (c.status, c.value, c.text) == ("corrected", truth.values[key], "9999")
+    assert any(i.kind == "corrected" and [key[1], key[2]] in i.cells for i in r.issues)
+    assert not [i for i in r.issues if i.kind == "inconsistent"]
+
+
+def test_two_misreads_are_flagged_not_corrected():
+    a, b = ("applications", "disclosed", "natural_person"), ("applications", "new", "research")
+    text, _ = _apps_text({a: "9999", b: "8888"})
+    r = govreport.extract(text)
+    assert r.cell(*a).status == "read" and r.cell(*b).status == "read"
+    flagged = r.issue_cells()
+    assert a in flagged and b in flagged
+
+
+@pytest.mark.parametrize("template_id", ["gov2021", "gov2019"])
+def test_equation_counts(template_id):
+    t = get_template(template_id).table("applications")
+    rows = len(t.active_rows())
+    assert len(t.equations()) == rows + 7 + 7

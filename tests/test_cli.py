@@ -1,0 +1,73 @@
+"""The CLI: exit codes, --json purity, atomic outputs."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from govreport.cli import main
+from govreport.errors import ExitCode
+
+from .conftest import SAMPLES
+
+SAMPLE = SAMPLES / "sample_2021_tabs.txt"
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "govreport.cli", *args], capture_output=True, text=True, timeout=120)
+
+
+def test_json_is_exactly_the_contract():
+    p = run("extract", str(SAMPLE), "--json")
+    assert p.returncode == 0, p.stderr
+    data = json.loads(p.stdout)
+    assert set(data) >= {"source", "template", "meta", "cells", "issues"}
+    assert len(data["cells"]) == 200
+    assert set(data["cells"][0]) == {"table", "row", "col", "value", "status", "text", "confidence", "page", "bbox"}
+    truth = json.loads((SAMPLES / "sample_2021_tabs.truth.json").read_text(encoding="utf-8"))
+    want = {(c["table"], c["row"], c["col"]): c["value"] for c in truth["cells"]}
+    got = {(c["table"], c["row"], c["col"]): c["value"] for c in data["cells"]}
+    assert got == want
+
+
+@pytest.mark.parametrize("content,code", [(b"", ExitCode.BAD_INPUT), (b"\x00\xff\x13\x02" * 100, ExitCode.BAD_INPUT),
+                                          ("天气很好。".encode(), ExitCode.NOT_A_REPORT)])
+def test_bad_input_one_line_and_exit_code(tmp_path, capsys, content, code):
+    f = tmp_path / "bad.txt"
+    f.write_bytes(content)
+    assert main(["extract", str(f)]) == code
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("govreport: error:") and "bad.txt" in err[0]
+
+
+def test_missing_file_and_usage(capsys):
+    assert main(["extract", "/no/such/file.pdf"]) == ExitCode.INPUT_NOT_FOUND
+    assert main(["extract", str(SAMPLE), "--device", "tpu"]) == ExitCode.USAGE
+    assert main(["extract", str(SAMPLE), "--template", "gov1999"]) == ExitCode.USAGE
+
+
+@pytest.mark.parametrize("suffix", [".json", ".csv", ".xlsx", ".parquet", ".html"])
+def test_outputs_written_atomically(tmp_path, suffix):
+    out = tmp_path / f"r{suffix}"
+    assert main(["extract", str(SAMPLE), "-o", str(out)]) == 0
+    assert out.stat().st_size > 0
+    assert [p.name for p in tmp_path.iterdir()] == [out.name]  # no temporary file left behind
+
+
+def test_failed_run_keeps_existing_output(tmp_path):
+    out = tmp_path / "r.json"
+    out.write_text("previous", encoding="utf-8")
+    bad = tmp_path / "bad.txt"
+    bad.write_text("没有表格。", encoding="utf-8")
+    assert main(["extract", str(bad), "-o", str(out)]) == ExitCode.NOT_A_REPORT
+    assert out.read_text(encoding="utf-8") == "previous"
+
+
+def test_summary_and_templates():
+    p = run("extract", str(SAMPLE))
+    assert p.returncode == 0 and "applications" in p.stdout
+    t = run("templates")
+    assert t.returncode == 0 and "gov2019" in t.stdout and "balance" in t.stdout

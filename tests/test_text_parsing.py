@@ -1,0 +1,66 @@
+"""The text reader: encodings, styles, and a round-trip property for the tokenizer."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import govreport
+from govreport.errors import BadInputError
+from govreport.layout.text import decode, text_to_tokens
+from govreport.layout.tokens import Kind, classify, parse_number
+from govreport.tables.segments import segment
+
+SMALL = "行政许可\t7\n第二十条第（六）项\n信息内容\t本年处理决定数量\n行政处罚\t48\n行政强制\t0\n"
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030", "gbk", "utf-16", "utf-16-le", "utf-16-be"])
+def test_encodings(tmp_path, encoding):
+    p = tmp_path / "r.txt"
+    p.write_bytes(SMALL.encode(encoding))
+    r = govreport.extract(p)
+    assert r.value("art20_6", "penalties", "decisions") == 48
+
+
+def test_kangxi_and_fullwidth_digits():
+    text = SMALL.replace("行政处罚\t48", "行政处罚\t４８").replace("第二十条", "第⼆⼗条")
+    assert govreport.extract(text).value("art20_6", "penalties", "decisions") == 48
+
+
+@pytest.mark.parametrize("data", [b"", b"   \n\t", b"\x00\x01\x02\x03\xff\xfe\xfd" * 50, bytes(range(256)) * 20])
+def test_junk_is_a_clean_error(data):
+    with pytest.raises(BadInputError):
+        decode(data)
+
+
+@pytest.mark.parametrize("text,kind,value", [("12", Kind.NUMBER, 12), ("1,234", Kind.NUMBER, 1234),
+                                              ("-8", Kind.NUMBER, -8), ("21672.16 万元", Kind.NUMBER, 21672.16),
+                                              ("", Kind.BLANK, None), ("—", Kind.BLANK, None),
+                                              ("****", Kind.MASK, None), ("■■", Kind.MASK, None),
+                                              ("1.属于国家秘密", Kind.TEXT, None), ("1.", Kind.TEXT, None)])
+def test_classify(text, kind, value):
+    t = classify(text)
+    assert t.kind is kind and t.value == value
+
+
+label = st.text(alphabet="政府信息公开申请数量行政处罚许可强制规章", min_size=1, max_size=12)
+cell = st.one_of(st.integers(0, 10**6).map(str), st.just(""), st.just("****"))
+
+
+@settings(max_examples=200, deadline=None)
+@given(rows=st.lists(st.tuples(label, st.lists(cell, min_size=1, max_size=8)), min_size=1, max_size=10),
+       sep=st.sampled_from(["\t", " | "]))
+def test_rows_round_trip_through_tokens_and_segments(rows, sep):
+    text = "\n".join(sep.join([lab, *cells]) for lab, cells in rows)
+    segs = [s for s in segment(text_to_tokens(text)) if s.slots]
+    got = [[t.text for t in s.slots] for s in segs]
+    want = [[c for c in cells] for _, cells in rows]
+    # every row's cells come back in order; blank-only rows may merge into no segment
+    assert [g for g in got if any(g)] == [w for w in want if any(w)]
+
+
+@given(st.integers(-10**9, 10**9))
+def test_parse_number_round_trip(n):
+    assert parse_number(str(n)) == n
+    assert parse_number(f"{n:,}") == n
