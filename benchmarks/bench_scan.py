@@ -1,0 +1,271 @@
+"""Scan benchmark: govreport vs img2table + Tesseract vs a raw RapidOCR pass, on generated scans.
+
+    python benchmarks/bench_scan.py --n 5 --quality office --workers 2
+
+Documents come from ``python -m govreport.synth`` (cached under ``benchmarks/_work/``); see
+``benchmarks/README.md`` for what is measured and how the baselines are mapped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import logging
+import os
+import sys
+import time
+import unicodedata
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from common import DocScore, load_truth, numbers_in, numbers_recovered, score_report
+
+WORK = Path(__file__).resolve().parent / "_work"
+SYSTEMS = ("govreport", "img2table", "rapidocr")
+
+
+# -- documents ---------------------------------------------------------------------------------------
+def make_docs(n: int, quality: str, seed: int) -> list[tuple[Path, Path]]:
+    from govreport.synth.__main__ import generate
+
+    out: list[tuple[Path, Path]] = []
+    for i in range(n):
+        d = WORK / f"scan_{quality}" / f"{seed + i:05d}"
+        pdf, truth = d / "report.pdf", d / "truth.json"
+        if not (pdf.is_file() and truth.is_file()):
+            generate("scanned_pdf", "gov2021", seed + i, quality, d)
+        out.append((pdf, truth))
+    return out
+
+
+# -- systems -----------------------------------------------------------------------------------------
+def run_govreport(pdf: Path, truth: dict[str, Any]) -> dict[str, Any]:
+    import govreport
+
+    return {"report": govreport.extract(str(pdf)).to_dict()}
+
+
+def _norm(s: str) -> str:
+    s = unicodedata.normalize("NFKC", s)
+    return "".join(ch for ch in s if not ch.isspace())
+
+
+def _num(s: Any) -> int | float | str | None:
+    """A table cell's number, None when empty, '?' when it holds something else."""
+    if s is None or (isinstance(s, float) and s != s):
+        return None
+    t = _norm(str(s)).replace(",", "")
+    if not t:
+        return None
+    try:
+        return int(t)
+    except ValueError:
+        try:
+            return float(t)
+        except ValueError:
+            return "?"
+
+
+def _label_index(template: str, variant: str | None) -> list[tuple[str, str, list[str]]]:
+    from govreport.models.template import get_template
+
+    out: list[tuple[str, str, list[str]]] = []
+    for t in get_template(template).tables:
+        if t.id == "appeals":
+            continue
+        for r in t.active_rows(variant if t.id == "applications" else None):
+            out.append((t.id, r.id, [_norm(x) for x in r.labels]))
+    return out
+
+
+def map_grid_tables(grids: list[list[list[Any]]], truth: dict[str, Any]) -> dict[str, Any]:
+    """Map plain table grids (rows of cell strings, merged cells repeated) to template cells as
+    fairly as we can: each row to the template row whose label is most similar, its numbers to
+    the template's columns in order; the appeals table by its one row of 15 numbers."""
+    from govreport.models.template import get_template
+
+    template = truth["template"]
+    tpl = get_template(template)
+    index = _label_index(template, truth["synth"].get("variant"))
+    best: dict[tuple[str, str], tuple[float, list[Any]]] = {}
+    appeals: list[Any] | None = None
+    for grid in grids:
+        for row in grid:
+            labels: list[str] = []
+            for cell in row:
+                if _num(cell) == "?" and _norm(str(cell)) not in labels:
+                    labels.append(_norm(str(cell)))
+            nums = [_num(c) for c in row]
+            if not labels and sum(isinstance(v, int | float) for v in nums) >= 10 and len(nums) >= 15:
+                appeals = nums[-15:]
+                continue
+            if not labels:
+                continue
+            text, last = "".join(labels), labels[-1]
+            score, hit = 0.0, None
+            for tid, rid, cands in index:
+                for cand in cands:
+                    r = max(difflib.SequenceMatcher(None, last, cand).ratio(),
+                            difflib.SequenceMatcher(None, text, cand).ratio())
+                    if r > score:
+                        score, hit = r, (tid, rid)
+            if hit is None or score < 0.5:
+                continue
+            ncols = len(tpl.table(hit[0]).columns)
+            values = nums[-ncols:] if len(nums) > ncols else nums
+            if len(values) == ncols and score > best.get(hit, (0.0, []))[0]:
+                best[hit] = (score, values)
+    found: dict[tuple[str, str, str], Any] = {}
+    for (tid, rid), (_, values) in best.items():
+        for col, v in zip(tpl.table(tid).columns, values, strict=True):
+            found[(tid, rid, col.id)] = v
+    if appeals is not None:
+        cols = [c.id for c in tpl.table("appeals").columns]
+        for i, rid in enumerate(("review", "direct_suit", "suit_after_review")):
+            for j, col in enumerate(cols):
+                found[("appeals", rid, col)] = appeals[i * 5 + j]
+    cells = []
+    for c in truth["cells"]:
+        key = (c["table"], c["row"], c["col"])
+        if key not in found:
+            cells.append({**c, "value": None, "status": "missing", "text": None})
+        else:
+            v = found[key]
+            cells.append({**c, "value": v if v != "?" else None,
+                          "status": "blank" if v is None else "read", "text": None})
+    return {"cells": cells, "issues": []}
+
+
+def run_img2table(pdf: Path, truth: dict[str, Any]) -> dict[str, Any]:
+    from img2table.document import PDF
+    from img2table.ocr import TesseractOCR
+
+    ocr = TesseractOCR(n_threads=1, lang="chi_sim")
+    doc = PDF(str(pdf), detect_rotation=True, pdf_text_extraction=False)
+    tables = doc.extract_tables(ocr=ocr, implicit_rows=False, borderless_tables=False, min_confidence=50)
+    grids = [tb.df.values.tolist() for page in sorted(tables) for tb in tables[page]]
+    return {"report": map_grid_tables(grids, truth)}
+
+
+_RAPID: Any = None
+
+
+def run_rapidocr(pdf: Path, truth: dict[str, Any]) -> dict[str, Any]:
+    import numpy as np
+    import pypdfium2 as pdfium
+    from rapidocr import RapidOCR
+
+    global _RAPID
+    if _RAPID is None:
+        logging.getLogger("RapidOCR").setLevel(logging.ERROR)
+        _RAPID = RapidOCR()
+    dpi = truth["meta"].get("dpi") or 200
+    texts: list[str] = []
+    doc = pdfium.PdfDocument(str(pdf))
+    for i in range(len(doc)):
+        img = np.asarray(doc[i].render(scale=dpi / 72).to_pil().convert("RGB"))
+        res = _RAPID(img)
+        texts += list(res.txts or ())
+    return {"numbers": numbers_recovered(numbers_in(texts), truth)}
+
+
+RUNNERS = {"govreport": run_govreport, "img2table": run_img2table, "rapidocr": run_rapidocr}
+
+
+def available(system: str) -> str | None:
+    """None if ``system`` can run here, else why not."""
+    import importlib.util
+    import shutil
+
+    need = {"govreport": ["govreport.api"], "img2table": ["img2table", "pytesseract"],
+            "rapidocr": ["rapidocr"]}[system]
+    for mod in need:
+        try:
+            if importlib.util.find_spec(mod) is None:
+                return f"{mod} not installed"
+        except ModuleNotFoundError:
+            return f"{mod} not installed"
+    if system == "img2table" and not shutil.which("tesseract"):
+        return "tesseract not installed"
+    return None
+
+
+def _task(system: str, pdf: str, truth_path: str) -> dict[str, Any]:
+    logging.disable(logging.WARNING)
+    truth = load_truth(truth_path)
+    t0 = time.perf_counter()
+    try:
+        out = RUNNERS[system](Path(pdf), truth)
+    except Exception as e:  # a baseline failing on a document is a result, not a crash
+        out = {"error": f"{type(e).__name__}: {e}"}
+    out["seconds"] = time.perf_counter() - t0
+    out["pages"] = truth["meta"]["pages"]
+    return out
+
+
+# -- report ------------------------------------------------------------------------------------------
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--n", type=int, default=3, help="documents")
+    ap.add_argument("--quality", choices=("office", "poor"), default="office")
+    ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--seed", type=int, default=1000)
+    ap.add_argument("--systems", default=",".join(SYSTEMS))
+    ap.add_argument("-v", "--verbose", action="store_true", help="print silent wrong examples")
+    args = ap.parse_args(argv)
+    systems = [s for s in args.systems.split(",") if s]
+    docs = make_docs(args.n, args.quality, args.seed)
+    truths = [load_truth(t) for _, t in docs]
+    pages = sum(t["meta"]["pages"] for t in truths)
+    print(f"{len(docs)} {args.quality} scans, {pages} pages, "
+          f"dpi {sorted({t['meta']['dpi'] for t in truths})}, workers {args.workers}\n")
+    rows = []
+    for system in systems:
+        why = available(system)
+        if why:
+            rows.append((system, "n/a", "n/a", "n/a", "n/a", why))
+            continue
+        jobs = [(system, str(p), str(t)) for p, t in docs]
+        if args.workers > 1:
+            with ProcessPoolExecutor(args.workers) as ex:
+                results = list(ex.map(_task, *zip(*jobs, strict=True)))
+        else:
+            results = [_task(*j) for j in jobs]
+        secs = sum(r["seconds"] for r in results) / max(1, pages)
+        errors = [r["error"] for r in results if "error" in r]
+        note = f"{len(errors)} error(s): {errors[0][:80]}" if errors else ""
+        total = DocScore()
+        hit = want = 0
+        for r, truth in zip(results, truths, strict=True):
+            if "report" in r:
+                s = score_report(r["report"], truth)
+                total += s
+            if "numbers" in r:
+                hit += r["numbers"][0]
+                want += r["numbers"][1]
+        if system == "rapidocr":
+            rows.append((system, "n/a (no table)", "n/a", f"{hit}/{want} ({hit / max(1, want):.1%})",
+                         f"{secs:.2f}", note))
+        else:
+            n_cells = sum(len(t["cells"]) for t in truths)
+            total.cells = n_cells if errors else total.cells
+            rows.append((system, f"{total.correct}/{total.cells} ({total.accuracy:.1%})",
+                         f"{total.silent} ({total.silent / max(1, total.cells):.1%})",
+                         "", f"{secs:.2f}", note or (f"missing {total.missing}, flagged {total.flagged}")))
+            if args.verbose:
+                for ex_ in total.silent_examples[:10]:
+                    print(f"  {system} silent: {ex_}")
+    print("| system | cell accuracy | silent wrong | numbers recovered | s/page | notes |")
+    print("|---|---|---|---|---|---|")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+    return 0
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # tesseract: one thread per worker
+    raise SystemExit(main())

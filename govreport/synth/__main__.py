@@ -1,0 +1,144 @@
+"""Generate sample reports with known truth.
+
+    python -m govreport.synth --kind scanned_pdf --template gov2021 --seed 7 --degrade office --out DIR
+
+writes ``DIR/report.pdf`` (or ``.docx``, ``.html``, ``report_p1.png``...) and ``DIR/truth.json``:
+the contract JSON the document should give. ``--name NAME`` writes ``NAME.<ext>`` and
+``NAME.truth.json`` instead. :func:`generate` is the same from Python.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import random
+from pathlib import Path
+from typing import Any
+
+from govreport.synth.degrade import QUALITIES, degrade_pages, jpeg_roundtrip, redact_printed, truth_json
+from govreport.synth.printed import printed_document
+from govreport.synth.truth import Key, random_truth
+
+log = logging.getLogger(__name__)
+
+KINDS = ("scanned_pdf", "text_pdf", "docx", "html", "png")
+EXT = {"scanned_pdf": ".pdf", "text_pdf": ".pdf", "docx": ".docx", "html": ".html", "png": ".png"}
+
+
+def generate(kind: str, template: str = "gov2021", seed: int = 0, quality: str = "office",
+             out: str | Path = ".", name: str | None = None, variant: str | None = None,
+             ) -> tuple[list[Path], dict[str, Any]]:
+    """Write one document of ``kind`` and its truth file; returns (document files, truth)."""
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {', '.join(KINDS)} (got {kind!r})")
+    q = QUALITIES[quality]
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    base = name or "report"
+    truth_path = out / (f"{name}.truth.json" if name else "truth.json")
+    rng = random.Random(f"{template}:{seed}:{kind}:{quality}")
+    truth = random_truth(template, seed=seed, variant=variant)
+    doc = printed_document(truth)
+    status = redact_printed(doc, q, rng)
+    synth: dict[str, Any] = {"generator": "govreport.synth", "seed": seed, "kind": kind, "degrade": quality}
+    files: list[Path] = []
+    if kind in ("html", "docx"):
+        path = out / (base + EXT[kind])
+        if kind == "html":
+            from govreport.synth.render_html import write_html
+
+            write_html(doc, path)
+        else:
+            from govreport.synth.render_docx import render_docx
+
+            render_docx(doc, path)
+        files.append(path)
+        data = truth_json(doc, status, path.name, kind, synth=synth)
+    else:
+        from govreport.synth.render_pdf import layout_document
+
+        splits: dict[str, int] = {}
+        if q.split_tables:
+            n = len(next(t for t in doc.tables() if t.table_id == "applications").rows)
+            splits["applications"] = rng.randint(6, n - 4)
+        layouts = layout_document(doc, splits=splits)
+        if kind == "text_pdf":
+            from govreport.synth.render_pdf import render_pdf
+
+            path = out / (base + ".pdf")
+            render_pdf(doc, path, layouts)
+            files.append(path)
+            placements = {k: (p.number - 1, b) for p in layouts for k, b in p.cells.items()}
+            synth["pages"] = [{"page": p.number, "size": [round(p.width, 2), round(p.height, 2)]}
+                              for p in layouts]
+            data = truth_json(doc, status, path.name, kind, placements, pages=len(layouts), synth=synth)
+        else:
+            data, files = _scan(kind, doc, status, layouts, q, rng, out, base, synth)
+    truth_path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    log.info("wrote %s and %s", ", ".join(str(f) for f in files), truth_path)
+    return files, data
+
+
+def _scan(kind: str, doc: Any, status: dict[Key, str], layouts: list[Any], q: Any, rng: random.Random,
+          out: Path, base: str, synth: dict[str, Any]) -> tuple[dict[str, Any], list[Path]]:
+    from govreport.synth.render_image import render_page, scale_bbox
+
+    dpi = rng.choice(q.dpi)
+    images = [render_page(p, dpi, seal_agency=doc.truth.agency) for p in layouts]
+    placements = {k: (p.number - 1, scale_bbox(b, dpi)) for p in layouts for k, b in p.cells.items()}
+    images, placements, info, notes = degrade_pages(images, placements, q, rng, status, doc.truth.agency, dpi)
+    jq = rng.randint(*q.jpeg)
+    synth.update({"pages": info, "jpeg_quality": jq, **notes})
+    files: list[Path] = []
+    if kind == "scanned_pdf":
+        import calendar
+        import time
+
+        # a fixed date, so the same seed gives the same bytes
+        stamp = time.gmtime(calendar.timegm((doc.truth.year + 1, 1, 20, 9, 30, 0, 0, 0, 0)))
+        path = out / (base + ".pdf")
+        images[0].save(path, "PDF", save_all=True, append_images=images[1:], resolution=float(dpi),
+                       quality=jq, title=f"{doc.truth.agency}{doc.truth.year}年政府信息公开工作年度报告",
+                       creationDate=stamp, modDate=stamp)
+        files.append(path)
+        source = path.name
+    else:
+        for i, img in enumerate(images, 1):
+            path = out / f"{base}_p{i}.png"
+            (jpeg_roundtrip(img, jq) if q.name != "none" else img).save(path, compress_level=3)
+            files.append(path)
+        source = files[0].name
+        synth["files"] = [f.name for f in files]
+    data = truth_json(doc, status, source, "scanned_pdf" if kind == "scanned_pdf" else "image",
+                      placements, pages=len(images), dpi=dpi, synth=synth)
+    return data, files
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m govreport.synth", description=__doc__.split("\n")[0])
+    ap.add_argument("--kind", choices=KINDS, default="scanned_pdf")
+    ap.add_argument("--template", default="gov2021", choices=("gov2021", "gov2019"))
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--degrade", choices=tuple(QUALITIES), default="office")
+    ap.add_argument("--variant", choices=("split", "single"), default=None,
+                    help="applications table variant (default: random, as truth.py picks)")
+    ap.add_argument("--out", default=".")
+    ap.add_argument("--name", default=None, help="file stem (default: report + truth.json)")
+    ap.add_argument("-n", type=int, default=1, help="documents to write (seeds seed.., one folder each)")
+    args = ap.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+    for i in range(args.n):
+        out = Path(args.out) if args.n == 1 else Path(args.out) / f"{args.seed + i:05d}"
+        files, data = generate(args.kind, args.template, args.seed + i, args.degrade, out, args.name,
+                               args.variant)
+        counts: dict[str, int] = {}
+        for c in data["cells"]:
+            counts[c["status"]] = counts.get(c["status"], 0) + 1
+        print(f"{', '.join(str(f) for f in files)}: {data['meta']['pages'] or '-'} page(s), "
+              f"{len(data['cells'])} cells {counts}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
