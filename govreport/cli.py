@@ -137,6 +137,23 @@ def templates() -> None:
                 console.print(f"    constraint {c.id}: {each}{' + '.join(c.lhs)} = {' + '.join(c.rhs)}  {c.text}")
 
 
+def _register_optional_commands() -> None:
+    """Commands that live in their own modules (``govreport.batch``, ``govreport.review``)."""
+    import importlib
+
+    for module, name in (("govreport.batch", "batch"), ("govreport.review", "review")):
+        try:
+            mod = importlib.import_module(module)
+        except ImportError:
+            continue
+        command = getattr(mod, f"{name}_command", None)
+        if command is not None:
+            app.command(name)(command)
+
+
+_register_optional_commands()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: runs the app and maps every failure to one stderr line and an exit code."""
     try:

@@ -1,0 +1,187 @@
+"""Word reports (``.docx``): paragraphs and native tables, in document order.
+
+A cell merged across columns (``gridSpan``) or rows (``vMerge``) becomes one token, in the row
+where it starts; the continuation parts of a vertical merge give nothing. A cell holding a nested
+table ends the current row, then the nested table's rows follow. Content controls (``w:sdt``),
+hyperlinks, insertions and fields are read through; deleted text, headers, footers, footnotes,
+text boxes and the fallback copies of drawings are not. Legacy ``.doc`` files are refused with a
+hint to convert them (there is no pure-Python reader for them).
+
+>>> import io, docx as _d
+>>> doc = _d.Document(); _ = doc.add_paragraph("二、主动公开政府信息情况")
+>>> t = doc.add_table(rows=2, cols=2); t.cell(0, 0).merge(t.cell(1, 0)).text = "行政处罚"
+>>> t.cell(0, 1).text = "48"; t.cell(1, 1).text = "-"
+>>> buf = io.BytesIO(); doc.save(buf)
+>>> [(k.kind.value, k.text) for k in read_docx_bytes(buf.getvalue()).tokens]  # doctest: +NORMALIZE_WHITESPACE
+[('text', '二、主动公开政府信息情况'), ('break', ''), ('text', '行政处罚'), ('number', '48'),
+ ('break', ''), ('blank', '-'), ('break', '')]
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from govreport.errors import BadInputError, InputNotFoundError, MissingDependencyError, TooLargeError
+from govreport.layout.pdf_common import Assembler, join_lines
+from govreport.layout.tokens import LayoutResult
+from govreport.settings import ExtractSettings
+
+log = logging.getLogger("govreport")
+
+__all__ = ["read_docx", "read_docx_bytes"]
+
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+_P, _TBL, _TR, _TC, _SDT = (f"{{{W}}}{t}" for t in ("p", "tbl", "tr", "tc", "sdt"))
+_T, _TAB, _BR, _CR = (f"{{{W}}}{t}" for t in ("t", "tab", "br", "cr"))
+_NBH = f"{{{W}}}noBreakHyphen"
+_SKIP = {f"{{{MC}}}Fallback", f"{{{W}}}del", f"{{{W}}}txbxContent", f"{{{W}}}footnoteReference"}
+_SKIP |= {f"{{{W}}}{t}" for t in ("moveFrom", "instrText", "delText", "pict", "object")}
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_VAL = f"{{{W}}}val"
+
+
+def _para_text(p: Any) -> str:
+    """A paragraph's text; ``w:tab`` -> tab, ``w:br`` -> newline."""
+    parts: list[str] = []
+
+    def rec(el: Any) -> None:
+        for child in el:
+            tag = child.tag
+            if tag in _SKIP or not isinstance(tag, str):
+                continue
+            if tag == _T:
+                parts.append(child.text or "")
+            elif tag == _TAB:
+                parts.append("\t")
+            elif tag in (_BR, _CR):
+                parts.append("\n")
+            elif tag == _NBH:
+                parts.append("-")
+            elif tag == _TBL:
+                continue
+            else:
+                rec(child)
+
+    rec(p)
+    return "".join(parts)
+
+
+def _blocks(container: Any) -> list[Any]:
+    """Paragraphs and tables directly in a body/cell, looking through content controls."""
+    out: list[Any] = []
+    for child in container:
+        if child.tag in (_P, _TBL):
+            out.append(child)
+        elif child.tag == _SDT:
+            content = child.find(f"{{{W}}}sdtContent")
+            if content is not None:
+                out.extend(_blocks(content))
+        elif child.tag == f"{{{W}}}customXml":
+            out.extend(_blocks(child))
+    return out
+
+
+def _merge_state(tc: Any, kind: str) -> str | None:
+    """``"restart"``, ``"continue"`` or None for a cell's ``vMerge``/``hMerge``."""
+    pr = tc.find(f"{{{W}}}tcPr")
+    if pr is None:
+        return None
+    m = pr.find(f"{{{W}}}{kind}")
+    if m is None:
+        return None
+    return m.get(_VAL) or "continue"
+
+
+class _Reader:
+    def __init__(self) -> None:
+        self.out = Assembler()
+
+    def body(self, container: Any) -> None:
+        for block in _blocks(container):
+            if block.tag == _P:
+                self.paragraph(block)
+            else:
+                self.table(block)
+
+    def paragraph(self, p: Any) -> None:
+        for line in _para_text(p).split("\n"):
+            self.out.add_line(line.split("\t"))
+
+    def table(self, tbl: Any) -> None:
+        for tr in tbl.iterchildren(_TR):
+            cells: list[str] = []
+            nested: list[Any] = []
+            for tc in _row_cells(tr):
+                if _merge_state(tc, "vMerge") == "continue" or _merge_state(tc, "hMerge") == "continue":
+                    continue
+                lines: list[str] = []
+                for block in _blocks(tc):
+                    if block.tag == _P:
+                        lines.extend(_para_text(block).replace("\t", " ").split("\n"))
+                    else:
+                        nested.append(block)
+                cells.append(join_lines(lines))
+            self.out.add_row(cells)
+            for inner in nested:
+                self.table(inner)
+
+
+def _row_cells(tr: Any) -> list[Any]:
+    out: list[Any] = []
+    for child in tr:
+        if child.tag == _TC:
+            out.append(child)
+        elif child.tag in (_SDT, f"{{{W}}}customXml"):
+            content = child.find(f"{{{W}}}sdtContent") if child.tag == _SDT else child
+            if content is not None:
+                out.extend(content.iterchildren(_TC))
+    return out
+
+
+def read_docx_bytes(data: bytes) -> LayoutResult:
+    """Layout of a ``.docx`` given as bytes."""
+    if data.startswith(_OLE_MAGIC):
+        raise BadInputError(
+            "this is a legacy Word .doc file, which govreport cannot read: convert it to .docx first "
+            "(Word: Save As .docx; LibreOffice: soffice --headless --convert-to docx FILE.doc)"
+        )
+    try:
+        import docx
+        from docx.opc.exceptions import PackageNotFoundError
+    except ImportError as exc:  # pragma: no cover
+        raise MissingDependencyError.for_extra("python-docx", "docx", "Reading Word files") from exc
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        raise BadInputError(f"not a readable .docx file ({exc.__class__.__name__}: {exc})") from exc
+    except Exception as exc:  # lxml XMLSyntaxError and friends on a damaged part
+        raise BadInputError(f"damaged .docx file ({exc.__class__.__name__}: {exc})") from exc
+    reader = _Reader()
+    reader.body(document.element.body)
+    return reader.out.result("docx")
+
+
+def read_docx(path: Path, settings: ExtractSettings) -> LayoutResult:
+    """Layout of a Word ``.docx`` file (refuses ``.doc`` with a hint to convert it)."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputNotFoundError(f"{path}: no such file")
+    size = path.stat().st_size
+    if size > settings.max_bytes:
+        raise TooLargeError(f"{path}: {size} bytes is over the limit of {settings.max_bytes}")
+    data = path.read_bytes()
+    if not data:
+        raise BadInputError(f"{path}: empty file")
+    try:
+        result = read_docx_bytes(data)
+    except BadInputError as exc:
+        raise BadInputError(f"{path}: {exc}") from exc
+    if not result.tokens:
+        raise BadInputError(f"{path}: the document has no text")
+    log.debug("%s: %d tokens from Word", path, len(result.tokens))
+    return result
