@@ -29,8 +29,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, milp
-from scipy.sparse import lil_matrix
 
 from govreport.layout.tokens import WEAK_BLANK, Kind, Token
 from govreport.models.template import CellKey, TableSpec
@@ -304,6 +302,9 @@ class _Program:
         return out
 
     def _run(self, c: np.ndarray, rows: list[tuple[dict[int, float], float, float]]) -> np.ndarray | None:
+        from scipy.optimize import Bounds, LinearConstraint, milp
+        from scipy.sparse import lil_matrix
+
         A = lil_matrix((len(rows), self.nvar))
         lo = np.empty(len(rows))
         hi = np.empty(len(rows))

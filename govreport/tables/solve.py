@@ -24,7 +24,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.optimize import linprog
 
 from govreport.models.template import CellKey, Equation
 
@@ -59,6 +58,55 @@ def _system(eqs: Sequence[Equation], known: Mapping[CellKey, float], unknown: Se
         used.append(eq)
     A = np.array(rows) if rows else np.zeros((0, len(unknown)))
     return A, np.array(rhs), used
+
+
+def linprog(*args, **kwargs):  # type: ignore[no-untyped-def]
+    """scipy's HiGHS LP, imported on first use (scipy.optimize takes ~0.4 s to import)."""
+    from scipy.optimize import linprog as _linprog
+
+    return _linprog(*args, **kwargs)
+
+
+def propagate(eqs: Sequence[Equation], known: Mapping[CellKey, float], unknown: Sequence[CellKey],
+              lower: Mapping[CellKey, float | None]) -> dict[CellKey, float] | None:
+    """Values the equations force by plain substitution: an equation with one unknown left, or
+    non-negative unknowns that must sum to zero. ``None`` if a forced value breaks a bound."""
+    vals = {k: float(v) for k, v in known.items()}
+    todo = set(unknown)
+    fixed: dict[CellKey, float] = {}
+    changed = True
+    while changed and todo:
+        changed = False
+        for eq in eqs:
+            rest = 0.0
+            free: list[tuple[CellKey, float]] = []
+            for sign, side in ((1.0, eq.lhs), (-1.0, eq.rhs)):
+                for k in side:
+                    if k in todo:
+                        free.append((k, sign))
+                    else:
+                        rest += sign * vals.get(k, 0.0)
+            if not free:
+                continue
+            if len(free) == 1:
+                k, a = free[0]
+                v = -rest / a
+                lo = lower.get(k, 0.0)
+                if lo is not None and v < lo - TOL:
+                    return None
+                vals[k] = fixed[k] = v
+                todo.discard(k)
+                changed = True
+            elif abs(rest) <= TOL and len({a for _, a in free}) == 1 and all(lower.get(k, 0.0) == 0.0 for k, _ in free):
+                for k, _ in free:
+                    vals[k] = fixed[k] = 0.0
+                    todo.discard(k)
+                changed = True
+    return fixed
+
+
+def _holds(eqs: Sequence[Equation], vals: Mapping[CellKey, float]) -> bool:
+    return all(abs(sum(vals[k] for k in e.lhs) - sum(vals[k] for k in e.rhs)) <= TOL for e in eqs)
 
 
 def _bounds(unknown: Sequence[CellKey], lower: Mapping[CellKey, float | None]) -> list[tuple[float | None, None]]:
@@ -135,6 +183,9 @@ def analyse(eqs: Sequence[Equation], known: Mapping[CellKey, float], unknown: Se
     """Feasibility, inferred cells, a unique single-cell correction or the failing equations."""
     lower = lower or {}
     eqs = [e for e in eqs if all(k in known or k in unknown for k in e.cells)]
+    quick = propagate(eqs, known, unknown, lower)
+    if quick is not None and len(quick) == len(set(unknown)) and _holds(eqs, {**known, **quick}):
+        return Analysis(True, quick)  # everything forced by substitution: no LP needed
     total, slack = min_slack(eqs, known, unknown, lower)
     if total <= TOL:
         return Analysis(True, fixed_cells(eqs, known, unknown, lower) or {})
