@@ -1,7 +1,7 @@
 """govreport: China's government information-disclosure annual reports as checked data.
 
 >>> import govreport
->>> r = govreport.extract("行政处罚\\t7\\n行政强制\\t0\\n行政许可\\t3\\n")
+>>> r = govreport.extract("行政许可\\t3\\n行政处罚\\t7\\n行政强制\\t0\\n")
 >>> r.value("art20_6", "penalties", "decisions")
 7
 """
