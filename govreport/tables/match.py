@@ -100,7 +100,8 @@ _HEADER_RE = re.compile("|".join(map(re.escape, _HEADER_WORDS)) + r"|[*.()0-9一
 
 
 def _header_only(label: str) -> bool:
-    return len(_HEADER_RE.sub("", norm(label))) <= 3
+    """Only the appeals header's words, punctuation and page numbers (—3—) are left."""
+    return len(re.sub(r"[^\w]|_", "", _HEADER_RE.sub("", norm(label)))) <= 3
 
 
 def _wide_unit(table: TableSpec, segs: list[Segment], start: int) -> Unit | None:
