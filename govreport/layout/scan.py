@@ -1,0 +1,497 @@
+"""Scanned pages -> token stream.
+
+Per page: red seals painted out, lighting flattened, orientation (0/90/180/270) and skew fixed,
+ruled tables found (:mod:`govreport.layout.grid`), then every table cell is cut out, split into
+text lines and read by the recognition model alone, in one batch per page; black boxes become
+MASK cells without OCR. Text outside tables (title, prose) goes through the detector, band by band.
+Pages without rules fall back to a full detection pass whose boxes are grouped into rows.
+
+Boxes are reported in pixels of the page as rendered at ``LayoutResult.dpi`` (image files: pixels
+of the file), whatever rotation or resampling happened in between.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from govreport.errors import BadInputError, InputNotFoundError, MissingDependencyError, TooLargeError
+from govreport.layout.tokens import BREAK, CellText, Kind, LayoutResult, Token, tokens_from_rows
+from govreport.ocr.engines import OcrBox, OcrEngine, get_engine
+from govreport.ocr.numbers import looks_numeric, read_numeric
+
+try:
+    import cv2
+
+    from govreport.layout.grid import PageGrid, Table, align_columns, find_tables, group_rows
+    from govreport.ocr.preprocess import (
+        Matrix,
+        binarize,
+        detect_orientation,
+        estimate_skew,
+        is_redacted,
+        map_bbox,
+        normalize_illumination,
+        rotate90,
+        rotate_small,
+        split_lines,
+        suppress_red,
+    )
+except ImportError as _e:  # pragma: no cover - depends on the environment
+    _MISSING: ImportError | None = _e
+else:
+    _MISSING = None
+from govreport.ocr.render import IMAGE_SUFFIXES, OCR_DPI, PageImage, load_image_file, render_pdf
+from govreport.settings import ExtractSettings
+
+log = logging.getLogger("govreport")
+
+BBox = tuple[float, float, float, float]
+
+
+def _line_crop(img: np.ndarray, x0: int, y0: int, x1: int, y1: int) -> np.ndarray:
+    """A text line cut tightly and framed in white: ~25% of its height above and below (as the
+    PP-OCR recogniser saw in training), a little at the sides."""
+    crop = img[max(0, y0 - 1) : y1 + 1, max(0, x0 - 1) : x1 + 1]
+    v = max(3, round(0.25 * (y1 - y0)))
+    return cv2.copyMakeBorder(crop, v, v, 3, 3, cv2.BORDER_CONSTANT, value=255)
+
+
+@dataclass(slots=True)
+class ScanPage:
+    """What was done to one page, with the intermediates needed to draw or debug it."""
+
+    number: int
+    rotation: int = 0  #: degrees clockwise applied to make the page upright
+    skew: float = 0.0  #: degrees of skew corrected
+    red_fraction: float = 0.0
+    grid: PageGrid | None = None
+    image: np.ndarray | None = None  #: the corrected gray page the cells were cut from
+    to_page: Matrix = field(default_factory=lambda: np.eye(3))  #: corrected px -> page px at dpi
+    seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+
+def read_scanned(path: Path, settings: ExtractSettings) -> LayoutResult:
+    """OCR an image-only PDF or an image file (PNG/JPEG/TIFF/...) into a :class:`LayoutResult`."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputNotFoundError(f"{path}: no such file")
+    size = path.stat().st_size
+    if size == 0:
+        raise BadInputError(f"{path}: empty file")
+    if size > settings.max_bytes:
+        raise TooLargeError(f"{path}: {size} bytes, over the limit of {settings.max_bytes}")
+    suffix = path.suffix.lower()
+    with path.open("rb") as fh:
+        is_pdf = fh.read(5) == b"%PDF-"
+    if is_pdf or suffix == ".pdf":
+        dpi = settings.dpi or OCR_DPI
+        pages = list(render_pdf(path, dpi, settings.password, settings.max_pages, settings.max_pixels))
+        kind = "scanned_pdf"
+    elif suffix in IMAGE_SUFFIXES or not suffix:
+        pages = load_image_file(path, settings.max_pages, settings.max_pixels)
+        dpi = pages[0].dpi
+        kind = "image"
+    else:
+        raise BadInputError(f"{path}: unsupported file type {suffix!r} for OCR")
+    scans: list[ScanPage] = []
+    tokens, text = tokens_from_page_images(pages, settings, scans=scans)
+    notes = [n for s in scans for n in s.notes]
+    return LayoutResult(tokens, text, kind, pages=len(pages), dpi=dpi, notes=notes)
+
+
+def tokens_from_page_images(
+    pages: list[PageImage],
+    settings: ExtractSettings,
+    *,
+    scans: list[ScanPage] | None = None,
+    cell_mode: str = "recognize",
+) -> tuple[list[Token], str]:
+    """Tokens and plain text for OCRed pages, in page order.
+
+    ``cell_mode="recognize"`` (default) reads table cells with the recognition model on cell crops;
+    ``"detect"`` runs a full detection pass per page and assigns boxes to cells (slower; kept for
+    comparison). Pass a list as ``scans`` to receive the per-page :class:`ScanPage` details.
+    """
+    if _MISSING is not None:
+        raise MissingDependencyError.for_extra("opencv-python-headless", "ocr", "OCR of scanned pages") from _MISSING
+    engine = get_engine(settings.engine, settings.device)
+    tokens: list[Token] = []
+    lines: list[str] = []
+    prev: ScanPage | None = None
+    for page in pages:
+        t0 = time.perf_counter()
+        sp = ScanPage(page.number)
+        page_tokens, page_lines = _read_page(page, engine, sp, cell_mode)
+        if prev is not None and prev.grid and sp.grid and prev.grid.tables and sp.grid.tables:
+            last, first = prev.grid.tables[-1], sp.grid.tables[0]
+            if last.bbox[3] > 0.8 * prev.grid.shape[0] and first.bbox[1] < 0.2 * sp.grid.shape[0]:
+                first.continued = True
+        sp.seconds = time.perf_counter() - t0
+        log.info(
+            "page %d: OCR in %.2fs (rotation %d°, skew %.1f°, %d table(s))",
+            page.number,
+            sp.seconds,
+            sp.rotation,
+            sp.skew,
+            len(sp.grid.tables) if sp.grid else 0,
+        )
+        tokens.extend(page_tokens)
+        lines.extend(page_lines)
+        if scans is not None:
+            scans.append(sp)
+        prev = sp
+        sp.image = sp.image if scans is not None else None
+    return tokens, "\n".join(lines)
+
+
+# --------------------------------------------------------------------------------------------
+
+
+def _prepare(page: PageImage, engine: OcrEngine, sp: ScanPage) -> tuple[np.ndarray, np.ndarray]:
+    """Upright, deskewed, seal-free, flat-lit gray page and its ink mask."""
+    gray, sp.red_fraction = suppress_red(page.image)
+    if sp.red_fraction > 0.002:
+        sp.notes.append(f"page {page.number}: red ink ({sp.red_fraction:.1%} of the page) removed before OCR")
+    gray = normalize_illumination(gray)
+    binary = binarize(gray)
+    k = detect_orientation(gray, binary, engine.recognize, getattr(engine, "upside_down", None))
+    m_rot = np.eye(3)
+    if k:
+        gray, m_rot = rotate90(gray, k)
+        binary = binarize(gray)
+        sp.rotation = 90 * k
+        sp.notes.append(f"page {page.number}: turned {90 * k}° clockwise to read it")
+    skew = estimate_skew(binary)
+    m_skew = np.eye(3)
+    if abs(skew) >= 0.15:
+        gray, m_skew = rotate_small(gray, -skew)
+        binary = binarize(gray)
+        sp.skew = round(skew, 2)
+        if abs(skew) >= 1:
+            sp.notes.append(f"page {page.number}: deskewed by {skew:.1f}°")
+    back = np.diag([1 / page.scale, 1 / page.scale, 1.0])
+    sp.to_page = back @ m_rot @ m_skew
+    return gray, binary
+
+
+def _read_page(page: PageImage, engine: OcrEngine, sp: ScanPage, cell_mode: str) -> tuple[list[Token], list[str]]:
+    gray, binary = _prepare(page, engine, sp)
+    grid = find_tables(binary)
+    sp.grid, sp.image = grid, gray
+    if not grid.tables:
+        sp.notes.append(f"page {page.number}: no ruled table; rows grouped from OCR boxes")
+        return _loose_page(gray, engine, sp)
+
+    rules = cv2.dilate(grid.rule_mask, np.ones((5, 5), np.uint8)) if grid.rule_mask is not None else None
+    clean = gray.copy()
+    ink = binary.copy()
+    if rules is not None:
+        clean[rules > 0] = 255
+        ink[rules > 0] = 0
+
+    blocks: list[tuple[float, list[Token], list[str]]] = []
+    boxes_by_table = _detect_in_tables(clean, grid, engine) if cell_mode == "detect" else None
+    for ti, table in enumerate(grid.tables):
+        rows = (
+            _table_rows_by_detection(table, boxes_by_table[ti], sp)
+            if boxes_by_table is not None
+            else _table_rows(table, clean, ink, engine, sp)
+        )
+        toks = tokens_from_rows(rows)
+        blocks.append((table.bbox[1], toks, [" ".join(c.text for c in r if c.text) for r in rows]))
+    for y0, y1 in _free_bands(grid, binary):
+        toks, lines = _band_text(clean, ink, y0, y1, engine, sp)
+        if toks:
+            blocks.append((float(y0), toks, lines))
+    blocks.sort(key=lambda b: b[0])
+    return [t for b in blocks for t in b[1]], [line for b in blocks for line in b[2]]
+
+
+def _free_bands(grid: PageGrid, binary: np.ndarray, min_h: int = 12) -> list[tuple[int, int]]:
+    """Horizontal bands of the page outside every table that hold ink."""
+    h = grid.shape[0]
+    taken = np.zeros(h, bool)
+    for t in grid.tables:
+        taken[max(0, int(t.bbox[1]) - 4) : int(t.bbox[3]) + 5] = True
+    has_ink = binary.max(axis=1) > 0
+    bands, y = [], 0
+    while y < h:
+        if taken[y]:
+            y += 1
+            continue
+        y0 = y
+        while y < h and not taken[y]:
+            y += 1
+        rows = np.flatnonzero(has_ink[y0:y])
+        if rows.size and rows[-1] - rows[0] >= min_h:
+            bands.append((max(y0, y0 + int(rows[0]) - 8), min(y, y0 + int(rows[-1]) + 9)))
+    return bands
+
+
+def _segments(ink: np.ndarray) -> list[list[tuple[int, int, int, int]]]:
+    """Text lines of a region, each split where the gap is wider than ~1.5 line heights."""
+    out = []
+    for lx0, ly0, lx1, ly1 in split_lines(_despeckle(ink), min_gap=3):
+        cols = ink[ly0:ly1, lx0:lx1].max(axis=0) > 0
+        gap_max = max(12, int(1.5 * (ly1 - ly0)))
+        segs, start, run = [], 0, 0
+        for x, on in enumerate(cols):
+            if on:
+                if run > gap_max and x - run > start:
+                    segs.append((lx0 + start, ly0, lx0 + x - run, ly1))
+                    start = x
+                run = 0
+            else:
+                run += 1
+        segs.append((lx0 + start, ly0, lx0 + len(cols) - run, ly1))
+        out.append(segs)
+    return out
+
+
+def _band_text(
+    clean: np.ndarray, ink: np.ndarray, y0: int, y1: int, engine: OcrEngine, sp: ScanPage
+) -> tuple[list[Token], list[str]]:
+    """Prose outside tables: lines found by projection, read by the recogniser (no detector)."""
+    lines = _segments(ink[y0:y1])
+    crops, where = [], []
+    for segs in lines:
+        for sx0, sy0, sx1, sy1 in segs:
+            gy0, gy1 = y0 + sy0, y0 + sy1
+            crops.append(_line_crop(clean, sx0, gy0, sx1, gy1))
+            where.append((float(sx0), float(gy0), float(sx1), float(gy1)))
+    results = iter(zip(engine.recognize(crops), where, strict=True))
+    toks: list[Token] = []
+    texts: list[str] = []
+    for segs in lines:
+        words = []
+        for _ in segs:
+            (text, score), bbox = next(results)
+            if text:
+                words.append(text)
+                toks.append(Token(Kind.TEXT, text, None, sp.number, map_bbox(sp.to_page, bbox), round(score, 4)))
+        if words:
+            toks.append(BREAK)
+            texts.append(" ".join(words))
+    return toks, texts
+
+
+def _shift(b: OcrBox, dx: float, dy: float) -> OcrBox:
+    q = tuple((x + dx, y + dy) for x, y in b.quad)
+    return OcrBox(b.text, q, b.score)  # type: ignore[arg-type]
+
+
+def _text_lines(boxes: list[OcrBox], sp: ScanPage) -> tuple[list[Token], list[str]]:
+    """Prose: one TEXT token per detected box, one BREAK per printed line."""
+    toks: list[Token] = []
+    lines: list[str] = []
+    for idx in group_rows([b.bbox for b in boxes]):
+        for i in idx:
+            b = boxes[i]
+            toks.append(Token(Kind.TEXT, b.text, None, sp.number, map_bbox(sp.to_page, b.bbox), round(b.score, 4)))
+        toks.append(BREAK)
+        lines.append(" ".join(boxes[i].text for i in idx))
+    return toks, lines
+
+
+# --------------------------------------------------------------------------------------------
+# table cells
+
+
+@dataclass(slots=True)
+class _CellRead:
+    cell_bbox: BBox
+    c0: int
+    c1: int
+    text: str = ""
+    conf: float | None = None
+    kind: str = "ink"  #: ink | blank | mask
+
+
+def _table_rows(
+    table: Table, clean: np.ndarray, ink: np.ndarray, engine: OcrEngine, sp: ScanPage
+) -> list[list[CellText]]:
+    reads: list[list[_CellRead]] = []
+    crops: list[np.ndarray] = []
+    owners: list[_CellRead] = []
+    for row in table.rows():
+        out_row = []
+        for cell in row:
+            x0, y0, x1, y1 = (int(round(v)) for v in cell.bbox)
+            cr = _CellRead(cell.bbox, cell.c0, cell.c1)
+            inset = 3
+            sub_gray = clean[y0 + inset : y1 - inset, x0 + inset : x1 - inset]
+            sub_ink = ink[y0 + inset : y1 - inset, x0 + inset : x1 - inset]
+            if sub_gray.size == 0:
+                cr.kind, cr.conf = "blank", 1.0
+            elif is_redacted(sub_gray):
+                cr.kind, cr.text, cr.conf = "mask", "■", 1.0
+            else:
+                lines = split_lines(_despeckle(sub_ink))
+                if not lines:
+                    cr.kind, cr.conf = "blank", 1.0
+                for lx0, ly0, lx1, ly1 in lines:
+                    gy0, gy1 = y0 + inset + ly0, y0 + inset + ly1
+                    gx0, gx1 = x0 + inset + lx0, x0 + inset + lx1
+                    crops.append(_line_crop(clean, gx0, gy0, gx1, gy1))
+                    owners.append(cr)
+            out_row.append(cr)
+        reads.append(out_row)
+    results = engine.recognize(crops)
+    parts: dict[int, list[tuple[str, float]]] = {}
+    for cr, res in zip(owners, results, strict=True):
+        parts.setdefault(id(cr), []).append(res)
+    for row in reads:
+        for cr in row:
+            got = parts.get(id(cr))
+            if got:
+                cr.text = _join([t for t, _ in got])
+                cr.conf = round(min(s for _, s in got), 4)
+    return _finish_rows(reads, sp)
+
+
+def _despeckle(ink: np.ndarray) -> np.ndarray:
+    """Drop isolated specks (scan noise, rule remnants) smaller than a punctuation mark."""
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    if n <= 1:
+        return ink
+    keep = np.zeros(n, bool)
+    keep[1:] = (stats[1:, cv2.CC_STAT_AREA] >= 6) & (
+        (stats[1:, cv2.CC_STAT_WIDTH] >= 3) | (stats[1:, cv2.CC_STAT_HEIGHT] >= 3)
+    )
+    return np.where(keep[labels], 255, 0).astype(np.uint8)
+
+
+def _join(texts: list[str]) -> str:
+    """Join a wrapped cell's lines: no space between CJK, one between ASCII words."""
+    out = ""
+    for t in (t.strip() for t in texts):
+        if not t:
+            continue
+        if out and out[-1].isascii() and out[-1].isalnum() and t[0].isascii() and t[0].isalnum():
+            out += " "
+        out += t
+    return out
+
+
+def _finish_rows(reads: list[list[_CellRead]], sp: ScanPage) -> list[list[CellText]]:
+    """Apply numeric clean-up in columns that hold numbers; build CellText rows."""
+    by_col: dict[int, list[_CellRead]] = {}
+    for row in reads:
+        for cr in row:
+            if cr.c1 - cr.c0 == 1 and cr.kind == "ink" and cr.text:
+                by_col.setdefault(cr.c0, []).append(cr)
+    numeric_cols = {c for c, crs in by_col.items() if sum(looks_numeric(cr.text) for cr in crs) >= 0.5 * len(crs)}
+    rows: list[list[CellText]] = []
+    for row in reads:
+        out = []
+        for cr in row:
+            text, conf = cr.text, cr.conf
+            if cr.kind == "ink" and cr.c1 - cr.c0 == 1 and cr.c0 in numeric_cols:
+                r = read_numeric(text, conf, numeric_column=True)
+                if r.kind != "text":
+                    text, conf = (r.text if r.kind != "blank" else ""), r.confidence
+                    if r.kind == "mask":
+                        text = "****" if "*" in r.text or "＊" in r.text else "■"
+            bbox = map_bbox(sp.to_page, cr.cell_bbox)
+            out.append(CellText(text, sp.number, bbox, conf))
+        rows.append(out)
+    return rows
+
+
+def _detect_in_tables(clean: np.ndarray, grid: PageGrid, engine: OcrEngine) -> list[list[OcrBox]]:
+    boxes = engine.detect(clean)
+    out: list[list[OcrBox]] = [[] for _ in grid.tables]
+    for b in boxes:
+        cx, cy = (b.bbox[0] + b.bbox[2]) / 2, (b.bbox[1] + b.bbox[3]) / 2
+        for i, t in enumerate(grid.tables):
+            if t.bbox[0] <= cx <= t.bbox[2] and t.bbox[1] <= cy <= t.bbox[3]:
+                out[i].append(b)
+                break
+    return out
+
+
+def _table_rows_by_detection(table: Table, boxes: list[OcrBox], sp: ScanPage) -> list[list[CellText]]:
+    reads: list[list[_CellRead]] = []
+    for row in table.rows():
+        out_row = []
+        for cell in row:
+            x0, y0, x1, y1 = cell.bbox
+            inside = [
+                b for b in boxes if x0 <= (b.bbox[0] + b.bbox[2]) / 2 <= x1 and y0 <= (b.bbox[1] + b.bbox[3]) / 2 <= y1
+            ]
+            inside.sort(key=lambda b: (round(b.bbox[1] / 10), b.bbox[0]))
+            cr = _CellRead(cell.bbox, cell.c0, cell.c1)
+            if inside:
+                cr.text = _join([b.text for b in inside])
+                cr.conf = round(min(b.score for b in inside), 4)
+            else:
+                cr.kind, cr.conf = "blank", None
+            out_row.append(cr)
+        reads.append(out_row)
+    return _finish_rows(reads, sp)
+
+
+# --------------------------------------------------------------------------------------------
+# pages without rules
+
+
+def _split_box(b: OcrBox) -> list[OcrBox]:
+    """Split a detected box like ``"12 0 35"`` into one box per number (unruled tables)."""
+    parts = b.text.split()
+    if len(parts) < 2 or not all(looks_numeric(p) for p in parts):
+        return [b]
+    x0, y0, x1, y1 = b.bbox
+    total = sum(len(p) for p in parts) + len(parts) - 1
+    out, pos = [], 0
+    for p in parts:
+        a, z = x0 + (x1 - x0) * pos / total, x0 + (x1 - x0) * (pos + len(p)) / total
+        out.append(OcrBox(p, ((a, y0), (z, y0), (z, y1), (a, y1)), b.score))
+        pos += len(p) + 1
+    return out
+
+
+def _loose_page(gray: np.ndarray, engine: OcrEngine, sp: ScanPage) -> tuple[list[Token], list[str]]:
+    boxes = [s for b in engine.detect(gray) for s in _split_box(b)]
+    line_idx = group_rows([b.bbox for b in boxes])
+    rows = [[boxes[i] for i in idx] for idx in line_idx]
+    tokens: list[Token] = []
+    text: list[str] = []
+    i = 0
+    while i < len(rows):
+        # a run of lines with two or more numbers is an unruled table: line its columns up
+        j = i
+        while j < len(rows) and sum(looks_numeric(b.text) for b in rows[j]) >= 2:
+            j += 1
+        block = rows[i:j] if j - i >= 3 else rows[i : i + 1]
+        slots = align_columns([[b.bbox for b in r] for r in block]) if j - i >= 3 else [list(range(len(block[0])))]
+        # blanks only where a column holds numbers: a skipped label column is no cell
+        numeric_slot = [
+            sum(sl[k] is not None and looks_numeric(r[sl[k]].text) for r, sl in zip(block, slots, strict=True))
+            > 0.5 * sum(sl[k] is not None for sl in slots)
+            if all(len(sl) == len(slots[0]) for sl in slots) and k < len(slots[0])
+            else False
+            for k in range(max(len(sl) for sl in slots))
+        ]
+        cell_rows = []
+        for r, sl in zip(block, slots, strict=True):
+            cells = []
+            for pos, k in enumerate(sl):
+                if k is None:
+                    if numeric_slot[pos]:
+                        cells.append(CellText("", sp.number, None, None))
+                    continue
+                b = r[k]
+                num = read_numeric(b.text, b.score, numeric_column=False)
+                t, c = (num.text, num.confidence) if num.kind in ("number", "mask") else (b.text, b.score)
+                cells.append(CellText(t, sp.number, map_bbox(sp.to_page, b.bbox), round(c, 4) if c else c))
+            cell_rows.append(cells)
+            text.append(" ".join(b.text for b in r))
+        tokens.extend(tokens_from_rows(cell_rows))
+        i += len(block)
+    return tokens, text

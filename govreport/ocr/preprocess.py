@@ -1,0 +1,285 @@
+"""Page clean-up before OCR: red seals, lighting, orientation, skew, redaction boxes, line splits.
+
+Geometry helpers return the corrected image together with a 3x3 matrix mapping corrected pixel
+coordinates back to the input image, so boxes can be reported in the rendered page's pixels.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+import cv2
+import numpy as np
+
+log = logging.getLogger("govreport")
+
+Matrix = np.ndarray  # 3x3 float, maps output (corrected) pixel coords to input pixel coords
+
+
+def to_gray(img: np.ndarray) -> np.ndarray:
+    """uint8 gray from gray, RGB or RGBA."""
+    if img.ndim == 2:
+        return img
+    code = cv2.COLOR_RGBA2GRAY if img.shape[2] == 4 else cv2.COLOR_RGB2GRAY
+    return cv2.cvtColor(img, code)
+
+
+def red_mask(rgb: np.ndarray) -> np.ndarray:
+    """Pixels of red/pink ink (seals, red headers): hue near 0/180 and clearly saturated."""
+    hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV)
+    h, s, v = hsv[..., 0], hsv[..., 1], hsv[..., 2]
+    return ((h <= 12) | (h >= 160)) & (s >= 50) & (v >= 60)
+
+
+def suppress_red(img: np.ndarray) -> tuple[np.ndarray, float]:
+    """Gray page where red ink is lifted to near white while black print under a seal stays dark.
+
+    In and around red pixels the gray value is taken from the red channel: red ink is bright
+    there, black print is dark whatever was stamped on it, and a dark-red blend of the two (a
+    blurred digit under a seal) keeps its darkness. Returns the page and the fraction that was red.
+    """
+    if img.ndim == 2:
+        return img, 0.0
+    rgb = img[..., :3]
+    mask = red_mask(rgb)
+    gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    frac = float(mask.mean())
+    if frac == 0:
+        return gray, 0.0
+    near = cv2.dilate(mask.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+    red = rgb[..., 0]
+    gray[near] = np.maximum(gray[near], red[near])
+    # what is left of pure seal ink is light gray: lift it to paper white
+    lift = near & (gray >= 170)
+    gray[lift] = 255
+    return gray, frac
+
+
+def normalize_illumination(gray: np.ndarray) -> np.ndarray:
+    """Divide by a smooth background estimate (flattens shadows and uneven scanner light)."""
+    h, w = gray.shape
+    f = max(1, round(max(h, w) / 800))
+    small = cv2.resize(gray, (w // f, h // f), interpolation=cv2.INTER_AREA) if f > 1 else gray
+    k = max(15, (min(small.shape) // 10) | 1)  # larger than any stroke or redaction box
+    bg = cv2.morphologyEx(small, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
+    bg = cv2.GaussianBlur(bg, (0, 0), k / 3)
+    if f > 1:
+        bg = cv2.resize(bg, (w, h), interpolation=cv2.INTER_LINEAR)
+    out = cv2.divide(gray, np.maximum(bg, 1), scale=255)
+    return out
+
+
+def binarize(gray: np.ndarray) -> np.ndarray:
+    """Ink mask (255 = ink) by Otsu on an illumination-normalised page."""
+    _, b = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    return b
+
+
+# --------------------------------------------------------------------------------------------
+# geometry
+
+
+def rotate90(img: np.ndarray, k: int) -> tuple[np.ndarray, Matrix]:
+    """Rotate clockwise by ``k`` x 90°; the matrix maps output coords to input coords."""
+    k %= 4
+    h, w = img.shape[:2]
+    if k == 0:
+        return img, np.eye(3)
+    if k == 1:
+        out = cv2.rotate(img, cv2.ROTATE_90_CLOCKWISE)  # (x', y') = (h-1-y, x)
+        m = np.array([[0, 1, 0], [-1, 0, h - 1], [0, 0, 1]], float)
+    elif k == 2:
+        out = cv2.rotate(img, cv2.ROTATE_180)
+        m = np.array([[-1, 0, w - 1], [0, -1, h - 1], [0, 0, 1]], float)
+    else:
+        out = cv2.rotate(img, cv2.ROTATE_90_COUNTERCLOCKWISE)  # (x', y') = (y, w-1-x)
+        m = np.array([[0, -1, w - 1], [1, 0, 0], [0, 0, 1]], float)
+    return out, m
+
+
+def rotate_small(img: np.ndarray, angle: float, border: int = 255) -> tuple[np.ndarray, Matrix]:
+    """Rotate by ``angle`` degrees (counter-clockwise, about the centre), keeping the canvas size."""
+    if abs(angle) < 0.05:
+        return img, np.eye(3)
+    h, w = img.shape[:2]
+    fwd = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+    out = cv2.warpAffine(img, fwd, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=border)
+    return out, np.linalg.inv(np.vstack([fwd, [0, 0, 1]]))
+
+
+def map_bbox(m: Matrix, bbox: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+    """Axis-aligned box of ``bbox``'s corners mapped through ``m``."""
+    x0, y0, x1, y1 = bbox
+    pts = np.array([[x0, y0, 1], [x1, y0, 1], [x1, y1, 1], [x0, y1, 1]], float) @ m.T
+    return (
+        round(float(pts[:, 0].min()), 1),
+        round(float(pts[:, 1].min()), 1),
+        round(float(pts[:, 0].max()), 1),
+        round(float(pts[:, 1].max()), 1),
+    )
+
+
+def estimate_skew(binary: np.ndarray, max_angle: float = 15.0) -> float:
+    """Skew in degrees (positive = content rotated counter-clockwise), from long straight rules when
+    the page has them, else from the text-line projection profile."""
+    f = 2 if binary.shape[1] > 1200 else 1
+    small = binary
+    if f > 1:
+        small = cv2.resize(binary, (binary.shape[1] // f, binary.shape[0] // f), interpolation=cv2.INTER_AREA)
+        small = np.where(small > 64, 255, 0).astype(np.uint8)
+    w = small.shape[1]
+    lines = cv2.HoughLinesP(small, 1, np.pi / 720, threshold=max(60, w // 6), minLineLength=w // 4, maxLineGap=6)
+    angles, weights = [], []
+    if lines is not None:
+        for x0, y0, x1, y1 in np.asarray(lines).reshape(-1, 4):
+            dx, dy = int(x1) - int(x0), int(y1) - int(y0)
+            if dx == 0:
+                continue
+            a = -np.degrees(np.arctan2(dy, dx))
+            if abs(a) <= max_angle:
+                angles.append(a)
+                weights.append(np.hypot(dx, dy))
+    if len(angles) >= 3:
+        order = np.argsort(angles)
+        cw = np.cumsum(np.asarray(weights)[order])
+        return float(np.asarray(angles)[order][np.searchsorted(cw, cw[-1] / 2)])
+    return _skew_by_projection(binary, max_angle)
+
+
+def _skew_by_projection(binary: np.ndarray, max_angle: float) -> float:
+    h, w = binary.shape
+    f = max(1.0, max(h, w) / 900)
+    small = cv2.resize(binary, (int(w / f), int(h / f)), interpolation=cv2.INTER_AREA)
+
+    def score(a: float) -> float:
+        rot, _ = rotate_small(small, a, border=0)
+        prof = rot.sum(axis=1, dtype=np.float64)
+        return float(np.var(prof))
+
+    best = max(np.arange(-max_angle, max_angle + 0.01, 1.0), key=score)
+    fine = max(np.arange(best - 1, best + 1.01, 0.1), key=score)
+    return float(-fine)
+
+
+def text_blobs(binary: np.ndarray, vertical: bool = False, limit: int = 8) -> list[tuple[int, int, int, int]]:
+    """Boxes of the longest text-line-like blobs (characters smeared along the reading axis)."""
+    h, w = binary.shape
+    k = max(5, min(h, w) // 120)
+    # drop long rules first so table lines do not form blobs
+    horiz = cv2.morphologyEx(binary, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (w // 8, 1)))
+    vert = cv2.morphologyEx(binary, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, h // 8)))
+    ink = cv2.subtract(binary, cv2.dilate(horiz | vert, np.ones((3, 3), np.uint8)))
+    size = (1, k) if vertical else (k, 1)  # (width, height)
+    smear = cv2.dilate(ink, cv2.getStructuringElement(cv2.MORPH_RECT, size))
+    n, _, stats, _ = cv2.connectedComponentsWithStats(smear)
+    cands = []
+    for i in range(1, n):
+        x, y, bw, bh, _ = stats[i]
+        long_, short = (bh, bw) if vertical else (bw, bh)
+        if short < 6 or long_ < 3 * short or long_ > 0.9 * (h if vertical else w):
+            continue
+        cands.append((long_, (x, y, x + bw, y + bh)))
+    cands.sort(reverse=True)
+    return [b for _, b in cands[:limit]]
+
+
+def detect_orientation(
+    gray: np.ndarray,
+    binary: np.ndarray,
+    recognize: Callable[[list[np.ndarray]], list[tuple[str, float]]],
+    upside_down: Callable[[list[np.ndarray]], list[float]] | None = None,
+    limit: int = 4,
+) -> int:
+    """Clockwise quarter turns (0-3) that make the page upright.
+
+    Candidate text lines come from smearing ink along each axis (the longer blobs give the
+    reading axis). Up versus down comes from a 0/180° line classifier when the engine has one,
+    else from reading the lines both ways with the recogniser and keeping the more confident.
+    """
+    hb = text_blobs(binary, vertical=False)
+    vb = text_blobs(binary, vertical=True)
+    n_h = sum((b[2] - b[0]) for b in hb)
+    n_v = sum((b[3] - b[1]) for b in vb)
+    vertical = n_v > 1.2 * n_h
+    blobs = vb if vertical else hb
+    if not blobs:
+        return 0
+    crops = []
+    for x0, y0, x1, y1 in blobs[:limit]:
+        # a few characters are enough to tell: cap the crop at ~7 character sizes
+        if vertical:
+            y1 = min(y1, y0 + 7 * (x1 - x0))
+        else:
+            x1 = min(x1, x0 + 7 * (y1 - y0))
+        crop = gray[max(0, y0 - 3) : y1 + 3, max(0, x0 - 3) : x1 + 3]
+        crops.append(cv2.rotate(crop, cv2.ROTATE_90_CLOCKWISE) if vertical else crop)
+    ka, kb = (1, 3) if vertical else (0, 2)
+    if upside_down is not None:
+        p = float(np.mean(upside_down(crops)))
+        k = kb if p > 0.5 else ka
+        log.debug("orientation: %s axis, p(180)=%.2f -> rotate %d°", "v" if vertical else "h", p, 90 * k)
+        return k
+    flipped = [cv2.rotate(c, cv2.ROTATE_180) for c in crops]
+    res = recognize(crops + flipped)
+    sa = float(np.mean([s * min(len(t), 8) for t, s in res[: len(crops)]]))
+    sb = float(np.mean([s * min(len(t), 8) for t, s in res[len(crops) :]]))
+    k = ka if sa >= sb else kb
+    log.debug("orientation: %s axis, scores %.2f/%.2f -> rotate %d°", "v" if vertical else "h", sa, sb, 90 * k)
+    return k
+
+
+# --------------------------------------------------------------------------------------------
+# cells
+
+
+def is_redacted(cell_gray: np.ndarray) -> bool:
+    """True when the cell holds a solid dark rectangle (a black redaction box)."""
+    h, w = cell_gray.shape
+    if h < 8 or w < 8:
+        return False
+    dark = (cell_gray < 90).astype(np.uint8)
+    n, _, stats, _ = cv2.connectedComponentsWithStats(dark)
+    for i in range(1, n):
+        _, _, bw, bh, area = stats[i]
+        if bh >= max(10, 0.3 * h) and bw >= max(12, 0.8 * bh) and area >= 0.85 * bw * bh:
+            return True
+    return False
+
+
+def split_lines(ink: np.ndarray, min_gap: int = 2) -> list[tuple[int, int, int, int]]:
+    """Text-line boxes ``(x0, y0, x1, y1)`` in a cell's ink mask, top to bottom."""
+    rows = ink.max(axis=1) > 0
+    if not rows.any():
+        return []
+    spans: list[list[int]] = []
+    y = 0
+    n = len(rows)
+    while y < n:
+        if rows[y]:
+            y0 = y
+            while y < n and rows[y]:
+                y += 1
+            if spans and y0 - spans[-1][1] < min_gap:
+                spans[-1][1] = y
+            else:
+                spans.append([y0, y])
+        else:
+            y += 1
+    tallest = max(b - a for a, b in spans)
+    # rejoin pieces of one line: a broken thin stroke, a sliver (dots, accents, stray marks)
+    merged: list[list[int]] = [list(spans[0])]
+    for y0, y1 in spans[1:]:
+        gap = y0 - merged[-1][1]
+        short = min(y1 - y0, merged[-1][1] - merged[-1][0]) < 0.6 * tallest
+        if gap <= 0.15 * tallest + 1 or (short and gap < 0.35 * tallest):
+            merged[-1][1] = y1
+        else:
+            merged.append([y0, y1])
+    out = []
+    for y0, y1 in merged:
+        if y1 - y0 < 0.3 * tallest and y1 - y0 < 6:
+            continue  # noise
+        cols = np.flatnonzero(ink[y0:y1].max(axis=0) > 0)
+        out.append((int(cols[0]), y0, int(cols[-1]) + 1, y1))
+    return out

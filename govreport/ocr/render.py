@@ -1,0 +1,165 @@
+"""Page images for OCR: PDF pages rendered with pypdfium2, or image files read with Pillow.
+
+Safety: page count is checked against ``max_pages``; every page is kept under ``max_pixels`` by
+rendering or resampling at a lower resolution (``PageImage.scale`` records it), and images whose
+decoded size would exceed ``4 * max_pixels`` are refused before decoding.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from govreport.errors import BadInputError, EncryptedError, MissingDependencyError, TooLargeError
+
+log = logging.getLogger("govreport")
+
+#: default render resolution for OCR: digits of a 10.5 pt table come out ~28 px tall, which the
+#: PP-OCR recogniser (48 px input) reads reliably, and an A4 page stays ~3.9 Mpx.
+OCR_DPI = 200
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp"}
+
+
+@dataclass(slots=True)
+class PageImage:
+    """One page as pixels. ``dpi`` is the nominal resolution (PDF: as requested; image: from the
+    file, if any) and ``scale`` is pixels of ``image`` per pixel at that resolution (below 1 when
+    the page was shrunk to respect ``max_pixels``): divide by it to report boxes at ``dpi``."""
+
+    number: int  #: 1-based
+    image: np.ndarray  #: uint8 RGB (H, W, 3) or gray (H, W)
+    dpi: int | None
+    scale: float = 1.0
+
+
+def _fit(w: float, h: float, max_pixels: int) -> float:
+    """Scale that brings ``w x h`` under ``max_pixels`` (with a margin for rounding up)."""
+    return 1.0 if w * h <= max_pixels else 0.99 * math.sqrt(max_pixels / (w * h))
+
+
+def render_pdf(
+    path: Path,
+    dpi: int = OCR_DPI,
+    password: str | None = None,
+    max_pages: int = 200,
+    max_pixels: int = 60_000_000,
+    pages: list[int] | None = None,
+) -> Iterator[PageImage]:
+    """Render PDF pages (all, or the 1-based ``pages``) to RGB arrays at ``dpi``."""
+    try:
+        import pypdfium2 as pdfium
+    except ImportError as e:  # pragma: no cover
+        raise MissingDependencyError.for_extra("pypdfium2", "ocr", "reading scanned PDFs") from e
+    doc = open_pdf(path, password)
+    try:
+        n = len(doc)
+        if n == 0:
+            raise BadInputError(f"{path}: the PDF has no pages")
+        if n > max_pages:
+            raise TooLargeError(f"{path}: {n} pages, over the limit of {max_pages}")
+        for no in pages or range(1, n + 1):
+            page = doc[no - 1]
+            try:
+                w_pt, h_pt = page.get_size()
+                want = dpi / 72
+                scale = _fit(w_pt * want, h_pt * want, max_pixels)
+                if scale < 1:
+                    log.warning("%s page %d: rendered at %.0f dpi to stay under max_pixels", path, no, dpi * scale)
+                bitmap = page.render(scale=want * scale, rev_byteorder=True)
+                arr = bitmap.to_numpy()
+                img = np.ascontiguousarray(arr[..., :3]) if arr.ndim == 3 else arr
+                yield PageImage(no, img, dpi, scale)
+            except pdfium.PdfiumError as e:
+                raise BadInputError(f"{path} page {no}: cannot render ({e})") from e
+            finally:
+                page.close()
+    finally:
+        doc.close()
+
+
+def open_pdf(path: Path, password: str | None = None):  # type: ignore[no-untyped-def]
+    """A ``pypdfium2.PdfDocument``; wrong/missing password -> EncryptedError, corrupt -> BadInputError."""
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as raw
+
+    try:
+        return pdfium.PdfDocument(str(path), password=password)
+    except pdfium.PdfiumError as e:
+        if getattr(e, "err_code", None) == raw.FPDF_ERR_PASSWORD:
+            what = "a wrong password was given" if password else "it needs a password (--password)"
+            raise EncryptedError(f"{path}: the PDF is encrypted and {what}") from e
+        raise BadInputError(f"{path}: not a readable PDF ({e})") from e
+
+
+def pdf_page_count(path: Path, password: str | None = None) -> int:
+    doc = open_pdf(path, password)
+    try:
+        return len(doc)
+    finally:
+        doc.close()
+
+
+def load_image_file(path: Path, max_pages: int = 200, max_pixels: int = 60_000_000) -> list[PageImage]:
+    """Pages of a PNG/JPEG/BMP/WebP or (multi-page) TIFF file as RGB arrays."""
+    from PIL import Image, ImageSequence, UnidentifiedImageError
+
+    hard = 4 * max_pixels
+    old = Image.MAX_IMAGE_PIXELS
+    Image.MAX_IMAGE_PIXELS = hard // 2  # PIL raises DecompressionBombError above 2x this
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            try:
+                im = Image.open(path)
+            except Image.DecompressionBombError as e:
+                raise TooLargeError(f"{path}: image over {hard} pixels") from e
+            except (UnidentifiedImageError, OSError, SyntaxError) as e:
+                raise BadInputError(f"{path}: not a readable image ({e})") from e
+            with im:
+                n = getattr(im, "n_frames", 1)
+                if n > max_pages:
+                    raise TooLargeError(f"{path}: {n} pages, over the limit of {max_pages}")
+                dpi = _dpi_of(im)
+                out = []
+                for i, frame in enumerate(ImageSequence.Iterator(im), start=1):
+                    out.append(_frame_to_page(path, frame, i, dpi, max_pixels, hard))
+                if not out:
+                    raise BadInputError(f"{path}: the image has no frames")
+                return out
+    finally:
+        Image.MAX_IMAGE_PIXELS = old
+
+
+def _dpi_of(im) -> int | None:  # type: ignore[no-untyped-def]
+    d = im.info.get("dpi")
+    try:
+        v = round(float(d[0])) if d else None
+    except (TypeError, ValueError, IndexError):
+        return None
+    return v if v and 50 <= v <= 1200 else None
+
+
+def _frame_to_page(path: Path, frame, number: int, dpi: int | None, max_pixels: int, hard: int) -> PageImage:  # type: ignore[no-untyped-def]
+    from PIL import Image
+
+    w, h = frame.size
+    if w * h > hard:
+        raise TooLargeError(f"{path} page {number}: {w}x{h} pixels, over the limit")
+    scale = _fit(w, h, max_pixels)
+    try:
+        if scale < 1 and frame.format == "JPEG":
+            frame.draft("RGB", (int(w * scale), int(h * scale)))  # decode at reduced size
+        img = frame.convert("RGB")
+        if scale < 1:
+            img = img.resize((max(1, int(w * scale)), max(1, int(h * scale))), Image.Resampling.LANCZOS)
+            log.warning("%s page %d: downscaled %dx%d to stay under max_pixels", path, number, w, h)
+    except (OSError, ValueError) as e:
+        raise BadInputError(f"{path} page {number}: cannot decode ({e})") from e
+    real = img.size[0] / w
+    return PageImage(number, np.asarray(img), dpi, real)

@@ -1,0 +1,144 @@
+"""End to end on synthetic scans with the real OCR models (no mocks)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from govreport.errors import MissingDependencyError
+from govreport.layout.scan import read_scanned, tokens_from_page_images
+from govreport.layout.tokens import Kind
+from govreport.ocr.engines import get_engine
+from govreport.ocr.render import PageImage
+from govreport.settings import ExtractSettings
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from scanfixtures import (
+    body_rows,
+    cell_errors,
+    make_table_page,
+    token_rows,
+    transform,
+    transform_point,
+)
+
+pytest.importorskip("rapidocr")
+pytestmark = pytest.mark.ocr
+SETTINGS = ExtractSettings()
+
+
+@pytest.mark.parametrize(("rotate", "skew"), [(0, 0.0), (90, 0.0), (180, 0.0), (270, 0.0), (0, 5.0), (0, -5.0)])
+def test_numbers_land_in_their_cells(rotate: int, skew: float) -> None:
+    page = make_table_page(10 + rotate + int(skew), seal=(5, 2), black_box=(7, 3))
+    img = transform(page.image, rotate=rotate, skew=skew)
+    scans: list = []
+    tokens, text = tokens_from_page_images([PageImage(1, np.asarray(img), 200)], SETTINGS, scans=scans)
+    assert cell_errors(page, tokens) == []
+    assert scans[0].rotation == rotate  # PIL turned it counter-clockwise; we turn it back clockwise
+    assert scans[0].skew == pytest.approx(skew, abs=0.3)
+    # boxes are reported in the pixels of the image we were given
+    rows = body_rows(tokens)
+    for r, c in [(0, 0), (14, 6), (5, 2)]:
+        x0, y0, x1, y1 = page.cell_boxes[(r, c)]
+        cx, cy = transform_point(page.image.size, ((x0 + x1) / 2, (y0 + y1) / 2), rotate=rotate, skew=skew)
+        bx0, by0, bx1, by1 = rows[r][-7 + c].bbox
+        assert bx0 < cx < bx1 and by0 < cy < by1
+    assert page.title in text.splitlines()[0]
+    assert "（一）予以公开" in text.replace("(", "（").replace(")", "）")
+
+
+def test_tokens_shape_and_confidence() -> None:
+    page = make_table_page(21, black_box=(3, 3))
+    tokens, _ = tokens_from_page_images([PageImage(1, np.asarray(page.image), 200)], SETTINGS)
+    rows = token_rows(tokens)
+    assert tokens[-1].kind is Kind.BREAK
+    assert rows[0][0].kind is Kind.TEXT and rows[0][0].text == page.title
+    # a label spanning rows is emitted once, in its first row
+    assert sum(t.text == "三、本年度办理结果" for t in tokens) == 1
+    nums = [t for t in tokens if t.kind is Kind.NUMBER]
+    assert all(t.page == 1 and t.bbox is not None and 0 < (t.confidence or 0) <= 1 for t in nums)
+    masked = [t for t in tokens if t.kind is Kind.MASK]
+    assert len(masked) == 1 and masked[0].value is None
+
+
+def test_read_scanned_pdf_and_image(tmp_path: Path) -> None:
+    p1, p2 = make_table_page(31), make_table_page(32, seal=(0, 0))
+    pdf = tmp_path / "scan.pdf"
+    p1.image.save(pdf, "PDF", resolution=200, save_all=True, append_images=[p2.image])
+    res = read_scanned(pdf, SETTINGS)
+    assert (res.input_kind, res.pages, res.dpi) == ("scanned_pdf", 2, 200)
+    rows = body_rows(res.tokens)
+    assert len(rows) == 30
+    assert [t.text for t in rows[15][-7:]] == [v if v else "" for v in p2.numbers[0]]
+    assert {t.page for t in res.tokens if t.page} == {1, 2}
+    assert "2023年" in res.text and any("red ink" in n for n in res.notes)
+
+    png = tmp_path / "scan.png"
+    transform(p1.image, rotate=90).save(png, dpi=(200, 200))
+    res = read_scanned(png, SETTINGS)
+    assert (res.input_kind, res.pages, res.dpi) == ("image", 1, 200)
+    assert cell_errors(p1, res.tokens) == []
+
+
+@pytest.mark.slow
+def test_unruled_table_falls_back_to_boxes() -> None:
+    page = make_table_page(41, ruled=False)
+    img = np.asarray(transform(page.image, skew=1.0))
+    tokens, _ = tokens_from_page_images([PageImage(1, img, 200)], SETTINGS)
+    assert cell_errors(page, tokens) == []
+
+
+def test_engine_is_cached_offline_and_batched(monkeypatch: pytest.MonkeyPatch) -> None:
+    import rapidocr
+    from rapidocr.utils import download_file
+
+    from govreport.ocr.engines import RapidOcrEngine
+
+    assert get_engine() is get_engine("rapidocr", "cpu")
+
+    def no_download(*a: object, **k: object) -> None:
+        raise AssertionError("a model download was attempted")
+
+    monkeypatch.setattr(download_file.DownloadFile, "run", no_download)
+    fresh = RapidOcrEngine()
+    assert "PP-OCRv6" in fresh.model_info
+    assert Path(rapidocr.__file__).parent.name == "rapidocr"
+    assert fresh.recognize([]) == []
+    page = make_table_page(51)
+    x0, y0, x1, y1 = page.cell_boxes[(1, 4)]
+    crop = np.asarray(page.image.convert("L"))[y0 + 20 : y1 - 20, x0 + 8 : x1 - 8]
+    (text, score), (text2, _) = fresh.recognize([crop, crop])
+    assert text == text2 == page.numbers[1][4] and score > 0.8
+
+
+def test_missing_engines_and_devices() -> None:
+    import onnxruntime as ort
+
+    if "CUDAExecutionProvider" not in ort.get_available_providers():
+        with pytest.raises(MissingDependencyError, match="onnxruntime-gpu"):
+            get_engine("rapidocr", "cuda")
+    try:
+        import paddleocr  # noqa: F401
+    except ImportError:
+        with pytest.raises(MissingDependencyError, match="paddle"):
+            get_engine("paddle")
+    with pytest.raises(ValueError):
+        get_engine("tesseract")
+
+
+@pytest.mark.parametrize(("dpi", "blur", "quality"), [(200, 1.0, 40), (300, 0.8, 60)])
+def test_blurred_jpeg_scans(dpi: int, blur: float, quality: int) -> None:
+    import io
+
+    from PIL import Image, ImageFilter
+
+    page = make_table_page(60 + dpi, seal=(2, 1), black_box=(9, 5), dpi=dpi)
+    img = transform(page.image, skew=-2.0).filter(ImageFilter.GaussianBlur(blur))
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", quality=quality)
+    img = Image.open(buf).convert("RGB")
+    tokens, _ = tokens_from_page_images([PageImage(1, np.asarray(img), dpi)], SETTINGS)
+    assert cell_errors(page, tokens) == []
