@@ -1,57 +1,228 @@
 """HTML views of a report: its tables coloured by cell status, and its issues.
 
-Every cell element carries ``data-table``, ``data-row``, ``data-col`` and ``data-status``.
+Every table cell element carries ``data-table``, ``data-row``, ``data-col`` and ``data-status``
+(the contract's IDs and status), exactly one element per template cell, so
+``len(root.cssselect("[data-status]")) == len(report.cells)``. Cells named by an issue also get the
+class ``gr-issue`` (any issue) and ``gr-bad`` (an ``inconsistent`` issue). Row and column headers
+show the contract IDs, with the template's printed labels as tooltips.
+
+:func:`report_html` is what ``Report._repr_html_`` (``compact=True``) and ``-o report.html`` show;
+:func:`tables_html`, :func:`issues_html` and :data:`CSS` are the parts the review page
+(:mod:`govreport.review`) reuses.
+
+>>> from govreport.report import Cell, Issue, Report
+>>> r = Report("x.txt", "gov2021", cells=[Cell("appeals", "review", "total", 3, "read", "3")])
+>>> r.issues.append(Issue("inconsistent", "appeals", "sum", [["review", "total"]]))
+>>> html = report_html(r, compact=True)
+>>> html.count("data-status="), "gr-bad" in html
+(1, True)
 """
 
 from __future__ import annotations
 
-from govreport.report import Report, escape
+from collections.abc import Callable, Iterable
+from functools import cache
 
+from govreport.report import STATUSES, Cell, Issue, Report, escape
+
+#: table-cell backgrounds, by status
 COLORS = {"read": "#ffffff", "blank": "#f2f2f2", "masked": "#bdbdbd", "inferred": "#d7ecff",
           "corrected": "#fff1b8", "missing": "#ffd6d6"}
+#: outlines of boxes drawn on page images (and legend borders), by status
+STROKES = {"read": "#2e7d32", "blank": "#8d8d8d", "masked": "#212121", "inferred": "#1565c0",
+           "corrected": "#ef6c00", "missing": "#c62828"}
+#: issue kinds shown in red; the others in amber
+SEVERE = ("inconsistent", "ambiguous", "unplaced")
 
-_CSS = """
-.gr-report{font-family:system-ui,'Noto Sans CJK SC',sans-serif;font-size:13px}
-.gr-report table{border-collapse:collapse;margin:6px 0 14px}
-.gr-report td,.gr-report th{border:1px solid #999;padding:2px 6px;text-align:right}
-.gr-report th{background:#fafafa;font-weight:600}
-.gr-report td.gr-issue{outline:2px solid #d32f2f;outline-offset:-2px}
-.gr-report .gr-legend span{display:inline-block;padding:1px 6px;margin-right:4px;border:1px solid #999}
-.gr-report li.gr-inconsistent{color:#b71c1c}
-"""
+CSS = (
+    ".gr-report{font-family:system-ui,'Noto Sans CJK SC','Microsoft YaHei',sans-serif;font-size:13px;color:#222}"
+    ".gr-report table{border-collapse:collapse;margin:4px 0 12px}"
+    ".gr-report td,.gr-report th{border:1px solid #aaa;padding:1px 5px;text-align:right;white-space:nowrap}"
+    ".gr-report th{background:#fafafa;font-weight:600;font-size:12px}"
+    ".gr-report th.gr-rh{text-align:left}"
+    ".gr-report td.gr-issue{outline:2px dashed #ad1457;outline-offset:-2px}"
+    ".gr-report td.gr-bad{outline:2px solid #d50000;outline-offset:-2px;color:#b71c1c;font-weight:700}"
+    ".gr-report td.gr-hl,.gr-report td:target{box-shadow:inset 0 0 0 3px #ffea00}"
+    ".gr-report .gr-chip{display:inline-block;padding:0 6px;margin:0 3px 2px 0;border:2px solid;border-radius:3px}"
+    ".gr-report .gr-issues{margin:4px 0;padding-left:20px}"
+    ".gr-report .gr-issues li{margin:2px 0}"
+    ".gr-report .gr-kind{display:inline-block;padding:0 4px;border-radius:3px;background:#ffe0b2;font-size:11px}"
+    ".gr-report .gr-k-severe .gr-kind{background:#d50000;color:#fff}"
+    ".gr-report summary{cursor:pointer;margin:2px 0}"
+    ".gr-report .gr-dim{color:#777}"
+)
 
 
-def report_html(report: Report, compact: bool = False) -> str:
-    flagged = report.issue_cells()
-    parts = [f"<div class='gr-report'><style>{_CSS}</style>"]
-    parts.append(f"<div><b>{escape(report.source)}</b> · template {escape(report.template)} · "
-                 f"{escape(report.meta.get('agency'))} {escape(report.meta.get('year'))}</div>")
-    parts.append("<div class='gr-legend'>" + "".join(
-        f"<span style='background:{c}'>{s}</span>" for s, c in COLORS.items()) + "</div>")
+@cache
+def _labels(template: str | None) -> dict[tuple[str, str, str], str]:
+    """Printed labels by ``(table, "row"|"col", id)``; empty for an unknown template."""
+    if not template:
+        return {}
+    try:
+        from govreport.models.template import get_template
+
+        tpl = get_template(template)
+    except (KeyError, ImportError, OSError, ValueError):
+        return {}
+    out: dict[tuple[str, str, str], str] = {}
+    for t in tpl.tables:
+        out[(t.id, "table", t.id)] = t.title
+        for r in t.rows:
+            out[(t.id, "row", r.id)] = r.labels[0] if r.labels else r.id
+        for c in t.columns:
+            out[(t.id, "col", c.id)] = c.label
+    return out
+
+
+def cell_tip(cell: Cell) -> str:
+    """One-line description of a cell for tooltips: IDs, status, value, text read, confidence, page."""
+    parts = [f"{cell.table} · {cell.row} · {cell.col}", cell.status,
+             f"value {'—' if cell.value is None else cell.value}"]
+    if cell.text is not None:
+        parts.append(f"read {cell.text!r}")
+    if cell.confidence is not None:
+        parts.append(f"conf {float(cell.confidence):.2f}")
+    if cell.page is not None:
+        parts.append(f"p.{cell.page}")
+    return " | ".join(parts)
+
+
+def cell_id(prefix: str, cell: Cell | tuple[str, str, str]) -> str:
+    """An element ID for a cell: ``prefix-table-row-col`` (contract IDs are ``[a-z0-9_]``)."""
+    t, r, c = cell.key if isinstance(cell, Cell) else cell
+    return f"{prefix}-{t}-{r}-{c}"
+
+
+def flagged_cells(report: Report) -> tuple[set[tuple[str, str, str]], set[tuple[str, str, str]]]:
+    """``(named by any issue, named by an inconsistent issue)`` as cell keys."""
+    bad: set[tuple[str, str, str]] = set()
+    for i in report.issues:
+        if i.kind == "inconsistent" and i.table is not None:
+            bad.update((i.table, rc[0], rc[1]) for rc in i.cells if len(rc) == 2)
+    return report.issue_cells(), bad
+
+
+def status_counts(cells: Iterable[Cell]) -> dict[str, int]:
+    """Cells per status, in contract order, zero counts left out."""
+    counts = {s: 0 for s in STATUSES}
+    for c in cells:
+        counts[c.status] = counts.get(c.status, 0) + 1
+    return {k: v for k, v in counts.items() if v}
+
+
+def chips_html(report: Report) -> str:
+    """Status counts as coloured chips (also the legend)."""
+    counts = status_counts(report.cells)
+    return "".join(
+        f"<span class='gr-chip' style='background:{COLORS.get(s, '#fff')};border-color:{STROKES.get(s, '#999')}' "
+        f"title='{escape(s)}'>{escape(s)} {n}</span>" for s, n in counts.items())
+
+
+def tables_html(report: Report, *, compact: bool = False, id_prefix: str | None = None,
+                links: bool = False) -> str:
+    """Every table as an HTML table, one ``<td data-status>`` per template cell.
+
+    ``compact``: each table in a ``<details>``, open when it holds a flagged or non-``read`` cell.
+    ``id_prefix``: give each ``<td>`` the ID :func:`cell_id` ``(id_prefix, cell)``.
+    """
+    flagged, bad = flagged_cells(report)
+    labels = _labels(report.template)
+    parts: list[str] = []
     for t in report.tables:
         cells = [c for c in report.cells if c.table == t]
         rows = list(dict.fromkeys(c.row for c in cells))
         cols = list(dict.fromkeys(c.col for c in cells))
         by = {(c.row, c.col): c for c in cells}
-        parts.append(f"<h4>{escape(t)}</h4><table><tr><th></th>"
-                     + "".join(f"<th>{escape(c)}</th>" for c in cols) + "</tr>")
+        n_flag = sum(1 for c in cells if c.key in flagged)
+        odd = status_counts(c for c in cells if c.status not in ("read", "blank"))
+        title = labels.get((t, "table", t), "")
+        note = " · ".join([f"{n} flagged" for n in [n_flag] if n] + [f"{s} {n}" for s, n in odd.items()])
+        head = (f"<b>{escape(t)}</b> <span class='gr-dim'>{escape(title)} · {len(rows)}×{len(cols)}"
+                f"{' · ' + escape(note) if note else ''}</span>")
+        if compact:
+            opened = " open" if n_flag or odd else ""
+            parts.append(f"<details class='gr-table'{opened}><summary>{head}</summary>")
+        else:
+            parts.append(f"<div class='gr-table'><h4>{head}</h4>")
+        parts.append("<table><tr><th></th>" + "".join(
+            f"<th title='{escape(labels.get((t, 'col', c), ''))}'>{escape(c)}</th>" for c in cols) + "</tr>")
         for r in rows:
-            parts.append(f"<tr><th>{escape(r)}</th>")
+            parts.append(f"<tr><th class='gr-rh' title='{escape(labels.get((t, 'row', r), ''))}'>{escape(r)}</th>")
             for col in cols:
-                c = by[(r, col)]
-                cls = " class='gr-issue'" if (t, r, col) in flagged else ""
-                tip = f"{c.status}; read: {c.text!r}" if c.text is not None else c.status
+                c = by.get((r, col))
+                if c is None:  # a row/col pair the report does not hold
+                    parts.append("<td class='gr-none'></td>")
+                    continue
+                cls = "gr-bad gr-issue" if c.key in bad else "gr-issue" if c.key in flagged else ""
+                cls_attr = f" class='{cls}'" if cls else ""
+                id_attr = f" id='{escape(cell_id(id_prefix, c))}'" if id_prefix else ""
                 val = "" if c.value is None else c.value
-                parts.append(f"<td{cls} style='background:{COLORS.get(c.status, '#fff')}' data-table='{escape(t)}' "
-                             f"data-row='{escape(r)}' data-col='{escape(col)}' data-status='{escape(c.status)}' "
-                             f"title='{escape(tip)}'>{escape(val)}</td>")
+                if c.value is None and c.status in ("masked", "missing"):
+                    val = "■" if c.status == "masked" else "?"
+                parts.append(f"<td{id_attr}{cls_attr} style='background:{COLORS.get(c.status, '#fff')}' "
+                             f"data-table='{escape(t)}' data-row='{escape(r)}' data-col='{escape(col)}' "
+                             f"data-status='{escape(c.status)}' title='{escape(cell_tip(c))}'>{escape(val)}</td>")
             parts.append("</tr>")
-        parts.append("</table>")
-    if report.issues:
-        parts.append("<h4>Issues</h4><ul>")
-        for i in report.issues[: 50 if compact else None]:
-            parts.append(f"<li class='gr-{escape(i.kind)}'><b>{escape(i.kind)}</b> "
-                         f"[{escape(i.table)}] {escape(i.message)}</li>")
-        parts.append("</ul>")
+        parts.append("</table></details>" if compact else "</table></div>")
+    return "".join(parts)
+
+
+def issue_cells(issue: Issue) -> list[tuple[str, str, str]]:
+    """The cell keys an issue names."""
+    if issue.table is None:
+        return []
+    return [(issue.table, rc[0], rc[1]) for rc in issue.cells if len(rc) == 2]
+
+
+def issues_html(report: Report, *, limit: int | None = None,
+                link: Callable[[list[tuple[str, str, str]]], str] | None = None) -> str:
+    """The issue list, severe kinds first. ``link``: maps an issue's cell keys to the element ID its
+    entry links to; each linked entry also lists its cells in ``data-cells`` (``table|row|col`` ...)."""
+    if not report.issues:
+        return "<p class='gr-ok'>No issues: every template constraint holds.</p>"
+    order = sorted(range(len(report.issues)), key=lambda k: report.issues[k].kind not in SEVERE)
+    shown = order if limit is None else order[:limit]
+    parts = ["<ol class='gr-issues'>"]
+    for k in shown:
+        i = report.issues[k]
+        keys = issue_cells(i)
+        sev = " gr-k-severe" if i.kind in SEVERE else ""
+        body = (f"<span class='gr-kind'>{escape(i.kind)}</span> "
+                f"{'[' + escape(i.table) + '] ' if i.table else ''}{escape(i.message)}")
+        if keys:
+            body += f" <span class='gr-dim'>({len(keys)} cell{'s' if len(keys) != 1 else ''})</span>"
+        attrs = f" data-kind='{escape(i.kind)}' data-issue='{k}'"
+        if link is not None and keys:
+            attrs += f" data-cells='{escape(' '.join('|'.join(x) for x in keys))}'"
+            body = f"<a href='#{escape(link(keys))}'>{body}</a>"
+        parts.append(f"<li class='gr-k-{escape(i.kind)}{sev}'{attrs}>{body}</li>")
+    parts.append("</ol>")
+    if limit is not None and len(order) > limit:
+        parts.append(f"<p class='gr-dim'>… and {len(order) - limit} more issue(s)</p>")
+    return "".join(parts)
+
+
+def header_html(report: Report) -> str:
+    """Source, template, agency, year, input kind and the status chips."""
+    m = report.meta
+    facts = [f"template {report.template}", m.get("agency"), m.get("year"), m.get("input_kind"),
+             f"{len(report.cells)} cells", f"{len(report.issues)} issue(s)"]
+    return (f"<div class='gr-head'><b>{escape(report.source)}</b> <span class='gr-dim'>· "
+            + " · ".join(escape(x) for x in facts if x is not None)
+            + f"</span></div><div class='gr-legend'>{chips_html(report)}</div>")
+
+
+def report_html(report: Report, compact: bool = False) -> str:
+    """The report as one HTML fragment: header, issues, tables.
+
+    ``compact`` (notebooks): issues capped at 20, tables folded unless they hold something to look
+    at. Otherwise (``-o report.html``) every issue and table is shown, and the fragment starts with
+    ``<meta charset="utf-8">`` so a browser opening the file reads the Chinese right.
+    """
+    parts = [] if compact else ["<!doctype html><meta charset='utf-8'><title>", escape(report.source), "</title>"]
+    parts.append(f"<div class='gr-report'><style>{CSS}</style>")
+    parts.append(header_html(report))
+    parts.append(issues_html(report, limit=20 if compact else None))
+    parts.append(tables_html(report, compact=compact))
     parts.append("</div>")
     return "".join(parts)

@@ -36,6 +36,7 @@ try:
         is_redacted,
         map_bbox,
         normalize_illumination,
+        red_mask,
         rotate90,
         rotate_small,
         split_lines,
@@ -71,6 +72,7 @@ class ScanPage:
     red_fraction: float = 0.0
     grid: PageGrid | None = None
     image: np.ndarray | None = None  #: the corrected gray page the cells were cut from
+    red: np.ndarray | None = None  #: red-ink mask (seals) in the corrected page's coordinates
     to_page: Matrix = field(default_factory=lambda: np.eye(3))  #: corrected px -> page px at dpi
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
@@ -156,6 +158,7 @@ def tokens_from_page_images(
 def _prepare(page: PageImage, engine: OcrEngine, sp: ScanPage) -> tuple[np.ndarray, np.ndarray]:
     """Upright, deskewed, seal-free, flat-lit gray page and its ink mask."""
     gray, sp.red_fraction = suppress_red(page.image)
+    red = red_mask(page.image[..., :3]).astype(np.uint8) * 255 if sp.red_fraction > 0 else None
     if sp.red_fraction > 0.002:
         sp.notes.append(f"page {page.number}: red ink ({sp.red_fraction:.1%} of the page) removed before OCR")
     gray = normalize_illumination(gray)
@@ -164,6 +167,7 @@ def _prepare(page: PageImage, engine: OcrEngine, sp: ScanPage) -> tuple[np.ndarr
     m_rot = np.eye(3)
     if k:
         gray, m_rot = rotate90(gray, k)
+        red = rotate90(red, k)[0] if red is not None else None
         binary = binarize(gray)
         sp.rotation = 90 * k
         sp.notes.append(f"page {page.number}: turned {90 * k}° clockwise to read it")
@@ -171,10 +175,12 @@ def _prepare(page: PageImage, engine: OcrEngine, sp: ScanPage) -> tuple[np.ndarr
     m_skew = np.eye(3)
     if abs(skew) >= 0.15:
         gray, m_skew = rotate_small(gray, -skew)
+        red = rotate_small(red, -skew, border=0)[0] if red is not None else None
         binary = binarize(gray)
         sp.skew = round(skew, 2)
         if abs(skew) >= 1:
             sp.notes.append(f"page {page.number}: deskewed by {skew:.1f}°")
+    sp.red = red
     back = np.diag([1 / page.scale, 1 / page.scale, 1.0])
     sp.to_page = back @ m_rot @ m_skew
     return gray, binary
@@ -333,7 +339,9 @@ def _table_rows(
                 cr.kind, cr.text, cr.conf = "mask", "■", 1.0
             else:
                 lines = split_lines(_despeckle(sub_ink))
-                if not lines:
+                if not lines and _under_seal(sp, x0, y0, x1, y1):
+                    cr.kind, cr.text, cr.conf = "mask", "■", 1.0  # a seal hides whatever is printed here
+                elif not lines:
                     cr.kind, cr.conf = "blank", 1.0
                 for lx0, ly0, lx1, ly1 in lines:
                     gy0, gy1 = y0 + inset + ly0, y0 + inset + ly1
@@ -353,6 +361,17 @@ def _table_rows(
                 cr.text = _join([t for t, _ in got])
                 cr.conf = round(min(s for _, s in got), 4)
     return _finish_rows(reads, sp)
+
+
+SEAL_COVER = 0.25  #: share of a cell covered by red ink above which an empty-looking cell is hidden
+
+
+def _under_seal(sp: ScanPage, x0: int, y0: int, x1: int, y1: int) -> bool:
+    """Is this cell mostly under red seal ink (so that "empty" may only mean "hidden")?"""
+    if sp.red is None:
+        return False
+    sub = sp.red[max(0, y0):max(0, y1), max(0, x0):max(0, x1)]
+    return bool(sub.size) and float((sub > 0).mean()) >= SEAL_COVER
 
 
 def _despeckle(ink: np.ndarray) -> np.ndarray:

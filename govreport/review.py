@@ -1,0 +1,592 @@
+"""Review pages: see what was read, where, and what is wrong with it.
+
+One self-contained HTML file per report (page images as JPEG/WebP data URIs, inline CSS and a
+few lines of JS, no network): every page holding a template cell with each cell outlined, coloured
+by status, cells named by an ``inconsistent`` issue outlined in red; the issue list beside the
+pages (click an issue to highlight and scroll to its cells; ``review.html#issue-K`` opens with
+issue ``K`` of ``report.issues`` selected, without scrolling); the tables view below. Input
+without boxes (text, docx, html) shows the tables only.
+
+**Attribute rule.** Every template cell appears exactly once in the tables view as a ``<td>``
+with ``data-table``, ``data-row``, ``data-col`` and ``data-status``; so the number of
+``[data-status]`` elements equals ``len(report.cells)`` and their statuses are those of
+``report.to_dict()``. A cell drawn on a page image is a ``div.gr-box`` with the same
+``data-table``/``data-row``/``data-col`` and its status in ``data-box-status`` (never
+``data-status``). Cells with a page but no box, or no page at all, are in the tables view only.
+
+**Units.** ``bbox`` is in pixels of the file for ``input_kind == "image"``, in pixels at
+``meta["dpi"]`` when the report has one (scanned PDFs), otherwise in PDF points (1/72 inch). Boxes
+are placed in percent of the page size in those units, so they follow the image at any zoom.
+
+>>> from govreport.report import Cell, Report
+>>> r = Report("x.txt", "gov2021", cells=[Cell("appeals", "review", "total", 3, "read", "3")])
+>>> page = review_html(r)
+>>> page.count("data-status="), page.startswith("<!doctype html>")
+(1, True)
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import logging
+import os
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Optional
+
+import typer
+
+from govreport.render_html import (
+    COLORS,
+    CSS,
+    SEVERE,
+    STROKES,
+    cell_id,
+    cell_tip,
+    flagged_cells,
+    header_html,
+    issues_html,
+    status_counts,
+    tables_html,
+)
+from govreport.report import Cell, Report, escape
+
+if TYPE_CHECKING:  # pragma: no cover
+    from PIL import Image
+
+log = logging.getLogger("govreport")
+
+#: resolution of the embedded page images: an A4 page is ~910 x 1290 px, digits of a 10.5 pt
+#: table ~14 px tall, ~150-250 KB per page as JPEG
+IMAGE_DPI = 110
+IMAGE_QUALITY = 68
+MAX_IMAGE_PIXELS = 2_500_000  #: embedded pages are downscaled to at most this many pixels
+PDF_KINDS = ("scanned_pdf", "text_pdf", "mixed_pdf")
+
+#: class-scoped, so the overlay can share it inside a notebook; the review page adds a body rule
+_PAGE_CSS = (
+    ".gr-top{position:sticky;top:0;z-index:20;background:#fff;border-bottom:1px solid #bbb;padding:6px 12px}"
+    ".gr-main{display:flex;align-items:flex-start;gap:14px;padding:10px 12px}"
+    ".gr-side{position:sticky;top:70px;flex:none;width:330px;max-height:calc(100vh - 84px);overflow:auto;"
+    "background:#fff;border:1px solid #ccc;padding:6px 8px;box-sizing:border-box}"
+    ".gr-side h3{margin:4px 0;font-size:14px}"
+    ".gr-off ul{margin:2px 0;padding-left:16px;font-size:12px;max-height:30vh;overflow:auto}"
+    ".gr-side li[data-cells]{cursor:pointer}"
+    ".gr-side li.gr-on{background:#fff59d}"
+    ".gr-side a{color:inherit;text-decoration:none}"
+    ".gr-content{flex:1;min-width:0}"
+    ".gr-pages{display:flex;flex-direction:column;align-items:flex-start}"
+    ".gr-page,.gr-box,.gr-report td{scroll-margin-top:80px}"
+    ".gr-page{position:relative;margin:0 0 16px;width:100%;max-width:1000px;background:#fff;"
+    "box-shadow:0 1px 5px rgba(0,0,0,.35)}"
+    ".gr-page img{display:block;width:100%;height:auto}"
+    ".gr-page.gr-noimg{background:repeating-linear-gradient(45deg,#fafafa 0 12px,#f0f0f0 12px 24px)}"
+    ".gr-pno{position:absolute;left:0;top:0;z-index:4;background:#37474f;color:#fff;padding:1px 6px;font-size:12px}"
+    ".gr-box{position:absolute;box-sizing:border-box;border:2px solid;z-index:2}"
+    ".gr-box.gr-issue{outline:2px dashed #ad1457;outline-offset:1px}"
+    ".gr-box.gr-bad{outline:3px solid #d50000;outline-offset:1px;background:rgba(213,0,0,.22)!important}"
+    ".gr-box:hover,.gr-box.gr-hover{z-index:5;box-shadow:0 0 0 3px #00b0ff}"
+    ".gr-box.gr-hl,.gr-box:target{z-index:6;box-shadow:0 0 0 5px #ffd600;background:rgba(255,214,0,.35)!important}"
+    ".gr-report td.gr-hover{box-shadow:inset 0 0 0 3px #00b0ff}"
+    ".gr-val{position:absolute;right:0;bottom:100%;font:bold 11px/1.2 sans-serif;color:#fff;padding:0 3px;"
+    "white-space:nowrap;pointer-events:none}"
+    ".gr-info{margin-top:8px;padding:4px;border-top:1px solid #ccc;min-height:2.6em;font-size:12px;"
+    "word-break:break-all}"
+    ".gr-tables{background:#fff;border:1px solid #ccc;padding:4px 10px;overflow-x:auto}"
+)
+
+_JS = r"""(function(){
+var Q=function(s){return document.querySelectorAll(s)};
+function sel(k){var p=k.split('|');return '[data-table="'+p[0]+'"][data-row="'+p[1]+'"][data-col="'+p[2]+'"]'}
+function pick(li,scroll){Q('.gr-hl').forEach(function(e){e.classList.remove('gr-hl')});
+ Q('li.gr-on').forEach(function(e){e.classList.remove('gr-on')});li.classList.add('gr-on');
+ var first=null,any=null;li.getAttribute('data-cells').split(' ').forEach(function(k){
+  Q(sel(k)).forEach(function(e){e.classList.add('gr-hl');any=any||e;
+   if(!first&&e.classList.contains('gr-box'))first=e})});
+ var t=first||any;if(t&&scroll)t.scrollIntoView({block:'center',behavior:'smooth'})}
+Q('li[data-cells]').forEach(function(li){li.addEventListener('click',function(ev){ev.preventDefault();pick(li,1)})});
+var m=/^#issue-(\d+)$/.exec(location.hash),li0=m&&document.querySelector('li[data-issue="'+m[1]+'"][data-cells]');
+if(li0)pick(li0,0);
+var info=document.getElementById('gr-info'),on=[];
+document.addEventListener('mouseover',function(ev){
+ var e=ev.target.closest&&ev.target.closest('[data-row][data-col]');
+ on.forEach(function(x){x.classList.remove('gr-hover')});on=[];if(!e)return;
+ if(info)info.textContent=e.getAttribute('title')||'';
+ Q(sel([e.dataset.table,e.dataset.row,e.dataset.col].join('|'))).forEach(function(x){
+  x.classList.add('gr-hover');on.push(x)})});
+window.addEventListener('load',function(){
+ document.documentElement.setAttribute('data-load-ms',String(Math.round(performance.now())))});
+document.documentElement.setAttribute('data-ready','1');
+})();"""
+
+
+def _rgba(hex_color: str, alpha: float) -> str:
+    h = hex_color.lstrip("#")
+    r, g, b = (int(h[i:i + 2], 16) for i in (0, 2, 4))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def _status_css() -> str:
+    out = []
+    for s, c in STROKES.items():
+        fill = 0.06 if s == "read" else 0.35 if s == "masked" else 0.2
+        out.append(f".gr-box.s-{s}{{border-color:{c};background:{_rgba(c, fill)}}}.s-{s}>.gr-val{{background:{c}}}")
+    return "".join(out)
+
+
+# -- page images -------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class PageView:
+    """One page as shown: its size in bbox units and its image as a data URI (``None``: no image)."""
+
+    number: int  #: 1-based
+    width: float
+    height: float
+    uri: str | None = None
+    pixels: tuple[int, int] = (0, 0)  #: size of the embedded image
+
+
+def bbox_units(report: Report) -> tuple[str, float | None]:
+    """``("image", None)`` (pixels of the image file), ``("px", dpi)`` or ``("pt", 72.0)``."""
+    if report.meta.get("input_kind") == "image":
+        return ("image", None)
+    dpi = report.meta.get("dpi")
+    if dpi:
+        return ("px", float(dpi))
+    return ("pt", 72.0)
+
+
+def _encode(img: Image.Image, fmt: str, quality: int) -> str:
+    if img.mode not in ("RGB", "L"):
+        img = img.convert("RGB")
+    buf = io.BytesIO()
+    if fmt == "webp":
+        img.save(buf, "WEBP", quality=quality, method=4)
+        mime = "image/webp"
+    else:
+        img.save(buf, "JPEG", quality=quality, optimize=True, progressive=True)
+        mime = "image/jpeg"
+    return f"data:{mime};base64,{base64.b64encode(buf.getvalue()).decode('ascii')}"
+
+
+def _is_pdf(path: Path) -> bool:
+    try:
+        with path.open("rb") as fh:
+            return fh.read(5) == b"%PDF-"
+    except OSError:
+        return False
+
+
+def _pdf_pages(path: Path, numbers: list[int], unit_dpi: float, image_dpi: int, fmt: str, quality: int,
+               password: str | None) -> dict[int, PageView]:
+    import pypdfium2 as pdfium
+
+    out: dict[int, PageView] = {}
+    doc = pdfium.PdfDocument(str(path), password=password)
+    try:
+        for n in numbers:
+            if not 1 <= n <= len(doc):
+                log.warning("%s: page %d is not in the document (%d pages)", path.name, n, len(doc))
+                continue
+            page = doc[n - 1]
+            w_pt, h_pt = page.get_size()
+            scale = min(image_dpi / 72, (MAX_IMAGE_PIXELS / max(1.0, w_pt * h_pt)) ** 0.5)
+            img = page.render(scale=scale).to_pil()  # /Rotate and the crop box applied, as the readers do
+            page.close()
+            # page size in bbox units from the bitmap, so a rotated page comes out right
+            k = unit_dpi / 72 / scale
+            out[n] = PageView(n, img.width * k, img.height * k, _encode(img, fmt, quality), img.size)
+    finally:
+        doc.close()
+    return out
+
+
+def _image_pages(path: Path, numbers: list[int], image_dpi: int, fmt: str, quality: int) -> dict[int, PageView]:
+    from PIL import Image, ImageOps
+
+    out: dict[int, PageView] = {}
+    with Image.open(path) as im:
+        for n in numbers:
+            try:
+                im.seek(n - 1)
+            except EOFError:
+                log.warning("%s: no frame %d in the image", path.name, n)
+                continue
+            frame = ImageOps.exif_transpose(im.convert("RGB") if im.mode not in ("RGB", "L") else im.copy())
+            w, h = frame.size
+            file_dpi = (im.info.get("dpi") or (0, 0))[0] or 200
+            scale = min(1.0, image_dpi / float(file_dpi), (MAX_IMAGE_PIXELS / (w * h)) ** 0.5)
+            if scale < 1.0:
+                frame = frame.resize((max(1, round(w * scale)), max(1, round(h * scale))), Image.Resampling.LANCZOS)
+            out[n] = PageView(n, float(w), float(h), _encode(frame, fmt, quality), frame.size)
+    return out
+
+
+def _placeholder(n: int, cells: list[Cell], units: tuple[str, float | None]) -> PageView:
+    """A blank page big enough for its boxes (A4 at the unit resolution when that is known)."""
+    res = units[1] or 200.0
+    w, h = 8.27 * res, 11.69 * res
+    for c in cells:
+        if c.bbox:
+            w, h = max(w, c.bbox[2] * 1.05), max(h, c.bbox[3] * 1.05)
+    return PageView(n, w, h, None)
+
+
+def page_views(report: Report, source_path: str | os.PathLike[str] | None = None, pages: list[int] | None = None,
+               *, image_dpi: int = IMAGE_DPI, image_format: str = "jpeg", quality: int = IMAGE_QUALITY,
+               password: str | None = None) -> list[PageView]:
+    """The pages holding a template cell with a box (or ``pages``), with their images.
+
+    The image comes from ``source_path`` (default: ``report.source`` if that file exists); a page
+    whose image cannot be had is a hatched placeholder, and the reason is logged.
+    """
+    by_page: dict[int, list[Cell]] = {}
+    for c in report.cells:
+        if c.page is not None and c.bbox is not None:
+            by_page.setdefault(int(c.page), []).append(c)
+    numbers = sorted(by_page) if pages is None else sorted(set(pages))
+    if not numbers:
+        return []
+    units = bbox_units(report)
+    src = Path(source_path) if source_path is not None else Path(report.source) if report.source else None
+    found: dict[int, PageView] = {}
+    if src is not None and src.is_file():
+        try:
+            if _is_pdf(src):
+                found = _pdf_pages(src, numbers, units[1] or 72.0, image_dpi, image_format, quality, password)
+            else:
+                found = _image_pages(src, numbers, image_dpi, image_format, quality)
+        except Exception as exc:  # a review without images beats no review
+            log.warning("%s: cannot render page images (%s: %s)", src, type(exc).__name__, exc)
+    elif report.meta.get("input_kind") in (*PDF_KINDS, "image"):
+        log.warning("%s: source file not found; pages drawn without images", src)
+    return [found.get(n) or _placeholder(n, by_page.get(n, []), units) for n in numbers]
+
+
+# -- HTML --------------------------------------------------------------------------------------
+
+
+def _box_html(cell: Cell, view: PageView, flagged: set[tuple[str, str, str]],
+              bad: set[tuple[str, str, str]]) -> str:
+    x0, y0, x1, y1 = (float(v) for v in cell.bbox or (0, 0, 0, 0))
+    x0, x1 = sorted((x0, x1))
+    y0, y1 = sorted((y0, y1))
+    style = (f"left:{100 * x0 / view.width:.3f}%;top:{100 * y0 / view.height:.3f}%;"
+             f"width:{100 * (x1 - x0) / view.width:.3f}%;height:{100 * (y1 - y0) / view.height:.3f}%")
+    cls = f"gr-box s-{escape(cell.status)}"
+    if cell.key in bad:
+        cls += " gr-bad gr-issue"
+    elif cell.key in flagged:
+        cls += " gr-issue"
+    val = ""
+    if cell.status in ("inferred", "corrected") and cell.value is not None:
+        val = f"<span class='gr-val'>{escape(cell.value)}</span>"
+    return (f"<div id='{escape(cell_id('b', cell))}' class='{cls}' style='{style}' data-table='{escape(cell.table)}' "
+            f"data-row='{escape(cell.row)}' data-col='{escape(cell.col)}' data-box-status='{escape(cell.status)}' "
+            f"title='{escape(cell_tip(cell))}'>{val}</div>")
+
+
+def _page_html(report: Report, view: PageView, flagged: set[tuple[str, str, str]],
+               bad: set[tuple[str, str, str]]) -> str:
+    cells = [c for c in report.cells if c.page == view.number and c.bbox is not None]
+    ratio = f"aspect-ratio:{view.width:.1f}/{view.height:.1f}"
+    if view.uri:
+        w, h = view.pixels
+        body = f"<img src='{view.uri}' width='{w}' height='{h}' alt='page {view.number}'>"
+        cls = "gr-page"
+    else:
+        body = ""
+        cls = "gr-page gr-noimg"
+    boxes = "".join(_box_html(c, view, flagged, bad) for c in cells)
+    return (f"<figure class='{cls}' id='page-{view.number}' data-page='{view.number}' style='{ratio}'>"
+            f"<span class='gr-pno'>page {view.number} · {len(cells)} cells</span>{body}{boxes}</figure>")
+
+
+def _side_html(report: Report, views: list[PageView]) -> str:
+    n_issue = len(report.issues)
+    drawn = {v.number for v in views}
+    boxed = {c.key for c in report.cells if c.bbox is not None and c.page in drawn}
+
+    def link(keys: list[tuple[str, str, str]]) -> str:
+        return next((cell_id("b", k) for k in keys if k in boxed), cell_id("c", keys[0]))
+
+    parts = [f"<aside class='gr-side'><h3>Issues ({n_issue})</h3>", issues_html(report, link=link)]
+    off = [c for c in report.cells if c.bbox is None or c.page not in drawn]
+    if views and off:
+        by_table: dict[str, list[Cell]] = {}
+        for c in off:
+            by_table.setdefault(c.table, []).append(c)
+        items = "".join(f"<li>{escape(t)}: " + ", ".join(
+            f"<a href='#{escape(cell_id('c', c))}' title='{escape(cell_tip(c))}'>{escape(c.row)}.{escape(c.col)}</a>"
+            for c in cs) + "</li>" for t, cs in by_table.items())
+        summary = ", ".join(f"{n} {s}" for s, n in status_counts(off).items())
+        parts.append(f"<details class='gr-off'><summary><b>Not on a page: {len(off)}</b> "
+                     f"<span class='gr-dim'>({escape(summary)})</span></summary><ul>{items}</ul></details>")
+    if views:
+        parts.append("<h3>Pages</h3><p>" + " ".join(f"<a href='#page-{v.number}'>{v.number}</a>" for v in views)
+                     + "</p>")
+    parts.append("<div class='gr-info' id='gr-info'>Hover a cell to see its value and the text read.</div></aside>")
+    return "".join(parts)
+
+
+def review_html(report: Report, source_path: str | os.PathLike[str] | None = None, *,
+                pages: list[int] | None = None, image_dpi: int = IMAGE_DPI, image_format: str = "jpeg",
+                quality: int = IMAGE_QUALITY, password: str | None = None) -> str:
+    """The review page of one report as a self-contained HTML document.
+
+    ``source_path``: the report's file, for page images (default ``report.source``).
+    ``pages``: show only these pages (default: every page holding a cell box).
+    ``image_format``: ``jpeg`` or ``webp``; ``image_dpi`` and ``quality`` set the image size.
+    """
+    if image_format not in ("jpeg", "webp"):
+        raise ValueError(f"image_format must be jpeg or webp (got {image_format!r})")
+    views = page_views(report, source_path, pages, image_dpi=image_dpi, image_format=image_format,
+                       quality=quality, password=password)
+    flagged, bad = flagged_cells(report)
+    content = "".join(["<section class='gr-pages'>", *(_page_html(report, v, flagged, bad) for v in views),
+                       "</section>"]) if views else ""
+    title = f"Review: {Path(report.source).name if report.source else 'report'}"
+    return "".join([
+        "<!doctype html><html lang='zh'><head><meta charset='utf-8'>",
+        "<meta name='viewport' content='width=device-width,initial-scale=1'>",
+        f"<meta name='generator' content='govreport review'><title>{escape(title)}</title>",
+        f"<style>{CSS}body{{margin:0;background:#eceff1}}{_PAGE_CSS}{_status_css()}</style></head>",
+        "<body class='gr-report'>",
+        f"<header class='gr-top'>{header_html(report)}</header>",
+        "<div class='gr-main'>", _side_html(report, views),
+        "<main class='gr-content'>", content,
+        "<section class='gr-tables'><h3>Tables</h3>", tables_html(report, id_prefix="c"), "</section>",
+        "</main></div>",
+        f"<script>{_JS}</script></body></html>",
+    ])
+
+
+def write_review(report: Report, path: str | os.PathLike[str],
+                 source_path: str | os.PathLike[str] | None = None, **options: Any) -> Path:
+    """Write :func:`review_html` to ``path`` atomically; ``options`` go to :func:`review_html`."""
+    from govreport.export import write_text_atomic
+
+    target = Path(path)
+    write_text_atomic(target, review_html(report, source_path, **options))
+    return target
+
+
+class PageOverlay:
+    """One page with its cell boxes, for notebooks (``_repr_html_``); ``.html`` is the fragment."""
+
+    def __init__(self, html: str, page: int) -> None:
+        self.html = html
+        self.page = page
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+    def __repr__(self) -> str:
+        return f"PageOverlay(page={self.page})"
+
+
+def show_page(report: Report, page: int, source_path: str | os.PathLike[str] | None = None, *,
+              image_dpi: int = 90, **options: Any) -> PageOverlay:
+    """The overlay of one page (1-based) for a notebook: ``Report.show(page=N)``.
+
+    Raises ``ValueError`` if no cell of the report has a box on that page.
+    """
+    if not any(c.page == page and c.bbox is not None for c in report.cells):
+        pages = sorted({int(c.page) for c in report.cells if c.page is not None and c.bbox is not None})
+        raise ValueError(f"no cell has a box on page {page} (pages with cells: {pages or 'none'})")
+    views = page_views(report, source_path, [page], image_dpi=image_dpi, **options)
+    flagged, bad = flagged_cells(report)
+    legend = "".join(f"<span class='gr-chip' style='background:{COLORS[s]};border-color:{STROKES[s]}'>{s}</span>"
+                     for s in STROKES)
+    html = (f"<div class='gr-report gr-overlay'><style>{CSS}{_PAGE_CSS}{_status_css()}</style>"
+            f"<div class='gr-legend'>{legend}</div>{_page_html(report, views[0], flagged, bad)}</div>")
+    return PageOverlay(html, page)
+
+
+# -- batch index -------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class IndexEntry:
+    """One line of the batch index: a report (or the error that stopped it) and its review page."""
+
+    source: str
+    review: str | os.PathLike[str] | None = None
+    report: Report | None = None
+    error: str | None = None
+
+
+def _entry(e: IndexEntry | tuple[Any, Any]) -> IndexEntry:
+    if isinstance(e, IndexEntry):
+        return e
+    report, review = e
+    if isinstance(report, dict):
+        report = Report.from_dict(report)
+    return IndexEntry(report.source, review, report)
+
+
+def _severity(e: IndexEntry) -> tuple[int, ...]:
+    if e.report is None:
+        return (0,)
+    r = e.report
+    kinds = [i.kind for i in r.issues]
+    statuses = [c.status for c in r.cells]
+    return (1, -kinds.count("inconsistent"), -sum(k in SEVERE for k in kinds), -len(kinds),
+            -statuses.count("missing"), -sum(s not in ("read", "blank") for s in statuses))
+
+
+def index_html(entries: Iterable[IndexEntry | tuple[Report | dict[str, Any], str | os.PathLike[str] | None]],
+               base: str | os.PathLike[str] = ".") -> str:
+    """The index page as HTML; review links are made relative to the folder ``base``."""
+    rows = sorted((_entry(e) for e in entries), key=_severity)
+    counted = ("missing", "masked", "inferred", "corrected")
+    head = ["report", "template", "agency", "year", "issues", "inconsistent", *counted, "review"]
+    parts = ["<!doctype html><html lang='zh'><head><meta charset='utf-8'><title>govreport review index</title>",
+             f"<style>{CSS}body{{margin:12px}}.gr-report td.l{{text-align:left}}"
+             ".gr-report tr.err td{background:#ffd6d6}.gr-report td.hot{color:#b71c1c;font-weight:700}</style>"
+             "</head><body class='gr-report'>",
+             f"<h2>Review index · {len(rows)} report(s), worst first</h2><table><tr>",
+             "".join(f"<th>{h}</th>" for h in head), "</tr>"]
+    for e in rows:
+        link = ""
+        if e.review is not None:
+            try:
+                href = Path(os.path.relpath(Path(e.review).resolve(), Path(base).resolve())).as_posix()
+            except ValueError:  # another drive
+                href = Path(e.review).resolve().as_uri()
+            link = f"<a href='{escape(href)}'>open</a>"
+        if e.report is None:
+            parts.append(f"<tr class='err'><td class='l'>{escape(e.source)}</td>"
+                         f"<td class='l' colspan='{len(head) - 2}'>error: {escape(e.error)}</td><td>{link}</td></tr>")
+            continue
+        r = e.report
+        kinds = [i.kind for i in r.issues]
+        st = [c.status for c in r.cells]
+        n_bad = kinds.count("inconsistent")
+        parts.append(
+            f"<tr data-source='{escape(e.source)}' data-issues='{len(kinds)}'><td class='l'>{escape(e.source)}</td>"
+            f"<td class='l'>{escape(r.template)}</td><td class='l'>{escape(r.meta.get('agency'))}</td>"
+            f"<td>{escape(r.meta.get('year'))}</td><td{' class=hot' if kinds else ''}>{len(kinds)}</td>"
+            f"<td{' class=hot' if n_bad else ''}>{n_bad}</td>"
+            + "".join(f"<td style='background:{COLORS[s] if st.count(s) else '#fff'}'>{st.count(s)}</td>"
+                      for s in counted)
+            + f"<td>{link}</td></tr>")
+    parts.append("</table></body></html>")
+    return "".join(parts)
+
+
+def write_index(entries: Iterable[IndexEntry | tuple[Report | dict[str, Any], str | os.PathLike[str] | None]],
+                path: str | os.PathLike[str]) -> Path:
+    """Write the batch index page to ``path`` (atomically): one row per report, worst first.
+
+    ``entries``: :class:`IndexEntry` objects, or ``(report, review_path)`` pairs where ``report`` is a
+    :class:`Report` or its ``to_dict()`` and ``review_path`` the file :func:`write_review` wrote (or
+    ``None``). A report that failed is ``IndexEntry(source, error="message")``; failures sort first,
+    then reports by inconsistent issues, severe issues, all issues, missing and non-read cells.
+    Links are relative to the index's folder.
+    """
+    from govreport.export import write_text_atomic
+
+    target = Path(path)
+    write_text_atomic(target, index_html(entries, base=target.parent))
+    return target
+
+
+# -- command line ------------------------------------------------------------------------------
+
+
+def _load_report(file: Path, settings: Any) -> tuple[Report, Path | None]:
+    """Extract ``file``, or read a contract JSON (its source resolved beside it or from the cwd)."""
+    if file.suffix.lower() == ".json" and file.is_file():
+        try:
+            data = json.loads(file.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            from govreport.errors import BadInputError
+
+            raise BadInputError(f"{file}: not a report JSON ({exc})") from None
+        if isinstance(data, dict) and "cells" in data:
+            report = Report.from_dict(data)
+            src = Path(report.source) if report.source else None
+            if src is not None and not src.is_absolute() and not src.is_file():
+                src = file.parent / src if (file.parent / src).is_file() else file.parent / src.name
+            return report, src if src is not None and src.is_file() else None
+    from govreport.api import extract
+
+    return extract(file, settings), file
+
+
+def _unique(out_dir: Path, stem: str, used: set[Path]) -> Path:
+    target = out_dir / f"{stem}.review.html"
+    k = 2
+    while target in used:
+        target = out_dir / f"{stem}-{k}.review.html"
+        k += 1
+    used.add(target)
+    return target
+
+
+def review_command(
+    files: Annotated[list[Path], typer.Argument(help="reports to review (.pdf .docx .html .txt images), or "
+                                                     "contract .json files written by extract/batch")],
+    output: Annotated[Optional[Path], typer.Option("-o", "--output", help=(  # noqa: UP045
+        "one FILE: the .html to write (default FILE-stem.review.html here); several: a folder for "
+        "STEM.review.html files and index.html (default: here)"))] = None,
+    image_dpi: Annotated[int, typer.Option(help="resolution of the embedded page images")] = IMAGE_DPI,
+    image_format: Annotated[str, typer.Option(help="jpeg or webp")] = "jpeg",
+    engine: Annotated[str, typer.Option(help="OCR engine: rapidocr or paddle")] = "rapidocr",
+    device: Annotated[str, typer.Option(help="cpu or cuda")] = "cpu",
+    dpi: Annotated[Optional[int], typer.Option(help="PDF render resolution for OCR")] = None,  # noqa: UP045
+    password: Annotated[Optional[str], typer.Option(help="password of an encrypted PDF")] = None,  # noqa: UP045
+    template: Annotated[Optional[str], typer.Option(help="force a template: gov2021 or gov2019")] = None,  # noqa: UP045
+    verbose: Annotated[int, typer.Option("-v", "--verbose", count=True, help="more logging on stderr")] = 0,
+) -> None:
+    """Write an HTML review page per report: page images with every cell outlined, issues, tables."""
+    from govreport.cli import _fail, _setup_logging
+    from govreport.errors import ExitCode, GovreportError
+    from govreport.settings import ExtractSettings
+
+    _setup_logging(verbose)
+    if image_format not in ("jpeg", "webp"):
+        _fail(ExitCode.USAGE, f"--image-format must be jpeg or webp (got {image_format!r})")
+    if not 30 <= image_dpi <= 300:
+        _fail(ExitCode.USAGE, f"--image-dpi must be between 30 and 300 (got {image_dpi})")
+    try:
+        settings = ExtractSettings(engine=engine, device=device, dpi=dpi, password=password, template=template)
+    except ValueError as exc:
+        _fail(ExitCode.USAGE, str(exc))
+    options = {"image_dpi": image_dpi, "image_format": image_format, "password": password}
+    if len(files) == 1:
+        target = output if output is not None else Path(f"{files[0].stem}.review.html")
+        if target.is_dir():
+            target = target / f"{files[0].stem}.review.html"
+        report, src = _load_report(files[0], settings)
+        write_review(report, target, src, **options)
+        sys.stderr.write(f"govreport: wrote {target} ({len(report.cells)} cells, {len(report.issues)} issues)\n")
+        return
+    out_dir = output if output is not None else Path(".")
+    if out_dir.suffix.lower() == ".html":
+        _fail(ExitCode.USAGE, "with several files, -o is a folder (each report gets STEM.review.html)")
+    entries: list[IndexEntry] = []
+    used: set[Path] = set()
+    first_error: ExitCode | None = None
+    for f in files:
+        target = _unique(out_dir, f.stem, used)
+        try:
+            report, src = _load_report(f, settings)
+            write_review(report, target, src, **options)
+            entries.append(IndexEntry(str(f), target, report))
+        except GovreportError as exc:
+            sys.stderr.write(f"govreport: error: {exc}\n")
+            entries.append(IndexEntry(str(f), None, None, str(exc)))
+            first_error = first_error or exc.exit_code
+    index = write_index(entries, out_dir / "index.html")
+    sys.stderr.write(f"govreport: wrote {len(entries) - sum(e.report is None for e in entries)} review page(s) "
+                     f"and {index}\n")
+    if first_error is not None:
+        raise typer.Exit(int(ExitCode.BATCH_FAILURES))
