@@ -10,8 +10,8 @@ from PIL import Image, ImageDraw
 
 pytest.importorskip("rapidocr")
 
-import govreport  # noqa: E402
-from govreport.synth.__main__ import generate  # noqa: E402
+import govreport
+from govreport.synth.__main__ import generate
 
 
 @pytest.mark.ocr
