@@ -50,6 +50,10 @@ class Match:
 
 def _gain(seg: Segment, labels: tuple[str, ...], ncols: int) -> float:
     doc = norm(seg.label)
+    if not re.sub(r"[\W\d_]", "", doc):
+        # a row whose label was lost (OCR, page break): it may fill a gap between its neighbours
+        nvals = len(seg.values)
+        return 0.01 if ncols > 1 and ncols - 2 <= nvals <= ncols else float("-inf")
     sim = max(similarity(doc, norm(lab)) for lab in labels)
     if sim < MIN_SIMILARITY:
         return float("-inf")
