@@ -19,6 +19,7 @@ From Python:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import multiprocessing
@@ -40,7 +41,7 @@ from typing import IO, Annotated, Any, Optional
 import typer
 
 from govreport.archive import Item, Problem, discover, read_item
-from govreport.dataset import export_dataset, load_report_file, shareable
+from govreport.dataset import export_dataset, load_report_file, report_files, shareable
 from govreport.errors import ExitCode, GovreportError, MissingDependencyError, OutputError
 from govreport.export import atomic_path
 from govreport.settings import ExtractSettings
@@ -517,6 +518,42 @@ def _setup_logging(verbose: int, quiet: bool) -> None:
     logger.setLevel(level)
 
 
+def write_reviews(out: Path) -> Path:
+    """Write ``out/review/<id>.html`` for every report JSON in ``out`` (skipping pages newer than
+    their JSON) and ``out/review/index.html`` listing them worst first, failures included."""
+    from govreport.report import Cell, Issue, Report
+    from govreport.review import IndexEntry, write_index, write_review
+
+    folder = out / "review"
+    folder.mkdir(parents=True, exist_ok=True)
+    entries: list[IndexEntry] = []
+    for path in report_files(out):
+        data = load_report_file(path)
+        if data is None:
+            continue
+        page = folder / f"{path.stem}.html"
+        report = Report.from_dict(data)
+        if not page.exists() or page.stat().st_mtime < path.stat().st_mtime:
+            src = Path(report.source) if report.source and "!" not in report.source else None
+            try:
+                write_review(report, page, src if src is not None and src.is_file() else None)
+            except GovreportError as exc:
+                log.warning("%s: no review page: %s", report.source, exc)
+                page = None  # type: ignore[assignment]
+        # the index needs only the counts: keep issues and the cells that were not simply read
+        slim = Report(report.source, report.template, report.meta,
+                      [Cell(c.table, c.row, c.col, status=c.status) for c in report.cells if c.status != "read"],
+                      [Issue(i.kind, i.table, i.message, []) for i in report.issues])
+        entries.append(IndexEntry(report.source, page, slim))
+    failures = out / FAILURES
+    if failures.exists():
+        for line in failures.read_text(encoding="utf-8").splitlines():
+            with contextlib.suppress(ValueError):
+                f = json.loads(line)
+                entries.append(IndexEntry(str(f.get("source")), None, None, f"{f.get('exit_code')}: {f.get('reason')}"))
+    return write_index(entries, folder / "index.html")
+
+
 def batch_command(
     inputs: Annotated[Optional[list[str]], typer.Argument(  # noqa: UP045
         help="files, folders (recursive), globs ('reports/**/*.pdf') and .zip archives", show_default=False)] = None,
@@ -540,6 +577,8 @@ def batch_command(
     max_pages: Annotated[int, typer.Option(help="refuse documents with more pages")] = 200,
     progress: Annotated[Optional[bool], typer.Option(  # noqa: UP045
         "--progress/--no-progress", help="progress bar (default: when stderr is a terminal)")] = None,
+    review: Annotated[bool, typer.Option("--review", help="also write DIR/review/: an HTML review page per "
+                                         "report and index.html, worst first")] = False,
     verbose: Annotated[int, typer.Option("-v", "--verbose", count=True, help="debug logging")] = 0,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="no per-report log lines")] = False,
 ) -> None:
@@ -554,6 +593,8 @@ def batch_command(
         if not out.is_dir():
             raise OutputError(f"{out}: no such folder")
         export_dataset(out)
+        if review:
+            write_reviews(out)
         return
     if not inputs:
         _usage("give at least one input (file, folder, glob or .zip)")
@@ -572,6 +613,9 @@ def batch_command(
     address = ray_address or ("local" if ray else None)
     result = run_batch(inputs or [], out, settings, workers=workers, ray_address=address, retry_failed=retry_failed,
                        progress=progress, exclude=exclude or ())
+    if review:
+        index = write_reviews(out)
+        sys.stderr.write(f"govreport: review pages in {index.parent} (open {index})\n")
     sys.stderr.write(f"govreport: {result.ok} of {result.total} report(s) in {out} ({result.processed} extracted now, "
                      f"{result.resumed} already there, {result.failed} failed; see {out / FAILURES})\n"
                      if result.failed else

@@ -102,17 +102,55 @@ def load_reports(folder: Path) -> list[Loaded]:
 
 
 # -- cross-report checks ------------------------------------------------------------------------
-def _applications(report: Loaded) -> dict[tuple[str, str], Any]:
-    return {(c["row"], c["col"]): c.get("value") for c in report.data["cells"] if c.get("table") == "applications"}
+CARRY_ROWS = ("carried_over", "carried_forward")
 
 
-def cross_year_issues(reports: Iterable[Loaded]) -> list[CrossIssue]:
+@dataclass(slots=True)
+class Entry:
+    """What the exports keep of one report between passes: a few fields, not its cells."""
+
+    id: str
+    path: Path | None
+    source: str
+    meta: dict[str, Any]
+    template: Any
+    issue_count: int
+    columns: tuple[str, ...]  #: its cells as ``table.row.col`` (shared between reports of one layout)
+    carry: dict[tuple[str, str], Any]  #: applications carried_over / carried_forward values
+
+
+def _entry(rid: str, data: dict[str, Any], path: Path | None, layouts: dict[tuple[str, ...], tuple[str, ...]]
+           ) -> Entry:
+    cols = tuple(f"{c['table']}.{c['row']}.{c['col']}" for c in data["cells"])
+    carry = {(c["row"], c["col"]): c.get("value") for c in data["cells"]
+             if c.get("table") == "applications" and c.get("row") in CARRY_ROWS}
+    return Entry(rid, path, str(data.get("source", "")), dict(data.get("meta") or {}), data.get("template"),
+                 len(data["issues"]), layouts.setdefault(cols, cols), carry)
+
+
+def _scan(folder: Path) -> list[Entry]:
+    """One pass over the folder keeping only small summaries, sorted by source then id."""
+    layouts: dict[tuple[str, ...], tuple[str, ...]] = {}
+    out = []
+    for p in report_files(folder):
+        data = load_report_file(p)
+        if data is None:
+            log.warning("%s: not a valid report JSON; left out of the exports", p)
+            continue
+        out.append(_entry(p.stem, data, p, layouts))
+    out.sort(key=lambda e: (e.source, e.id))
+    return out
+
+
+def cross_year_issues(reports: Iterable[Loaded | Entry]) -> list[CrossIssue]:
     """``carried_forward`` of year N must equal ``carried_over`` of year N+1, per agency and column.
 
     Reports are grouped by :func:`norm_agency`; reports without agency or year are not compared.
     """
-    groups: dict[str, dict[int, list[Loaded]]] = defaultdict(lambda: defaultdict(list))
-    for r in reports:
+    layouts: dict[tuple[str, ...], tuple[str, ...]] = {}
+    entries = [r if isinstance(r, Entry) else _entry(r.id, r.data, None, layouts) for r in reports]
+    groups: dict[str, dict[int, list[Entry]]] = defaultdict(lambda: defaultdict(list))
+    for r in entries:
         agency, year = norm_agency(r.meta.get("agency")), r.meta.get("year")
         if agency and isinstance(year, int):
             groups[agency][year].append(r)
@@ -122,15 +160,14 @@ def cross_year_issues(reports: Iterable[Loaded]) -> list[CrossIssue]:
         for year in sorted(years):
             for prev in sorted(years[year], key=lambda r: r.id):
                 for nxt in sorted(years.get(year + 1, []), key=lambda r: r.id):
-                    a, b = _applications(prev), _applications(nxt)
                     for col in APPLICATION_COLS:
-                        fwd, over = a.get(("carried_forward", col)), b.get(("carried_over", col))
+                        fwd, over = prev.carry.get(("carried_forward", col)), nxt.carry.get(("carried_over", col))
                         if fwd is None or over is None or float(fwd) == float(over):
                             continue
                         out.append(CrossIssue(
                             "cross_year_mismatch", nxt.id, prev.id, "applications",
                             f"{col}: carried_over {over} in {year + 1} != carried_forward {fwd} in {year} "
-                            f"({prev.data.get('source')})",
+                            f"({prev.source})",
                             [["carried_over", col]]))
     return out
 
@@ -165,88 +202,98 @@ def _write_csv(target: Path, header: Iterable[str], rows: Iterable[Iterable[Any]
         os.fsync(fh.fileno())
 
 
-def _cell_columns(reports: list[Loaded]) -> list[str]:
-    cols: dict[str, None] = {}
-    for r in reports:
-        for c in r.data["cells"]:
-            cols.setdefault(f"{c['table']}.{c['row']}.{c['col']}", None)
-    return list(cols)
+PARQUET_BATCH = 25  #: reports per parquet row group
 
 
-def _report_rows(reports: list[Loaded]) -> tuple[list[str], list[list[Any]]]:
-    cell_cols = _cell_columns(reports)
-    rows = []
-    for r in reports:
-        values = {f"{c['table']}.{c['row']}.{c['col']}": c.get("value") for c in r.data["cells"]}
-        m = r.meta
-        rows.append([r.id, r.data.get("source"), m.get("agency"), m.get("year"), r.data.get("template"),
-                     m.get("input_kind"), m.get("pages"), len(r.data["issues"])]
-                    + [values.get(k) for k in cell_cols])
-    return [*REPORT_COLS, *cell_cols], rows
+def _parquet_schema():  # type: ignore[no-untyped-def]
+    import pyarrow as pa
+
+    return pa.schema([("report_id", pa.string()), ("source", pa.string()), ("agency", pa.string()),
+                      ("year", pa.int32()), ("template", pa.string()), ("table", pa.string()),
+                      ("row", pa.string()), ("col", pa.string()), ("value", pa.float64()),
+                      ("status", pa.string()), ("text", pa.string()), ("confidence", pa.float64()),
+                      ("page", pa.int32()), ("bbox", pa.list_(pa.float64()))])
 
 
-def _issue_rows(reports: list[Loaded], cross: list[CrossIssue]) -> list[list[Any]]:
-    by_id = {r.id: r for r in reports}
-    rows = []
-
-    def head(r: Loaded) -> list[Any]:
-        return [r.id, r.data.get("source"), r.meta.get("agency"), r.meta.get("year"), r.data.get("template")]
-
-    for r in reports:
-        for i in r.data["issues"]:
-            rows.append([*head(r), i.get("kind"), i.get("table"), i.get("message"),
-                         json.dumps(i.get("cells", []), ensure_ascii=False), None])
-    for c in cross:
-        rows.append([*head(by_id[c.report_id]), c.kind, c.table, c.message,
-                     json.dumps(c.cells, ensure_ascii=False), c.related_report_id])
-    return rows
+def _head(e: Entry) -> list[Any]:
+    return [e.id, e.source, e.meta.get("agency"), e.meta.get("year"), e.template]
 
 
-def _write_parquet(target: Path, reports: list[Loaded]) -> None:
+def _stream_exports(folder: Path, entries: list[Entry], cross: list[CrossIssue]) -> int:
+    """Write the four exports reading one report JSON at a time (memory stays flat)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
-
-    schema = pa.schema([("report_id", pa.string()), ("source", pa.string()), ("agency", pa.string()),
-                        ("year", pa.int32()), ("template", pa.string()), ("table", pa.string()),
-                        ("row", pa.string()), ("col", pa.string()), ("value", pa.float64()),
-                        ("status", pa.string()), ("text", pa.string()), ("confidence", pa.float64()),
-                        ("page", pa.int32()), ("bbox", pa.list_(pa.float64()))])
-    columns: dict[str, list[Any]] = {name: [] for name in schema.names}
-    for r in reports:
-        m = r.meta
-        year = m.get("year") if isinstance(m.get("year"), int) else None
-        for c in r.data["cells"]:
-            columns["report_id"].append(r.id)
-            columns["source"].append(r.data.get("source"))
-            columns["agency"].append(m.get("agency"))
-            columns["year"].append(year)
-            columns["template"].append(r.data.get("template"))
-            for f in CELL_FIELDS:
-                v = c.get(f)
-                columns[f].append(float(v) if f == "value" and v is not None else v)
-    table = pa.table(columns, schema=schema)
-    with atomic_path(target) as tmp:
-        pq.write_table(table, tmp, compression="zstd")
-        shareable(tmp)
-
-
-def _write_xlsx(target: Path, header: list[str], rows: list[list[Any]], issue_rows: list[list[Any]]) -> None:
     from openpyxl import Workbook
 
+    cell_cols = list(dict.fromkeys(col for layout in dict.fromkeys(e.columns for e in entries) for col in layout))
+    header = [*REPORT_COLS, *cell_cols]
+    schema = _parquet_schema()
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet("reports")
-    ws.append(header)
-    for row in rows:
-        ws.append(row)
-    wi = wb.create_sheet("issues")
-    wi.append(list(ISSUE_COLS))
-    for row in issue_rows:
-        wi.append(row)
+    ws_reports, ws_issues = wb.create_sheet("reports"), wb.create_sheet("issues")
+    ws_reports.append(header)
+    ws_issues.append(list(ISSUE_COLS))
+    n_issues = 0
+    with contextlib.ExitStack() as stack:
+        tmp_parquet = stack.enter_context(atomic_path(folder / "cells.parquet"))
+        tmp_reports = stack.enter_context(atomic_path(folder / "reports.csv"))
+        tmp_issues = stack.enter_context(atomic_path(folder / "issues.csv"))
+        fh_reports = stack.enter_context(tmp_reports.open("w", encoding="utf-8-sig", newline=""))
+        fh_issues = stack.enter_context(tmp_issues.open("w", encoding="utf-8-sig", newline=""))
+        w_reports, w_issues = csv.writer(fh_reports, lineterminator="\n"), csv.writer(fh_issues, lineterminator="\n")
+        w_reports.writerow(header)
+        w_issues.writerow(list(ISSUE_COLS))
+        writer = stack.enter_context(pq.ParquetWriter(tmp_parquet, schema, compression="zstd"))
+        columns: dict[str, list[Any]] = {name: [] for name in schema.names}
+        by_id = {e.id: e for e in entries}
+        for n, e in enumerate(entries, 1):
+            data = load_report_file(e.path) if e.path is not None else None
+            if data is None:
+                raise OSError(f"{e.path}: changed while the exports were written")
+            year = e.meta.get("year") if isinstance(e.meta.get("year"), int) else None
+            values = {}
+            for c in data["cells"]:
+                values[f"{c['table']}.{c['row']}.{c['col']}"] = c.get("value")
+                columns["report_id"].append(e.id)
+                columns["source"].append(e.source)
+                columns["agency"].append(e.meta.get("agency"))
+                columns["year"].append(year)
+                columns["template"].append(e.template)
+                for f in CELL_FIELDS:
+                    v = c.get(f)
+                    columns[f].append(float(v) if f == "value" and v is not None else v)
+            if n % PARQUET_BATCH == 0 or n == len(entries):
+                writer.write_table(pa.table(columns, schema=schema))
+                columns = {name: [] for name in schema.names}
+            row = [e.id, e.source, e.meta.get("agency"), e.meta.get("year"), e.template, e.meta.get("input_kind"),
+                   e.meta.get("pages"), e.issue_count] + [values.get(k) for k in cell_cols]
+            w_reports.writerow([_fmt(v) for v in row])
+            ws_reports.append(row)
+            for i in data["issues"]:
+                irow = [*_head(e), i.get("kind"), i.get("table"), i.get("message"),
+                        json.dumps(i.get("cells", []), ensure_ascii=False), None]
+                w_issues.writerow([_fmt(v) for v in irow])
+                ws_issues.append(irow)
+                n_issues += 1
+        for c in cross:
+            irow = [*_head(by_id[c.report_id]), c.kind, c.table, c.message,
+                    json.dumps(c.cells, ensure_ascii=False), c.related_report_id]
+            w_issues.writerow([_fmt(v) for v in irow])
+            ws_issues.append(irow)
+            n_issues += 1
+        if not entries:
+            writer.write_table(pa.table(columns, schema=schema))
+        for fh in (fh_reports, fh_issues):
+            fh.flush()
+            os.fsync(fh.fileno())
+        for tmp in (tmp_parquet, tmp_reports, tmp_issues):
+            shareable(tmp)
+        writer.close()
     buf = io.BytesIO()
     wb.save(buf)
-    with atomic_path(target) as tmp:
+    with atomic_path(folder / "reports.xlsx") as tmp:
         tmp.write_bytes(_deterministic_zip(buf.getvalue()))
         shareable(tmp)
+    return n_issues
 
 
 def _deterministic_zip(data: bytes) -> bytes:
@@ -268,19 +315,17 @@ def _deterministic_zip(data: bytes) -> bytes:
 def export_dataset(folder: Path) -> dict[str, int]:
     """Write the dataset exports of ``folder`` from its report JSONs; returns row counts.
 
+    Reports are read twice, one at a time (a summary pass, then the writing pass), so memory
+    does not grow with the number of reports.
+
     >>> import tempfile; export_dataset(Path(tempfile.mkdtemp()))["reports"]
     0
     """
     folder = Path(folder)
-    reports = load_reports(folder)
-    cross = cross_year_issues(reports)
-    header, rows = _report_rows(reports)
-    issue_rows = _issue_rows(reports, cross)
-    _write_parquet(folder / "cells.parquet", reports)
-    _write_csv(folder / "reports.csv", header, rows)
-    _write_csv(folder / "issues.csv", ISSUE_COLS, issue_rows)
-    _write_xlsx(folder / "reports.xlsx", header, rows, issue_rows)
-    counts = {"reports": len(reports), "cells": sum(len(r.data["cells"]) for r in reports),
-              "issues": len(issue_rows), "cross_year_mismatch": len(cross)}
+    entries = _scan(folder)
+    cross = cross_year_issues(entries)
+    n_issues = _stream_exports(folder, entries, cross)
+    counts = {"reports": len(entries), "cells": sum(len(e.columns) for e in entries),
+              "issues": n_issues, "cross_year_mismatch": len(cross)}
     log.info("exports in %s: %s", folder, ", ".join(f"{k}={v}" for k, v in counts.items()))
     return counts

@@ -332,3 +332,21 @@ def manifest_lines(out: Path) -> list[dict]:
         except ValueError:
             continue
     return out_lines
+
+
+def test_batch_review_pages(tmp_path):
+    from govreport.cli import main
+
+    out = tmp_path / "out"
+    bad = tmp_path / "bad.txt"
+    bad.write_text("只有一句话。", encoding="utf-8")
+    sample = Path(__file__).resolve().parents[1] / "samples" / "sample_2021_tabs.txt"
+    code = main(["batch", str(sample), str(bad), "--out", str(out), "--review", "--workers", "0", "-q"])
+    assert code == 10  # one report failed
+    index = (out / "review" / "index.html").read_text(encoding="utf-8")
+    pages = sorted((out / "review").glob("*.html"))
+    assert len(pages) == 2  # the report's page and the index
+    assert "bad.txt" in index and "sample_2021_tabs.txt" in index
+    assert index.index("bad.txt") < index.index("sample_2021_tabs.txt")  # failures first
+    review = next(p for p in pages if p.name != "index.html").read_text(encoding="utf-8")
+    assert review.count("data-status=") == 200
