@@ -161,8 +161,11 @@ def read_docx_bytes(data: bytes) -> LayoutResult:
         raise BadInputError(f"not a readable .docx file ({exc.__class__.__name__}: {exc})") from exc
     except Exception as exc:  # lxml XMLSyntaxError and friends on a damaged part
         raise BadInputError(f"damaged .docx file ({exc.__class__.__name__}: {exc})") from exc
+    body = getattr(document.element, "body", None)  # a damaged part may not be a w:document at all
+    if body is None:
+        raise BadInputError("damaged .docx file (word/document.xml has no document body)")
     reader = _Reader()
-    reader.body(document.element.body)
+    reader.body(body)
     return reader.out.result("docx")
 
 

@@ -59,6 +59,7 @@ _CHROME_PHRASES = re.compile(
 _PUNCT_ONLY = re.compile(r"^[\s|｜/、:：·•【】\[\]()（）<>《》\-—_]*$")
 _META_CHARSET = re.compile(rb"""<meta[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.]+)""", re.I)
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
+_NOT_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _GB_ALIASES = {"gb2312", "gbk", "gb_2312-80", "x-gbk", "cp936", "ms936", "euc-cn", "csgb2312", "gb18030"}
 
 
@@ -220,6 +221,8 @@ def read_html_string(html: str) -> LayoutResult:
     except ImportError as exc:  # pragma: no cover
         raise MissingDependencyError.for_extra("lxml", "html", "Reading HTML") from exc
     html = _XML_DECL.sub("", html, count=1)
+    # lxml refuses NULs, C0 controls, lone surrogates and U+FFFE/FFFF in text it has to rewrite
+    html = _NOT_XML_CHARS.sub("", html)
     if not html.strip():
         raise BadInputError("empty HTML document")
     parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True)

@@ -18,11 +18,15 @@ False
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 
-from govreport.layout.tokens import BREAK, CellText, Kind, LayoutResult, Token, classify, normalize
+from govreport.layout.text import MAX_TOKENS, safe_classify
+from govreport.layout.tokens import BREAK, CellText, Kind, LayoutResult, Token, normalize
+
+log = logging.getLogger("govreport")
 
 _CJK = r"\u2e80-\u2fdf\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
 _CJK_GAP_RE = re.compile(rf"(?<=[{_CJK}])[ \t\u00a0\u3000]+(?=[{_CJK}])")
@@ -58,20 +62,28 @@ def is_blank_row(cells: Sequence[CellText | str]) -> bool:
 
 
 class Assembler:
-    """Collects tokens and plain-text lines in reading order."""
+    """Collects tokens and plain-text lines in reading order, up to ``MAX_TOKENS`` tokens
+    (what comes after is dropped, and :meth:`result` says so in ``notes``)."""
 
     def __init__(self) -> None:
         self.tokens: list[Token] = []
         self.lines: list[str] = []
+        self.dropped = 0  #: rows and lines dropped once the token budget was spent
+
+    def _full(self, n: int) -> bool:
+        if len(self.tokens) + n + 1 > MAX_TOKENS:
+            self.dropped += 1
+            return True
+        return False
 
     def add_row(self, cells: Sequence[CellText | str]) -> bool:
         """One printed table row (cells already in order); all-empty rows are skipped."""
-        if not cells or is_blank_row(cells):
+        if not cells or is_blank_row(cells) or self._full(len(cells)):
             return False
         texts = []
         for cell in cells:
             c = CellText(cell) if isinstance(cell, str) else cell
-            self.tokens.append(classify(c.text, page=c.page, bbox=c.bbox, confidence=c.confidence))
+            self.tokens.append(safe_classify(c.text, page=c.page, bbox=c.bbox, confidence=c.confidence))
             texts.append(c.text)
         self.tokens.append(BREAK)
         self.lines.append("\t".join(normalize(t) for t in texts))
@@ -81,16 +93,18 @@ class Assembler:
         """One line (or paragraph) of text outside tables, as one or more segments."""
         segs = [CellText(s) if isinstance(s, str) else s for s in segments]
         segs = [s for s in segs if s.text.strip()]
-        if not segs:
+        if not segs or self._full(len(segs)):
             return False
         for s in segs:
-            self.tokens.append(classify(s.text, page=s.page, bbox=s.bbox, confidence=s.confidence))
+            self.tokens.append(safe_classify(s.text, page=s.page, bbox=s.bbox, confidence=s.confidence))
         self.tokens.append(BREAK)
         self.lines.append(" ".join(normalize(s.text) for s in segs))
         return True
 
     def extend(self, tokens: Sequence[Token], text: str) -> None:
         """Splice in tokens made elsewhere (e.g. OCR of one page)."""
+        if self._full(len(tokens)):
+            return
         self.tokens.extend(tokens)
         if tokens and tokens[-1].kind is not Kind.BREAK:
             self.tokens.append(BREAK)
@@ -98,4 +112,8 @@ class Assembler:
             self.lines.append(normalize(text))
 
     def result(self, input_kind: str, **kw: object) -> LayoutResult:
+        if self.dropped:
+            note = f"{self.dropped} row(s)/line(s) dropped after {len(self.tokens)} tokens (limit {MAX_TOKENS})"
+            log.warning("%s", note)
+            kw["notes"] = [*kw.get("notes", []), note]  # type: ignore[misc]
         return LayoutResult(self.tokens, "\n".join(self.lines), input_kind, **kw)  # type: ignore[arg-type]

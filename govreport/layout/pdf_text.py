@@ -56,6 +56,10 @@ __all__ = ["PageLayout", "read_pdf", "read_pdf_pages", "text_layer_problem"]
 LINE_TOL = 2.0  #: points: rulings closer than this are one line; joints within this touch
 MIN_EDGE = 3.0  #: points: shorter path edges are not rulings (glyph bits, tick marks)
 OCR_DPI = 200  #: render resolution for OCR if settings and govreport.ocr.render don't say
+#: safety bounds per page (a dense A4 page has ~5,000 characters and a few hundred ruling edges)
+MAX_PAGE_CHARS = 100_000
+MAX_PAGE_EDGES = 50_000
+MAX_GRID_UNITS = 200_000  #: rows x columns of one ruled table
 
 _PAGE_NO_RE = re.compile(
     r"^(?:[-—–－~·\s]*\d{1,4}[-—–－~·\s]*|第\s*\d{1,4}\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?|"
@@ -205,7 +209,7 @@ def _collect_objects(page: Any, disp: np.ndarray) -> tuple[list[tuple[float, flo
                 pr.FPDFPageObj_GetMatrix(obj, fm)
                 a, b, c, d, e, f = _mat_mul(parent, (fm.a, fm.b, fm.c, fm.d, fm.e, fm.f))
                 n = pr.FPDFPath_CountSegments(obj)
-                if n > 2000:  # a drawing, not rulings
+                if n > 2000 or len(edges) > MAX_PAGE_EDGES:  # a drawing, not rulings
                     continue
                 start: tuple[float, float] | None = None
                 prev: tuple[float, float] | None = None
@@ -251,7 +255,7 @@ def _read_page(pdf: Any, index: int) -> PageLayout:
         textpage = page.get_textpage()
         try:
             tp = textpage.raw
-            n = pr.FPDFText_CountChars(tp)
+            n = min(pr.FPDFText_CountChars(tp), MAX_PAGE_CHARS)
             chars: list[str] = []
             raw_boxes: list[tuple[float, float, float, float]] = []
             rect = pr.FS_RECTF()
@@ -369,6 +373,9 @@ def _grids(hs: list[tuple[float, float, float]], vs: list[tuple[float, float, fl
     from scipy.sparse.csgraph import connected_components
 
     hs, vs = _merge_segments(hs), _merge_segments(vs)
+    if len(hs) * len(vs) > 4 * MAX_GRID_UNITS:  # the touch matrix alone would take gigabytes
+        log.warning("page %d: %d x %d ruling lines; not read as tables", page, len(hs), len(vs))
+        return []
     H, V = np.asarray(hs), np.asarray(vs)
     t = LINE_TOL
     touch = (
@@ -397,7 +404,7 @@ def _grid_from(hs: list[tuple[float, float, float]], vs: list[tuple[float, float
     ys = [float(np.mean([hs[i][0] for i in g])) for g in _cluster([h[0] for h in hs], LINE_TOL)]
     xs = [float(np.mean([vs[i][0] for i in g])) for g in _cluster([v[0] for v in vs], LINE_TOL)]
     nr, nc = len(ys) - 1, len(xs) - 1
-    if nr < 1 or nc < 1 or nr * nc < 2:
+    if nr < 1 or nc < 1 or nr * nc < 2 or nr * nc > MAX_GRID_UNITS:
         return None
 
     def snap(values: list[float], v: float) -> int:
@@ -680,8 +687,11 @@ def read_pdf_pages(path: Path, settings: ExtractSettings | None = None) -> list[
         pdf.close()
 
 
-def read_pdf(path: Path, settings: ExtractSettings) -> LayoutResult:
-    """Layout of a PDF: text layer where it is sound, OCR for the pages where it is not."""
+def read_pdf(path: Path, settings: ExtractSettings, *, ocr: bool = True) -> LayoutResult:
+    """Layout of a PDF: text layer where it is sound, OCR for the pages where it is not.
+
+    ``ocr=False`` skips those pages instead (with a note), as when OCR is not installed.
+    """
     path = Path(path)
     if not path.is_file():
         raise InputNotFoundError(f"{path}: no such file")
@@ -715,10 +725,15 @@ def read_pdf(path: Path, settings: ExtractSettings) -> LayoutResult:
                 continue
             to_ocr.append(p.number)
         scanned = bool(to_ocr) and len(to_ocr) + len(blank) == npages
-        ocr: dict[int, tuple[list[Token], str]] = {}
+        ocred: dict[int, tuple[list[Token], str]] = {}
+        if to_ocr and not ocr:
+            if scanned:
+                raise BadInputError(f"{path}: no page has a usable text layer, and OCR is off")
+            notes.extend(f"page {n}: {pages[n - 1].problem}; OCR off, page skipped" for n in to_ocr)
+            to_ocr = []
         if to_ocr:
             try:
-                ocr = _ocr_pages(path, to_ocr, settings, to_points=not scanned)
+                ocred = _ocr_pages(path, to_ocr, settings, to_points=not scanned)
             except ImportError as exc:
                 if scanned:
                     raise MissingDependencyError(
@@ -742,8 +757,8 @@ def read_pdf(path: Path, settings: ExtractSettings) -> LayoutResult:
         if p.number in blank:
             continue
         if p.number in to_ocr:
-            if p.number in ocr:
-                out.extend(*ocr[p.number])
+            if p.number in ocred:
+                out.extend(*ocred[p.number])
             prev_grid = first_grid = None
             continue
         items = _page_items(p)

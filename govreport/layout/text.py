@@ -12,12 +12,21 @@ empty lines), and text whose whitespace collapsed so blank cells vanished.
 from __future__ import annotations
 
 import codecs
+import logging
 import re
 from pathlib import Path
 
 from govreport.errors import BadInputError, TooLargeError
-from govreport.layout.tokens import BREAK, WEAK_BLANK, Kind, LayoutResult, Token, classify, parse_number
+from govreport.layout.tokens import BREAK, WEAK_BLANK, Kind, LayoutResult, Token, classify, normalize, parse_number
 from govreport.settings import ExtractSettings
+
+log = logging.getLogger("govreport")
+
+#: Safety bounds on what any reader hands to table matching (whose cost grows with the token
+#: count: about 0.5 ms per token, so 20,000 tokens stay under ~10 s; a real report has 300-3,000).
+MAX_TOKENS = 10_000
+MAX_LINE_CHARS = 200_000  #: a longer line is cut (a 50 MB one-line file is junk, not a report)
+MAX_CELL_CHARS = 500  #: a longer cell is prose: kept as TEXT, never parsed as a number
 
 _CELL_LINE = re.compile(r"^\t[^\t]*$")
 _PIPE_SEP = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
@@ -61,6 +70,36 @@ def _plausible(ch: str) -> bool:
             or 0xA0 <= o <= 0x24F or 0xF900 <= o <= 0xFAFF or o == 0xFEFF)
 
 
+def safe_classify(text: str, **geometry: object) -> Token:
+    """:func:`~govreport.layout.tokens.classify`, except that a cell over ``MAX_CELL_CHARS`` is TEXT
+    (cut to that length) without being parsed: ``"1 2 3 …"`` a million times is not one number.
+
+    >>> safe_classify("12").value, safe_classify("1 " * 5000).kind.value
+    (12, 'text')
+    """
+    if len(text) > MAX_CELL_CHARS:
+        return Token(Kind.TEXT, normalize(text[:MAX_CELL_CHARS]), **geometry)  # type: ignore[arg-type]
+    return classify(text, **geometry)
+
+
+def _is_number(s: str) -> bool:
+    return len(s) <= MAX_CELL_CHARS and parse_number(s) is not None
+
+
+def bound_lines(text: str, name: str = "input") -> tuple[str, list[str]]:
+    """``text`` with every line cut to ``MAX_LINE_CHARS``, and a note per cut (none usually)."""
+    if len(text) <= MAX_LINE_CHARS or max(map(len, text.split("\n"))) <= MAX_LINE_CHARS:
+        return text, []
+    lines = text.split("\n")
+    cut = [i for i, ln in enumerate(lines) if len(ln) > MAX_LINE_CHARS]
+    for i in cut:
+        lines[i] = lines[i][:MAX_LINE_CHARS]
+    note = (f"{len(cut)} line(s) over {MAX_LINE_CHARS} characters cut to that length "
+            f"(first: line {cut[0] + 1})")
+    log.warning("%s: %s", name, note)
+    return "\n".join(lines), [note]
+
+
 def _mode(lines: list[str]) -> str:
     nonempty = [ln for ln in lines if ln.strip()]
     if not nonempty:
@@ -68,9 +107,9 @@ def _mode(lines: list[str]) -> str:
     cells = sum(1 for ln in nonempty if _CELL_LINE.match(ln))
     if cells >= 20 and cells >= 0.3 * len(nonempty):
         return "cells"
-    single = sum(1 for ln in nonempty if parse_number(ln.strip()) is not None)
+    single = sum(1 for ln in nonempty if _is_number(ln.strip()))
     multi = sum(1 for ln in nonempty
-                if "\t" not in ln and sum(parse_number(w) is not None for w in ln.split()) >= 2)
+                if "\t" not in ln and sum(_is_number(w) for w in ln.split()) >= 2)
     if single >= 15 and multi * 5 <= single:
         return "lines"
     return "plain"
@@ -78,6 +117,11 @@ def _mode(lines: list[str]) -> str:
 
 def text_to_tokens(text: str) -> list[Token]:
     """Tokens for a flattened report (see the module docstring for the styles)."""
+    return _tokenize(text)[0]
+
+
+def _tokenize(text: str) -> tuple[list[Token], int | None]:
+    """Tokens, and the index of the first line left unread when ``MAX_TOKENS`` was reached."""
     lines = text.split("\n")
     mode = _mode(lines)
     out: list[Token] = []
@@ -86,10 +130,14 @@ def text_to_tokens(text: str) -> list[Token]:
     def flush() -> None:
         nonlocal cell
         if cell is not None:
-            out.append(classify("".join(s.strip() for s in cell)))
+            out.append(safe_classify("".join(s.strip() for s in cell)))
             cell = None
 
-    for line in lines:
+    stop: int | None = None
+    for i, line in enumerate(lines):
+        if len(out) >= MAX_TOKENS:
+            stop = i
+            break
         stripped = line.strip()
         if mode == "cells" and _CELL_LINE.match(line):
             flush()
@@ -107,19 +155,23 @@ def text_to_tokens(text: str) -> list[Token]:
                 out.append(WEAK_BLANK)
             continue
         if "\t" in line.strip("\n"):
-            out.extend(classify(f) for f in line.split("\t"))
+            out.extend(safe_classify(f) for f in line.split("\t"))
             out.append(BREAK)
         elif line.count("|") + line.count("｜") >= 2:
             if _PIPE_SEP.match(line):
                 continue
-            out.extend(classify(f) for f in line.replace("｜", "|").split("|"))
+            out.extend(safe_classify(f) for f in line.replace("｜", "|").split("|"))
             out.append(BREAK)
         elif mode == "lines":
-            out.append(classify(stripped))
+            out.append(safe_classify(stripped))
         else:
-            out.extend(classify(w) for w in stripped.split())
+            out.extend(safe_classify(w) for w in stripped.split())
     flush()
-    return out
+    if len(out) > MAX_TOKENS:  # one line gave more than the whole budget
+        del out[MAX_TOKENS:]
+        out.append(BREAK)
+        stop = stop if stop is not None else len(lines)
+    return out, stop
 
 
 def read_text(source: str | bytes | Path, settings: ExtractSettings | None = None,
@@ -134,4 +186,11 @@ def read_text(source: str | bytes | Path, settings: ExtractSettings | None = Non
     text = decode(source, name) if isinstance(source, bytes) else source
     if not text.strip():
         raise BadInputError(f"{name}: the text is empty")
-    return LayoutResult(tokens=text_to_tokens(text), text=text, input_kind="text")
+    text, notes = bound_lines(text, name)
+    tokens, stop = _tokenize(text)
+    if stop is not None:
+        note = f"text cut after {MAX_TOKENS} tokens ({stop} of {text.count(chr(10)) + 1} lines read)"
+        log.warning("%s: %s", name, note)
+        notes.append(note)
+        text = "\n".join(text.split("\n")[:stop])
+    return LayoutResult(tokens=tokens, text=text, input_kind="text", notes=notes)
