@@ -24,7 +24,7 @@ class ExtractSettings:
     password: str | None = None  #: for encrypted PDFs
     template: str | None = None  #: force a template ID instead of detecting it
     max_pages: int = 200  #: refuse documents longer than this
-    max_pixels: int = 60_000_000  #: refuse (or downscale) images larger than this many pixels
+    max_pixels: int = 25_000_000  #: downscale larger pages to this many pixels (refuse over 4x)
     max_bytes: int = 200 * 1024 * 1024  #: refuse input files larger than this
     low_confidence: float = 0.80  #: OCR confidence under which a cell is flagged
 

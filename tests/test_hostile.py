@@ -178,8 +178,6 @@ def test_large_image_downscaled_in_bounded_memory(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=False, reason="govreport/ocr/render.py decodes to full-size RGB before downscaling: "
-                   "a 46 kB 15000x15000 1-bit PNG peaks at ~1.8 GB (and ~3.2 GB through OCR)")
 def test_worst_case_png_under_default_limits_stays_under_1_5_gb(tmp_path):
     f = tmp_path / "worst.png"
     f.write_bytes(H.png_bytes(15_000, 15_000))
@@ -211,8 +209,6 @@ def test_random_noise_photo_is_not_a_report(tmp_path, capsys):
 
 
 @pytest.mark.ocr
-@pytest.mark.xfail(strict=False, reason="govreport/ocr/engines.py sets RapidOCR's log level to 'warning', so it "
-                   "prints '[WARNING] ... The text detection result is empty' on stderr for a page without text")
 def test_ocr_prints_nothing_but_the_error_line(tmp_path, capsys):
     f = tmp_path / "photo.png"
     f.write_bytes(H.noise_png(seed=1))
@@ -428,8 +424,6 @@ def test_mixed_utf8_and_gbk(tmp_path, capsys):
     assert "Traceback" not in err and len([ln for ln in err.splitlines() if "error" in ln]) <= 1
 
 
-@pytest.mark.xfail(strict=False, reason="govreport/layout/tokens.py parse_number int() raises ValueError past "
-                   "4300 digits (Python's int-string limit); it should return None for absurd lengths")
 def test_parse_number_absurd_digit_string():
     from govreport.layout.tokens import classify, parse_number
 
@@ -444,8 +438,6 @@ def test_gif_cut_short(tmp_path, capsys):
     assert_error(capsys, f, ExitCode.BAD_INPUT, "damaged image")
 
 
-@pytest.mark.xfail(strict=False, reason="govreport/ocr/render.py load_image_file lets Pillow's IndexError/EOFError/"
-                   "ValueError escape from n_frames and frame decoding; they should become BadInputError")
 def test_image_loader_maps_decoder_errors(tmp_path):
     from govreport.errors import BadInputError
     from govreport.ocr.render import load_image_file

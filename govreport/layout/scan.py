@@ -46,7 +46,7 @@ except ImportError as _e:  # pragma: no cover - depends on the environment
     _MISSING: ImportError | None = _e
 else:
     _MISSING = None
-from govreport.ocr.render import IMAGE_SUFFIXES, OCR_DPI, PageImage, load_image_file, render_pdf
+from govreport.ocr.render import OCR_DPI, PageImage, load_image_file, render_pdf
 from govreport.settings import ExtractSettings
 
 log = logging.getLogger("govreport")
@@ -88,19 +88,16 @@ def read_scanned(path: Path, settings: ExtractSettings) -> LayoutResult:
         raise BadInputError(f"{path}: empty file")
     if size > settings.max_bytes:
         raise TooLargeError(f"{path}: {size} bytes, over the limit of {settings.max_bytes}")
-    suffix = path.suffix.lower()
     with path.open("rb") as fh:
-        is_pdf = fh.read(5) == b"%PDF-"
-    if is_pdf or suffix == ".pdf":
+        is_pdf = b"%PDF-" in fh.read(1024)
+    if is_pdf:  # the content decides, not the name
         dpi = settings.dpi or OCR_DPI
         pages = list(render_pdf(path, dpi, settings.password, settings.max_pages, settings.max_pixels))
         kind = "scanned_pdf"
-    elif suffix in IMAGE_SUFFIXES or not suffix:
-        pages = load_image_file(path, settings.max_pages, settings.max_pixels)
+    else:
+        pages = load_image_file(path, settings.max_pages, settings.max_pixels)  # BadInputError if not one
         dpi = pages[0].dpi
         kind = "image"
-    else:
-        raise BadInputError(f"{path}: unsupported file type {suffix!r} for OCR")
     scans: list[ScanPage] = []
     tokens, text = tokens_from_page_images(pages, settings, scans=scans)
     notes = [n for s in scans for n in s.notes]

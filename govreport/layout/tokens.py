@@ -80,6 +80,8 @@ def parse_number(text: str) -> int | float | None:
     (12, -8, 3.5, None)
     """
     s = normalize(text).replace(" ", "").replace("，", ",")
+    if len(s) > 40:  # no count in a report is that long (and int() refuses >4300 digits)
+        return None
     s = _UNIT_RE.sub("", s)
     if not s or not _NUM_RE.match(s):
         return None

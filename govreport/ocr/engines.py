@@ -98,7 +98,7 @@ class RapidOcrEngine:
         det, rec, cls = (_bundled(models, pat) for pat in ("*det*.onnx", "*rec*.onnx", "*cls*.onnx"))
         self.model_info = f"rapidocr {_version(rapidocr)}: {det.stem}, {rec.stem}"
         params: dict[str, Any] = {
-            "Global.log_level": "warning",
+            "Global.log_level": "error",
             "Global.use_cls": False,
             "Global.model_root_dir": str(models),
             "Det.model_path": str(det),

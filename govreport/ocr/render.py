@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
+import struct
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -122,13 +123,16 @@ def load_image_file(path: Path, max_pages: int = 200, max_pixels: int = 60_000_0
             except (UnidentifiedImageError, OSError, SyntaxError) as e:
                 raise BadInputError(f"{path}: not a readable image ({e})") from e
             with im:
-                n = getattr(im, "n_frames", 1)
-                if n > max_pages:
-                    raise TooLargeError(f"{path}: {n} pages, over the limit of {max_pages}")
-                dpi = _dpi_of(im)
-                out = []
-                for i, frame in enumerate(ImageSequence.Iterator(im), start=1):
-                    out.append(_frame_to_page(path, frame, i, dpi, max_pixels, hard))
+                try:
+                    n = getattr(im, "n_frames", 1)
+                    if n > max_pages:
+                        raise TooLargeError(f"{path}: {n} pages, over the limit of {max_pages}")
+                    dpi = _dpi_of(im)
+                    out = []
+                    for i, frame in enumerate(ImageSequence.Iterator(im), start=1):
+                        out.append(_frame_to_page(path, frame, i, dpi, max_pixels, hard))
+                except (IndexError, EOFError, ValueError, struct.error, OSError) as e:
+                    raise BadInputError(f"{path}: damaged image ({type(e).__name__}: {e})") from e
                 if not out:
                     raise BadInputError(f"{path}: the image has no frames")
                 return out
@@ -155,10 +159,14 @@ def _frame_to_page(path: Path, frame, number: int, dpi: int | None, max_pixels: 
     try:
         if scale < 1 and frame.format == "JPEG":
             frame.draft("RGB", (int(w * scale), int(h * scale)))  # decode at reduced size
-        img = frame.convert("RGB")
         if scale < 1:
-            img = img.resize((max(1, int(w * scale)), max(1, int(h * scale))), Image.Resampling.LANCZOS)
+            # shrink before widening to RGB: a palette or gray giant would otherwise triple in memory
+            src = frame if frame.mode in ("RGB", "L") else frame.convert("L")
+            img = src.resize((max(1, int(w * scale)), max(1, int(h * scale))), Image.Resampling.BILINEAR)
+            img = img.convert("RGB")
             log.warning("%s page %d: downscaled %dx%d to stay under max_pixels", path, number, w, h)
+        else:
+            img = frame.convert("RGB")
     except (OSError, ValueError) as e:
         raise BadInputError(f"{path} page {number}: cannot decode ({e})") from e
     real = img.size[0] / w

@@ -18,7 +18,7 @@ from govreport.tables.solve import analyse
 
 log = logging.getLogger("govreport")
 
-_COL_LABEL = {"total": "总计"}
+MAX_SEGMENTS = 5000
 
 
 def _cell_from(table: str, key: CellKey, tok: Token | None, status: str) -> Cell:
@@ -138,6 +138,10 @@ def build_report(layout: LayoutResult, source: str, settings: ExtractSettings) -
     from govreport.meta import read_meta
 
     segs = segment(layout.tokens)
+    notes = list(layout.notes)
+    if len(segs) > MAX_SEGMENTS:  # a report has a few hundred; bound the matching on absurd input
+        notes.append(f"only the first {MAX_SEGMENTS} of {len(segs)} text/number runs were searched for tables")
+        segs = segs[:MAX_SEGMENTS]
     match = best_match(segs, layout.text, settings.template)
     rows_found = sum(1 for u in match.units)
     if rows_found < 3:
@@ -147,8 +151,8 @@ def build_report(layout: LayoutResult, source: str, settings: ExtractSettings) -
     meta.update({"pages": layout.pages, "input_kind": layout.input_kind})
     if layout.dpi:
         meta["dpi"] = layout.dpi
-    if layout.notes:
-        meta["notes"] = list(layout.notes)
+    if notes:
+        meta["notes"] = notes
     variant = match.variants.get("applications")
     if variant:
         meta["variant"] = {"applications": variant}

@@ -38,14 +38,16 @@ def norm(text: str) -> str:
     return s
 
 
+@lru_cache(maxsize=100_000)
 def similarity(doc: str, label: str) -> float:
     """How well the end of normalised text ``doc`` reads as normalised template ``label`` (0..1)."""
     if not label or not doc:
         return 0.0
     window = doc[-(len(label) + 6):]
-    plain = window.replace("*", "")
-    if not (set(label) & set(plain)) and "*" not in window:
-        return 0.0
+    if "*" not in window:
+        present = set(window)
+        if sum(ch in present for ch in label) < 0.45 * len(label):
+            return 0.0  # too few of the label's characters to reach a useful score
     sm = SequenceMatcher(None, window, label, autojunk=False)
     blocks = sm.get_matching_blocks()
     matched = sum(b.size for b in blocks)
