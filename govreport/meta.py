@@ -18,23 +18,25 @@ import re
 import unicodedata
 
 _NOT_AGENCY = r"[^\s,，。.;；:：、“”\"《》<>()（）\[\]【】|]"
-_KIND = r"(?:政\s*府\s*信\s*息|政\s*务\s*信\s*息|政\s*务|信\s*息)\s*公\s*开"
-_REPORT = rf"{_KIND}\s*(?:工\s*作)?\s*(?:情\s*况)?\s*(?:年\s*度)?\s*(?:工\s*作)?\s*(?:情\s*况)?\s*(?:的)?\s*报\s*告"
-_YEAR = r"(?P<year>20\d\d|19\d\d)\s*年\s*(?:度)?"
+_KIND = r"(?:政\s*+府\s*+信\s*+息|政\s*+务\s*+信\s*+息|政\s*+务|信\s*+息)\s*+公\s*+开"
+# \s*+ (possessive) throughout: a run of spaces is never given back, so matching stays linear
+_REPORT = (rf"{_KIND}\s*+(?:工\s*+作)?\s*+(?:情\s*+况)?\s*+(?:年\s*+度)?\s*+(?:工\s*+作)?\s*+(?:情\s*+况)?\s*+"
+           r"(?:的)?\s*+报\s*+告")
+_YEAR = r"(?P<year>20\d\d|19\d\d)\s*+年\s*+(?:度)?"
 # 某某局2024年(度)政府信息公开工作年度报告 / 某某局关于2024年政府信息公开工作的报告
-_TITLE = re.compile(rf"(?P<agency>{_NOT_AGENCY}{{2,40}}?)?\s*(?:关于)?\s*{_YEAR}\s*(?:本\s*机\s*关)?\s*{_REPORT}")
+_TITLE = re.compile(rf"(?P<agency>{_NOT_AGENCY}{{2,40}}?)?\s*+(?:关于)?\s*+{_YEAR}\s*+(?:本\s*+机\s*+关)?\s*+{_REPORT}")
 # 2024年(度)某某局政府信息公开工作年度报告
-_TITLE_YEAR_FIRST = re.compile(rf"{_YEAR}\s*(?P<agency>{_NOT_AGENCY}{{2,40}}?)\s*{_REPORT}")
-_TITLE_NO_YEAR = re.compile(rf"(?P<agency>{_NOT_AGENCY}{{3,40}}?)\s*{_REPORT}")
-_PERIOD = re.compile(r"(20\d\d)\s*年\s*0?1\s*月\s*0?1\s*日\s*(?:起)?\s*(?:至|到|-|—|–|~|～|－)\s*(?:(20\d\d)\s*年\s*)?"
-                     r"12\s*月\s*31\s*日")
+_TITLE_YEAR_FIRST = re.compile(rf"{_YEAR}\s*+(?P<agency>{_NOT_AGENCY}{{2,40}}?)\s*+{_REPORT}")
+_TITLE_NO_YEAR = re.compile(rf"(?P<agency>{_NOT_AGENCY}{{3,40}}?)\s*+{_REPORT}")
+_PERIOD = re.compile(r"(20\d\d)\s*+年\s*+0?1\s*+月\s*+0?1\s*+日\s*+(?:起)?\s*+(?:至|到|-|—|–|~|～|－)\s*+"
+                     r"(?:(20\d\d)\s*+年\s*+)?12\s*+月\s*+31\s*+日")
 _THIS_YEAR = re.compile(r"(?:本年度|本报告年度|报告年度|统计年度|统计期限|统计时限|统计时间|统计区间)"
-                        r"\s*(?:为|是|即|指|:|：)?\s*"
-                        r"(?:自\s*)?(20\d\d)\s*年")
-_THIS_YEAR_PAREN = re.compile(r"本年度\s*[(（]\s*(20\d\d)\s*年")
-_YEAR_OF = re.compile(r"(20\d\d)\s*年(?:度)?\s*(?:政府|政务)?\s*信息公开")
-_DATE = re.compile(r"(20\d\d)\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
-_BY = re.compile(rf"本报告(?:由|是)\s*(?P<agency>{_NOT_AGENCY}{{2,40}}?)\s*"
+                        r"\s*+(?:为|是|即|指|:|：)?\s*+"
+                        r"(?:自\s*+)?(20\d\d)\s*+年")
+_THIS_YEAR_PAREN = re.compile(r"本年度\s*+[(（]\s*+(20\d\d)\s*+年")
+_YEAR_OF = re.compile(r"(20\d\d)\s*+年(?:度)?\s*+(?:政府|政务)?\s*+信息公开")
+_DATE = re.compile(r"(20\d\d)\s*+年\s*+(\d{1,2})\s*+月\s*+(\d{1,2})\s*+日")
+_BY = re.compile(rf"本报告(?:由|是)\s*+(?P<agency>{_NOT_AGENCY}{{2,40}}?)\s*+"
                  r"(?:\(|（|根据|依据|按照|依照|编制|制作|发布|,|，)")
 _MASK = re.compile(r"[*＊]{2,}|[□■█]")
 _AGENCY_END = re.compile(r"(?:局|委员会|委|办公室|办公厅|办|政府|厅|院|分局|中心|街道办事处|街道|镇|乡|所|队|处|署|会|"
@@ -130,4 +132,4 @@ def read_meta(text: str) -> dict[str, object]:
     return {"year": year, "agency": agency}
 
 
-_BY_MASKED = re.compile(r"本报告(?:由|是)\s*[*＊]{2,}")
+_BY_MASKED = re.compile(r"本报告(?:由|是)\s*+[*＊]{2,}")

@@ -50,20 +50,20 @@ AMOUNT = frozenset({"万元"})
 
 # -- figures --------------------------------------------------------------------------------------
 _FIGURE = re.compile(
-    rf"(?<![\d.第每逐单这那唯])(?P<num>\d+(?:,\d{{3}})*(?:\.\d+)?|{CN_NUMERAL})\s*(?P<mult>万(?!元)|亿)?\s*"
-    r"(?P<approx>余|多)?\s*(?P<unit>万元|元|人次|件|宗|条|起|项|个|份|篇|次|部)(?P<approx2>左右)?(?![\d%])")
+    rf"(?<![\d.第每逐单这那唯])(?P<num>\d+(?:,\d{{3}})*(?:\.\d+)?|{CN_NUMERAL})\s*+(?P<mult>万(?!元)|亿)?\s*+"
+    r"(?P<approx>余|多)?\s*+(?P<unit>万元|元|人次|件|宗|条|起|项|个|份|篇|次|部)(?P<approx2>左右)?(?![\d%])")
 _APPROX_BEFORE = re.compile(r"(?:约|近|大约|将近|超过|逾)$")
 _DELTA_BEFORE = re.compile(r"(?<!新)(?:增加|减少|增长|下降|上升|提高|降低|增|减|多|少)了?\s*+$")
 _COMPARISON = re.compile(r"同比|环比|较上一?年|比上一?年|较去年|比去年|与上一?年|与去年|较\d{4}年|比\d{4}年|"
                          r"相比|相较|持平|"
                          r"上年同期|去年同期")
 _PREV_TIME = re.compile(r"(?:上一?年度?|去年|前一年|往年|以前年度)(?!度?结转|度?遗留|度?转结)")
-_YEAR_MARK = re.compile(r"(?<!\d)(20\d\d)\s*年(?!\s*\d{1,2}\s*月)")
+_YEAR_MARK = re.compile(r"(?<!\d)(20\d\d)\s*+年(?!\s*+\d{1,2}\s*+月)")
 _CUR_TIME = re.compile(r"本年度?|今年|全年|当年|报告期内?")
 
 # -- prose vs table lines -------------------------------------------------------------------------
 _BARE_NUMBER_LINE = re.compile(r"^[\d.,\-—*＊%\s]*$")
-_LOOSE_NUMBER = re.compile(r"(?:^|\s)[\d.,*]+(?=\s+[\d.*]|\s*$)")
+_LOOSE_NUMBER = re.compile(r"(?:^|\s)[\d.,*]+(?=\s+[\d.*]|\s*+$)")
 _CN_ORD = "[一二三四五六七八九十]+"
 _HEADING = re.compile(rf"^(?:{_CN_ORD}[、.]|\({_CN_ORD}\)|\d+[、.](?!\d)|第{_CN_ORD})")
 _TERMINAL = "。;!?"
@@ -109,7 +109,7 @@ _PATTERNS: tuple[_Pat, ...] = (
     _p("appeals.{row}.other", rf"(?:其他结果|结果其他|其他){_FILL}", COUNT_APPEALS, "appeals"),
     _p("appeals.{row}.pending", rf"(?:尚未审结|未审结|尚在审理中?|正在审理中?|审理中|尚未结案|未结案){_FILL}",
        COUNT_APPEALS, "appeals"),
-    _p("appeals.{row}.total", r"^\s*(?:其中)?(?:共计|合计|总计|累计|共)(?:为|有|达|\s)*+", COUNT_APPEALS, "appeals"),
+    _p("appeals.{row}.total", r"^\s*+(?:其中)?(?:共计|合计|总计|累计|共)(?:为|有|达|\s)*+", COUNT_APPEALS, "appeals"),
     # 第二十条 tables
     _p("art20_5.licensing.decisions", rf"(?<!其他)行政许可(?:决定|案件|办件)?{_AFILL}", COUNT_DECISIONS,
        veto=_PUBLISHED),
@@ -120,7 +120,7 @@ _PATTERNS: tuple[_Pat, ...] = (
        veto=r"处理费"),
     _p("art20_9.procurement.projects", rf"政府集中采购(?:项目)?{_AFILL}", COUNT_DECISIONS | {"项"}),
     _p("art20_9.procurement.amount", rf"政府集中采购(?:项目)?(?:金额|总金额)?{_AFILL}", AMOUNT),
-    _p("art20_9.procurement.amount", r"^\s*(?:金额|总金额|采购金额|采购总金额)?(?:共计|合计|共|计|为|达|\s)*+", AMOUNT,
+    _p("art20_9.procurement.amount", r"^\s*+(?:金额|总金额|采购金额|采购总金额)?(?:共计|合计|共|计|为|达|\s)*+", AMOUNT,
        "procurement"),
     _p("art20_1.{doc}.issued", rf"(?:新制定|新制作|制发|制定|印发|出台|制作|发布)了?{_DOCS}{_AFILL}", COUNT_DOCS,
        veto=r"解读|清理|备案|审查"),
@@ -161,21 +161,21 @@ _PATTERNS: tuple[_Pat, ...] = (
 _RIGHT_PATTERNS: tuple[tuple[str, re.Pattern[str], str | None], ...] = tuple(
     (qid, re.compile(rx), needs) for qid, rx, needs in (
         ("applications.carried_forward.total",
-         r"^\s*(?:申请)?(?:将|需|需要|待)?(?:结转|转入)(?:至|到)?(?:下一?年度?|\d{4}年)", None),
-        ("applications.total_handled.total", r"^\s*(?:申请)?(?:已|均已|全部)?(?:办结|办理完毕|答复完毕)", "apps"),
-        ("applications.disclosed.total", r"^\s*(?:申请)?(?:予以公开|同意公开)", "outcome"),
-        ("applications.partially_disclosed.total", r"^\s*(?:申请)?部分公开", "outcome"),
-        ("applications.withheld.total", r"^\s*(?:申请)?不予公开", "outcome"),
-        ("applications.unable.total", r"^\s*(?:申请)?无法提供", "outcome"),
-        ("applications.rejected.total", r"^\s*(?:申请)?不予处理", "outcome"),
+         r"^\s*+(?:申请)?(?:将|需|需要|待)?(?:结转|转入)(?:至|到)?(?:下一?年度?|\d{4}年)", None),
+        ("applications.total_handled.total", r"^\s*+(?:申请)?(?:已|均已|全部)?(?:办结|办理完毕|答复完毕)", "apps"),
+        ("applications.disclosed.total", r"^\s*+(?:申请)?(?:予以公开|同意公开)", "outcome"),
+        ("applications.partially_disclosed.total", r"^\s*+(?:申请)?部分公开", "outcome"),
+        ("applications.withheld.total", r"^\s*+(?:申请)?不予公开", "outcome"),
+        ("applications.unable.total", r"^\s*+(?:申请)?无法提供", "outcome"),
+        ("applications.rejected.total", r"^\s*+(?:申请)?不予处理", "outcome"),
     ))
-_RIGHT_LEFT_OK = re.compile(r"^\s*(?:其中|还有|有|剩余|其余|余下|尚有|仍有|共|另|并|\s)*+$")
+_RIGHT_LEFT_OK = re.compile(r"^\s*+(?:其中|还有|有|剩余|其余|余下|尚有|仍有|共|另|并|\s)*+$")
 
 # the keyword just before a match is part of a coordinated list (行政许可、行政处罚共12件): not attributable
 _COORDINATED = re.compile(r"(?:行政复议|行政诉讼|复议|诉讼|起诉|行政许可|行政处罚|行政强制|规章|规范性文件|"
                           r"公开|提供|处理|"
                           r"自然人|企业|机构|组织)(?:[、和及与或]|以及)$")
-_EACH = re.compile(r"各(?:为|有)?\s*$")
+_EACH = re.compile(r"各(?:为|有)?\s*+$")
 
 # parent context (which row 其中 sub-figures belong to)
 _PARENT = re.compile(
@@ -204,7 +204,7 @@ _ZERO_ART20 = re.compile(rf"{_NEG}(?:实施|作出|采取|办理|发生|产生|�
 _ZERO_FEES = re.compile(rf"{_NEG}(?:收取|产生|发生)?(?:任何)?行政事业性收费$")
 _ZERO_DOCS = re.compile(rf"{_NEG}(?:新)?(?:制发|制定|发布|出台|印发|制作)(?:新的|任何)?"
                         r"(?P<list>(?:规章|(?:行政)?规范性文件)(?:(?:[、和及与或]|以及)(?:规章|(?:行政)?规范性文件))*)$")
-_INCLUDES_OVER = re.compile(r"^\s*[(（]?\s*(?:其中)?(?:含|包括|包含)(?:上一?年度?|去年)?(?:的)?结转")
+_INCLUDES_OVER = re.compile(r"^\s*+[(（]?\s*+(?:其中)?(?:含|包括|包含)(?:上一?年度?|去年)?(?:的)?结转")
 _ZERO_KEYWORD_QID = {"行政复议": "appeals.review.total", "行政诉讼": "appeals.suits.total",
                      "行政许可": "art20_5.licensing.decisions", "行政处罚": "art20_6.penalties.decisions",
                      "行政强制": "art20_6.coercion.decisions", "规章": "art20_1.regulations.issued",
@@ -473,7 +473,7 @@ def _agree(figure: float, value: float, decimals: int, unit: str) -> bool:
 _APPS_TOPIC = re.compile(r"依申请|信息公开申请|公开申请|申请公开|政府信息公开|信息公开")
 _APPEAL_TOPIC = re.compile(r"复议|诉讼")
 _APPEAL_WORD = re.compile(r"行政复议|行政诉讼|起诉")
-_CARRY_AFTER_YEAR = re.compile(r"\s*(?:度)?\s*结转")
+_CARRY_AFTER_YEAR = re.compile(r"\s*+(?:度)?\s*+结转")
 
 
 def _topic(heading: str) -> str | None:

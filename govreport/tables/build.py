@@ -157,4 +157,9 @@ def build_report(layout: LayoutResult, source: str, settings: ExtractSettings) -
     if variant:
         meta["variant"] = {"applications": variant}
     log.debug("%s: template %s, %d units matched", source, match.template.id, rows_found)
-    return Report(source=source, template=match.template.id, meta=meta, cells=cells, issues=issues)
+    report = Report(source=source, template=match.template.id, meta=meta, cells=cells, issues=issues)
+    from govreport.narrative import check_narrative
+
+    report.narrative, prose_issues = check_narrative(layout.text, report)
+    report.issues.extend(prose_issues)
+    return report

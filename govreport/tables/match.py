@@ -103,37 +103,55 @@ _HEADER_WORDS = sorted(["行政复议", "行政诉讼", "未经复议直接起�
 _HEADER_RE = re.compile("|".join(map(re.escape, _HEADER_WORDS)) + r"|[*.()0-9一二三四五六七八九十]")
 
 
+def _residue(label: str) -> str:
+    """What is left of a label once the appeals header's words, punctuation and digits go."""
+    return re.sub(r"[^\w]|_", "", _HEADER_RE.sub("", norm(label)))
+
+
 def _header_only(label: str) -> bool:
     """Only the appeals header's words, punctuation and page numbers (—3—) are left."""
-    return len(re.sub(r"[^\w]|_", "", _HEADER_RE.sub("", norm(label)))) <= 3
+    return len(_residue(label)) <= 2
+
+
+_HEADER_COUNT = re.compile("结果维持|结果纠正|其他结果|尚未审结|总计|维持|纠正|审结|复议|诉讼")
 
 
 def _wide_unit(table: TableSpec, segs: list[Segment], start: int) -> Unit | None:
-    """The appeals-style table: a header naming its rows, then all its numbers in one row."""
+    """The appeals-style table: a header naming its rows, then all its numbers in one row.
+
+    Prose about appeals (行政复议 5 起，其中……) can look like a header; every candidate is
+    collected and the one with the most header words and a full row of numbers wins.
+    """
     anchors = [norm(a) for a in table.anchors]
     n = len(table.rows) * len(table.columns)
+    best: tuple[tuple[bool, int, int], Unit] | None = None
     for a in range(start, len(segs)):
         lab = norm(segs[a].label)
         tail = re.split(r"[。;；,，:：]", lab)[-1]
-        if not any(x in tail for x in anchors[:1]):
+        if anchors[0] not in tail or not _header_only(tail):
             continue
         window = " ".join(norm(s.label) for s in segs[a:a + 5])
         if not all(x in window for x in anchors[1:]):
             continue
         slots: list[Token] = []
+        words = len(_HEADER_COUNT.findall(tail))
         for s in segs[a:a + 8]:
-            if s is not segs[a] and not _header_only(s.label):
-                break
-            if s is segs[a] and not _header_only(tail):
-                continue
+            if s is not segs[a]:
+                if not _header_only(s.label):
+                    break
+                words += len(_HEADER_COUNT.findall(norm(s.label)))
             if s.values:
                 slots.extend(s.slots)
                 if sum(t.kind is not Kind.BLANK for t in slots) >= n:
                     break
-        if slots:
+        nvals = sum(t.kind is not Kind.BLANK for t in slots)
+        if not nvals:
+            continue
+        key = (nvals >= n, words, -a)
+        if best is None or key > best[0]:
             cells = [(r.id, c.id) for r in table.rows for c in table.columns]
-            return Unit(table.id, cells, slots, segs[a].label)
-    return None
+            best = (key, Unit(table.id, cells, slots, segs[a].label))
+    return best[1] if best else None
 
 
 def match_template(template: Template, segs: list[Segment], variants: dict[str, str | None]) -> Match:
