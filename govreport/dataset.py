@@ -13,13 +13,11 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import io
 import json
 import logging
 import os
 import re
 import unicodedata
-import zipfile
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -38,8 +36,6 @@ ISSUE_COLS = ("report_id", "source", "agency", "year", "template", "kind", "tabl
               "related_report_id")
 CELL_FIELDS = ("table", "row", "col", "value", "status", "text", "confidence", "page", "bbox")
 EXPORTS = ("cells.parquet", "reports.csv", "reports.xlsx", "issues.csv")
-_FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
-_FIXED_STAMP = "1980-01-01T00:00:00Z"
 
 
 @dataclass(slots=True)
@@ -223,17 +219,15 @@ def _stream_exports(folder: Path, entries: list[Entry], cross: list[CrossIssue])
     """Write the four exports reading one report JSON at a time (memory stays flat)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
-    from openpyxl import Workbook
 
     cell_cols = list(dict.fromkeys(col for layout in dict.fromkeys(e.columns for e in entries) for col in layout))
     header = [*REPORT_COLS, *cell_cols]
     schema = _parquet_schema()
-    wb = Workbook(write_only=True)
-    ws_reports, ws_issues = wb.create_sheet("reports"), wb.create_sheet("issues")
-    ws_reports.append(header)
-    ws_issues.append(list(ISSUE_COLS))
     n_issues = 0
     with contextlib.ExitStack() as stack:
+        tmp_xlsx = stack.enter_context(atomic_path(folder / "reports.xlsx"))
+        xlsx = _XlsxStream(tmp_xlsx, header)
+        stack.callback(xlsx.abort)
         tmp_parquet = stack.enter_context(atomic_path(folder / "cells.parquet"))
         tmp_reports = stack.enter_context(atomic_path(folder / "reports.csv"))
         tmp_issues = stack.enter_context(atomic_path(folder / "issues.csv"))
@@ -267,49 +261,64 @@ def _stream_exports(folder: Path, entries: list[Entry], cross: list[CrossIssue])
             row = [e.id, e.source, e.meta.get("agency"), e.meta.get("year"), e.template, e.meta.get("input_kind"),
                    e.meta.get("pages"), e.issue_count] + [values.get(k) for k in cell_cols]
             w_reports.writerow([_fmt(v) for v in row])
-            ws_reports.append(row)
+            xlsx.report(row)
             for i in data["issues"]:
                 irow = [*_head(e), i.get("kind"), i.get("table"), i.get("message"),
                         json.dumps(i.get("cells", []), ensure_ascii=False), None]
                 w_issues.writerow([_fmt(v) for v in irow])
-                ws_issues.append(irow)
+                xlsx.issue(irow)
                 n_issues += 1
         for c in cross:
             irow = [*_head(by_id[c.report_id]), c.kind, c.table, c.message,
                     json.dumps(c.cells, ensure_ascii=False), c.related_report_id]
             w_issues.writerow([_fmt(v) for v in irow])
-            ws_issues.append(irow)
+            xlsx.issue(irow)
             n_issues += 1
         if not entries:
             writer.write_table(pa.table(columns, schema=schema))
         for fh in (fh_reports, fh_issues):
             fh.flush()
             os.fsync(fh.fileno())
-        for tmp in (tmp_parquet, tmp_reports, tmp_issues):
-            shareable(tmp)
         writer.close()
-    buf = io.BytesIO()
-    wb.save(buf)
-    with atomic_path(folder / "reports.xlsx") as tmp:
-        tmp.write_bytes(_deterministic_zip(buf.getvalue()))
-        shareable(tmp)
+        xlsx.close()
+        for tmp in (tmp_parquet, tmp_reports, tmp_issues, tmp_xlsx):
+            shareable(tmp)
     return n_issues
 
 
-def _deterministic_zip(data: bytes) -> bytes:
-    """Rewrite an OOXML zip with fixed member times and document-property stamps."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            body = src.read(info)
-            if info.filename == "docProps/core.xml":
-                body = re.sub(rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)",
-                              lambda m: m.group(1) + _FIXED_STAMP.encode() + m.group(3), body)
-            zi = zipfile.ZipInfo(info.filename, date_time=_FIXED_ZIP_TIME)
-            zi.compress_type = zipfile.ZIP_DEFLATED
-            zi.external_attr = 0o600 << 16
-            dst.writestr(zi, body)
-    return out.getvalue()
+class _XlsxStream:
+    """reports.xlsx written row by row (xlsxwriter's constant-memory mode), reproducibly."""
+
+    def __init__(self, path: Path, header: list[str]) -> None:
+        import datetime
+
+        import xlsxwriter
+
+        self.wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False,
+                                                  "strings_to_formulas": False, "strings_to_urls": False})
+        self.wb.set_properties({"created": datetime.datetime(1980, 1, 1)})  # no timestamps: same input, same bytes
+        self.reports, self.issues = self.wb.add_worksheet("reports"), self.wb.add_worksheet("issues")
+        self.n_reports = self.n_issues = 0
+        self.report(header)
+        self.issue(list(ISSUE_COLS))
+        self.closed = False
+
+    def report(self, row: list[Any]) -> None:
+        self.reports.write_row(self.n_reports, 0, row)
+        self.n_reports += 1
+
+    def issue(self, row: list[Any]) -> None:
+        self.issues.write_row(self.n_issues, 0, row)
+        self.n_issues += 1
+
+    def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            self.wb.close()
+
+    def abort(self) -> None:
+        with contextlib.suppress(Exception):
+            self.close()
 
 
 def export_dataset(folder: Path) -> dict[str, int]:
