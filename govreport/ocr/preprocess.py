@@ -189,7 +189,7 @@ def detect_orientation(
     binary: np.ndarray,
     recognize: Callable[[list[np.ndarray]], list[tuple[str, float]]],
     upside_down: Callable[[list[np.ndarray]], list[float]] | None = None,
-    limit: int = 4,
+    limit: int = 6,
 ) -> int:
     """Clockwise quarter turns (0-3) that make the page upright.
 
@@ -215,16 +215,17 @@ def detect_orientation(
         crop = gray[max(0, y0 - 3) : y1 + 3, max(0, x0 - 3) : x1 + 3]
         crops.append(cv2.rotate(crop, cv2.ROTATE_90_CLOCKWISE) if vertical else crop)
     ka, kb = (1, 3) if vertical else (0, 2)
-    if upside_down is not None:
-        p = float(np.mean(upside_down(crops)))
-        k = kb if p > 0.5 else ka
-        log.debug("orientation: %s axis, p(180)=%.2f -> rotate %d°", "v" if vertical else "h", p, 90 * k)
-        return k
+    # Read the lines both ways: the recogniser is far more confident on upright text. The 0/180°
+    # classifier alone was seen to flip upright, slightly skewed pages, so it only breaks ties.
     flipped = [cv2.rotate(c, cv2.ROTATE_180) for c in crops]
     res = recognize(crops + flipped)
     sa = float(np.mean([s * min(len(t), 8) for t, s in res[: len(crops)]]))
     sb = float(np.mean([s * min(len(t), 8) for t, s in res[len(crops) :]]))
-    k = ka if sa >= sb else kb
+    if abs(sa - sb) < 0.5 and upside_down is not None:
+        p = float(np.mean(upside_down(crops)))
+        k = kb if p > 0.5 else ka
+    else:
+        k = ka if sa >= sb else kb
     log.debug("orientation: %s axis, scores %.2f/%.2f -> rotate %d°", "v" if vertical else "h", sa, sb, 90 * k)
     return k
 
