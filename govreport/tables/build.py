@@ -72,6 +72,12 @@ def _check_table(spec: TableSpec, variant: str | None, cells: dict[CellKey, Cell
         c.status = "inferred"
     for eq in res.violated:
         issues.append(Issue("inconsistent", spec.id, _eq_message(eq, cells), [list(k) for k in eq.cells]))
+    if res.violated:
+        # the arithmetic cannot vouch for anything in this table: cells left empty may have lost a number
+        unverified = [list(k) for k, c in cells.items() if c.status == "blank" and c.value is None]
+        if unverified:
+            issues.append(Issue("unverified", spec.id, f"{len(unverified)} cell(s) printed empty cannot be confirmed "
+                                "by the arithmetic, which fails in this table", unverified))
 
 
 def build_tables(match: Match, settings: ExtractSettings) -> tuple[list[Cell], list[Issue]]:
@@ -106,6 +112,8 @@ def build_tables(match: Match, settings: ExtractSettings) -> tuple[list[Cell], l
             if empty and zeros:
                 ambiguous |= {c.key[1:] for c in empty + zeros}
         if ambiguous:
+            # values the arithmetic filled in rest on the placement chosen: they are as uncertain
+            ambiguous |= {k for k, c in cells.items() if c.status == "inferred"}
             issues.append(Issue("ambiguous", spec.id,
                                 "the text does not say which columns these numbers are in, and more than one "
                                 "placement fits the arithmetic", [list(k) for k in sorted(ambiguous)]))
