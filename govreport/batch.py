@@ -605,11 +605,6 @@ def batch_command(
                                    max_pages=max_pages)
     except ValueError as exc:
         _usage(str(exc))
-    if template is not None:
-        from govreport.models.template import templates
-
-        if template not in templates():
-            _usage(f"unknown template {template!r} (known: {', '.join(templates())})")
     address = ray_address or ("local" if ray else None)
     result = run_batch(inputs or [], out, settings, workers=workers, ray_address=address, retry_failed=retry_failed,
                        progress=progress, exclude=exclude or ())

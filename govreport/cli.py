@@ -100,11 +100,6 @@ def extract(
                                    template=template, max_pages=max_pages)
     except ValueError as exc:
         _fail(ExitCode.USAGE, str(exc))
-    if template is not None:
-        from govreport.models.template import templates
-
-        if template not in templates():
-            _fail(ExitCode.USAGE, f"unknown template {template!r} (known: {', '.join(templates())})")
     report = do_extract(file, settings)
     if output is not None:
         write_report(report, output)

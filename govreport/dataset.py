@@ -39,18 +39,6 @@ EXPORTS = ("cells.parquet", "reports.csv", "reports.xlsx", "issues.csv")
 
 
 @dataclass(slots=True)
-class Loaded:
-    """A report JSON of the batch folder, with the id it is stored under."""
-
-    id: str
-    data: dict[str, Any]
-
-    @property
-    def meta(self) -> dict[str, Any]:
-        return self.data.get("meta") or {}
-
-
-@dataclass(slots=True)
 class CrossIssue:
     kind: str
     report_id: str
@@ -82,19 +70,6 @@ def load_report_file(path: Path) -> dict[str, Any] | None:
 
 def report_files(folder: Path) -> list[Path]:
     return sorted(p for p in Path(folder).glob("*.json") if REPORT_FILE.match(p.name))
-
-
-def load_reports(folder: Path) -> list[Loaded]:
-    """Every valid report JSON in ``folder``, sorted by source then id."""
-    out = []
-    for p in report_files(folder):
-        data = load_report_file(p)
-        if data is None:
-            log.warning("%s: not a valid report JSON; left out of the exports", p)
-            continue
-        out.append(Loaded(p.stem, data))
-    out.sort(key=lambda r: (str(r.data.get("source", "")), r.id))
-    return out
 
 
 # -- cross-report checks ------------------------------------------------------------------------
@@ -138,13 +113,12 @@ def _scan(folder: Path) -> list[Entry]:
     return out
 
 
-def cross_year_issues(reports: Iterable[Loaded | Entry]) -> list[CrossIssue]:
+def cross_year_issues(reports: Iterable[Entry]) -> list[CrossIssue]:
     """``carried_forward`` of year N must equal ``carried_over`` of year N+1, per agency and column.
 
     Reports are grouped by :func:`norm_agency`; reports without agency or year are not compared.
     """
-    layouts: dict[tuple[str, ...], tuple[str, ...]] = {}
-    entries = [r if isinstance(r, Entry) else _entry(r.id, r.data, None, layouts) for r in reports]
+    entries = list(reports)
     groups: dict[str, dict[int, list[Entry]]] = defaultdict(lambda: defaultdict(list))
     for r in entries:
         agency, year = norm_agency(r.meta.get("agency")), r.meta.get("year")

@@ -37,3 +37,8 @@ class ExtractSettings:
             raise ValueError(f"dpi must be between 50 and 600 (got {self.dpi})")
         if self.max_pages < 1 or self.max_pixels < 1 or self.max_bytes < 1:
             raise ValueError("limits must be positive")
+        if self.template is not None:
+            from govreport.models.template import templates
+
+            if self.template not in templates():
+                raise ValueError(f"unknown template {self.template!r} (known: {', '.join(templates())})")
