@@ -446,3 +446,48 @@ def test_image_loader_maps_decoder_errors(tmp_path):
     f.write_bytes(H.image_bytes("GIF")[:-1] + b"!")
     with pytest.raises(BadInputError):
         load_image_file(f)
+
+
+def test_batch_over_a_folder_of_hostile_inputs_loses_no_good_report(tmp_path):
+    """Everything above in one folder: the batch finishes, records each failure, keeps each report."""
+    import json
+
+    root = Path(__file__).resolve().parents[1]
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    good = {"good_tabs.txt": root / "samples" / "sample_2021_tabs.txt",
+            "good_pipes.md": root / "samples" / "sample_2019_pipes.md",
+            "good_web.html": root / "samples" / "sample_2021_web.html"}
+    for name, src in good.items():
+        (corpus / name).write_bytes(src.read_bytes())
+    pdf = (root / "samples" / "sample_2021_text.pdf").read_bytes()
+    bad = {
+        "truncated.pdf": pdf[: len(pdf) // 2],
+        "encrypted.pdf": H.encrypted_report_pdf(),
+        "thousand_pages.pdf": H.blank_pdf(300),
+        "bomb.png": H.png_bytes(50_000, 50_000),
+        "noise.png": H.noise_png(),
+        "evil.zip": H.evil_zip(symlink=False),
+        "empty.txt": b"",
+        "junk.docx": os.urandom(4096),
+        "prose.txt": "今天天气很好，我们去公园散步。".encode(),
+        "huge_line.txt": b"9 " * 300_000,
+    }
+    for name, data in bad.items():
+        (corpus / name).write_bytes(data)
+    out = tmp_path / "out"
+    code = main(["batch", str(corpus), "--out", str(out), "--workers", "0", "--max-pages", "100", "-q"])
+    assert code == ExitCode.BATCH_FAILURES
+    sources = []
+    for p in out.glob("*.json"):
+        data = json.loads(p.read_text(encoding="utf-8"))
+        sources.append(Path(data["source"]).name)
+        assert len(data["cells"]) >= 198
+    for name in good:
+        assert name in sources  # no good report lost
+    failed = {Path(json.loads(line)["source"].split("!")[0]).name
+              for line in (out / "failures.jsonl").read_text(encoding="utf-8").splitlines()}
+    # every non-report input is recorded (zip members that are not reports are recorded too)
+    assert {"truncated.pdf", "encrypted.pdf", "thousand_pages.pdf", "bomb.png", "noise.png", "empty.txt",
+            "junk.docx", "prose.txt", "huge_line.txt"} <= failed
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus", "out"]  # nothing written elsewhere
