@@ -25,7 +25,8 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from govreport.errors import BadInputError, InputNotFoundError, MissingDependencyError, TooLargeError
+from govreport.errors import BadInputError, MissingDependencyError
+from govreport.layout.files import require_file
 from govreport.layout.pdf_common import Assembler, join_lines
 from govreport.layout.tokens import LayoutResult
 from govreport.settings import ExtractSettings
@@ -172,14 +173,8 @@ def read_docx_bytes(data: bytes) -> LayoutResult:
 def read_docx(path: Path, settings: ExtractSettings) -> LayoutResult:
     """Layout of a Word ``.docx`` file (refuses ``.doc`` with a hint to convert it)."""
     path = Path(path)
-    if not path.is_file():
-        raise InputNotFoundError(f"{path}: no such file")
-    size = path.stat().st_size
-    if size > settings.max_bytes:
-        raise TooLargeError(f"{path}: {size} bytes is over the limit of {settings.max_bytes}")
+    require_file(path, settings.max_bytes)
     data = path.read_bytes()
-    if not data:
-        raise BadInputError(f"{path}: empty file")
     try:
         result = read_docx_bytes(data)
     except BadInputError as exc:

@@ -23,7 +23,8 @@ import re
 import unicodedata
 from pathlib import Path
 
-from govreport.errors import BadInputError, InputNotFoundError, MissingDependencyError, TooLargeError
+from govreport.errors import BadInputError, MissingDependencyError
+from govreport.layout.files import require_file
 from govreport.layout.pdf_common import Assembler, clean_inline, join_lines
 from govreport.layout.tokens import LayoutResult
 from govreport.settings import ExtractSettings
@@ -241,11 +242,7 @@ def read_html_string(html: str) -> LayoutResult:
 def read_html(path: Path, settings: ExtractSettings) -> LayoutResult:
     """Layout of an HTML file (``.html``/``.htm``/``.shtml``; any encoding)."""
     path = Path(path)
-    if not path.is_file():
-        raise InputNotFoundError(f"{path}: no such file")
-    size = path.stat().st_size
-    if size > settings.max_bytes:
-        raise TooLargeError(f"{path}: {size} bytes is over the limit of {settings.max_bytes}")
+    require_file(path, settings.max_bytes)
     text, encoding = decode_html(path.read_bytes())
     log.debug("%s: decoded as %s", path, encoding)
     result = read_html_string(text)

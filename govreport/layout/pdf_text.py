@@ -41,10 +41,10 @@ import numpy as np
 from govreport.errors import (
     BadInputError,
     EncryptedError,
-    InputNotFoundError,
     MissingDependencyError,
     TooLargeError,
 )
+from govreport.layout.files import require_file
 from govreport.layout.pdf_common import Assembler, clean_inline, join_lines
 from govreport.layout.tokens import BBox, CellText, LayoutResult, Token
 from govreport.settings import ExtractSettings
@@ -693,13 +693,7 @@ def read_pdf(path: Path, settings: ExtractSettings, *, ocr: bool = True) -> Layo
     ``ocr=False`` skips those pages instead (with a note), as when OCR is not installed.
     """
     path = Path(path)
-    if not path.is_file():
-        raise InputNotFoundError(f"{path}: no such file")
-    size = path.stat().st_size
-    if size == 0:
-        raise BadInputError(f"{path}: empty file")
-    if size > settings.max_bytes:
-        raise TooLargeError(f"{path}: {size} bytes is over the limit of {settings.max_bytes}")
+    require_file(path, settings.max_bytes)
     pdf = _open(path, settings)
     try:
         npages = len(pdf)

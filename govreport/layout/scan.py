@@ -19,7 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from govreport.errors import BadInputError, InputNotFoundError, MissingDependencyError, TooLargeError
+from govreport.errors import MissingDependencyError
+from govreport.layout.files import require_file
 from govreport.layout.tokens import BREAK, CellText, Kind, LayoutResult, Token, tokens_from_rows
 from govreport.ocr.engines import OcrBox, OcrEngine, get_engine
 from govreport.ocr.numbers import looks_numeric, read_numeric
@@ -81,13 +82,7 @@ class ScanPage:
 def read_scanned(path: Path, settings: ExtractSettings) -> LayoutResult:
     """OCR an image-only PDF or an image file (PNG/JPEG/TIFF/...) into a :class:`LayoutResult`."""
     path = Path(path)
-    if not path.is_file():
-        raise InputNotFoundError(f"{path}: no such file")
-    size = path.stat().st_size
-    if size == 0:
-        raise BadInputError(f"{path}: empty file")
-    if size > settings.max_bytes:
-        raise TooLargeError(f"{path}: {size} bytes, over the limit of {settings.max_bytes}")
+    require_file(path, settings.max_bytes)
     with path.open("rb") as fh:
         is_pdf = b"%PDF-" in fh.read(1024)
     if is_pdf:  # the content decides, not the name
