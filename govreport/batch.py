@@ -40,6 +40,7 @@ from typing import IO, Annotated, Any, Optional
 
 import typer
 
+from govreport import cli_options as opts
 from govreport.archive import Item, Problem, discover, read_item
 from govreport.dataset import export_dataset, load_report_file, report_files, shareable
 from govreport.errors import ExitCode, GovreportError, MissingDependencyError, OutputError
@@ -569,12 +570,12 @@ def batch_command(
     retry_failed: Annotated[bool, typer.Option("--retry-failed", help="redo reports that failed before")] = False,
     exclude: Annotated[Optional[list[str]], typer.Option(  # noqa: UP045
         "--exclude", "-x", help="leave out file names matching this glob (repeatable), e.g. '*.truth.json'")] = None,
-    engine: Annotated[str, typer.Option(help="OCR engine: rapidocr or paddle")] = "rapidocr",
-    device: Annotated[str, typer.Option(help="cpu or cuda")] = "cpu",
-    dpi: Annotated[Optional[int], typer.Option(help="PDF render resolution for OCR")] = None,  # noqa: UP045
-    password: Annotated[Optional[str], typer.Option(help="password of encrypted PDFs")] = None,  # noqa: UP045
-    template: Annotated[Optional[str], typer.Option(help="force a template: gov2021 or gov2019")] = None,  # noqa: UP045
-    max_pages: Annotated[int, typer.Option(help="refuse documents with more pages")] = 200,
+    engine: opts.Engine = "rapidocr",
+    device: opts.Device = "cpu",
+    dpi: opts.Dpi = None,
+    password: opts.Password = None,
+    template: opts.Template = None,
+    max_pages: opts.MaxPages = 200,
     progress: Annotated[Optional[bool], typer.Option(  # noqa: UP045
         "--progress/--no-progress", help="progress bar (default: when stderr is a terminal)")] = None,
     review: Annotated[bool, typer.Option("--review", help="also write DIR/review/: an HTML review page per "

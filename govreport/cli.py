@@ -12,6 +12,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from govreport import cli_options as opts
 from govreport.errors import ExitCode, GovreportError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -81,12 +82,12 @@ def extract(
     json_out: Annotated[bool, typer.Option("--json", help="print the contract JSON on stdout, nothing else")] = False,
     output: Annotated[Optional[Path], typer.Option("-o", "--output",  # noqa: UP045
                                                    help="write .json, .csv, .xlsx, .parquet or .html")] = None,
-    engine: Annotated[str, typer.Option(help="OCR engine: rapidocr or paddle")] = "rapidocr",
-    device: Annotated[str, typer.Option(help="cpu or cuda")] = "cpu",
-    dpi: Annotated[Optional[int], typer.Option(help="PDF render resolution for OCR")] = None,  # noqa: UP045
-    password: Annotated[Optional[str], typer.Option(help="password of an encrypted PDF")] = None,  # noqa: UP045
-    template: Annotated[Optional[str], typer.Option(help="force a template: gov2021 or gov2019")] = None,  # noqa: UP045
-    max_pages: Annotated[int, typer.Option(help="refuse documents with more pages")] = 200,
+    engine: opts.Engine = "rapidocr",
+    device: opts.Device = "cpu",
+    dpi: opts.Dpi = None,
+    password: opts.Password = None,
+    template: opts.Template = None,
+    max_pages: opts.MaxPages = 200,
     verbose: Annotated[int, typer.Option("-v", "--verbose", count=True, help="more logging on stderr")] = 0,
 ) -> None:
     """Extract one report's template tables, check them, and show or save the result."""

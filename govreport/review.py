@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
+from govreport import cli_options as opts
 from govreport.render_html import (
     COLORS,
     CSS,
@@ -539,11 +540,11 @@ def review_command(
         "STEM.review.html files and index.html (default: here)"))] = None,
     image_dpi: Annotated[int, typer.Option(help="resolution of the embedded page images")] = IMAGE_DPI,
     image_format: Annotated[str, typer.Option(help="jpeg or webp")] = "jpeg",
-    engine: Annotated[str, typer.Option(help="OCR engine: rapidocr or paddle")] = "rapidocr",
-    device: Annotated[str, typer.Option(help="cpu or cuda")] = "cpu",
-    dpi: Annotated[Optional[int], typer.Option(help="PDF render resolution for OCR")] = None,  # noqa: UP045
-    password: Annotated[Optional[str], typer.Option(help="password of an encrypted PDF")] = None,  # noqa: UP045
-    template: Annotated[Optional[str], typer.Option(help="force a template: gov2021 or gov2019")] = None,  # noqa: UP045
+    engine: opts.Engine = "rapidocr",
+    device: opts.Device = "cpu",
+    dpi: opts.Dpi = None,
+    password: opts.Password = None,
+    template: opts.Template = None,
     verbose: Annotated[int, typer.Option("-v", "--verbose", count=True, help="more logging on stderr")] = 0,
 ) -> None:
     """Write an HTML review page per report: page images with every cell outlined, issues, tables."""
