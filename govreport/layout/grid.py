@@ -101,8 +101,35 @@ def _cluster(values: Sequence[float], weights: Sequence[float], tol: float) -> l
     return [float(np.average([values[i] for i in g], weights=[weights[i] for i in g])) for g in groups]
 
 
-def rule_masks(binary: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Horizontal and vertical rule masks from an ink mask (255 = ink)."""
+MIN_LINE_SHARE = 0.15  #: a lattice line's rule length, as a share of the table's longest line
+
+
+def _rule_lines(values: Sequence[float], lengths: Sequence[float], tol: float) -> list[float]:
+    """Lattice lines from rule pieces: positions clustered, and lines whose pieces add up to less
+    than :data:`MIN_LINE_SHARE` of the longest line dropped. A seal's ring or star, a box edge or a
+    large digit leaves short straight pieces; a template rule runs at least a column or a few
+    rows long (the shortest, under a spanning header, cover about a third of the table)."""
+    if not values:
+        return []
+    order = np.argsort(values)
+    groups: list[list[int]] = [[int(order[0])]]
+    for i in order[1:]:
+        if values[i] - values[groups[-1][-1]] <= tol:
+            groups[-1].append(int(i))
+        else:
+            groups.append([int(i)])
+    support = [float(sum(lengths[i] for i in g)) for g in groups]
+    top = max(support)
+    return [
+        float(np.average([values[i] for i in g], weights=[lengths[i] for i in g]))
+        for g, sup in zip(groups, support, strict=True)
+        if sup >= MIN_LINE_SHARE * top
+    ]
+
+
+def rule_masks(binary: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Horizontal and vertical rule masks from an ink mask (255 = ink), and the solid blocks
+    (black boxes, seals, filled headers) that may hide a rule."""
     h, w = binary.shape
     kx, ky = max(25, w // 35), max(25, h // 50)
     horiz = cv2.morphologyEx(binary, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (kx, 1)))
@@ -111,18 +138,25 @@ def rule_masks(binary: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     t = max(7, h // 250)
     # (with a small margin: blurred box edges leave one-pixel fringes that would pass for rules)
     grow = np.ones((5, 5), np.uint8)
-    horiz = cv2.subtract(horiz, cv2.dilate(cv2.morphologyEx(horiz, cv2.MORPH_OPEN, np.ones((t, 1), np.uint8)), grow))
-    vert = cv2.subtract(vert, cv2.dilate(cv2.morphologyEx(vert, cv2.MORPH_OPEN, np.ones((1, t), np.uint8)), grow))
+    thick_h = cv2.dilate(cv2.morphologyEx(horiz, cv2.MORPH_OPEN, np.ones((t, 1), np.uint8)), grow)
+    thick_v = cv2.dilate(cv2.morphologyEx(vert, cv2.MORPH_OPEN, np.ones((1, t), np.uint8)), grow)
+    horiz = cv2.subtract(horiz, thick_h)
+    vert = cv2.subtract(vert, thick_v)
     # heal small breaks (scan noise, faint print) along each rule
     horiz = cv2.morphologyEx(horiz, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (15, 1)))
     vert = cv2.morphologyEx(vert, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, 15)))
-    return horiz, vert
+    # ink that is solid in a square neighbourhood (a black box, the dense middle of a seal in a
+    # gray scan): a rule running into it is hidden, not absent
+    s = max(9, h // 200)
+    solid = cv2.morphologyEx(binary, cv2.MORPH_OPEN, np.ones((s, s), np.uint8))
+    solid = cv2.dilate(cv2.bitwise_or(solid, cv2.bitwise_and(thick_h, thick_v)), grow)
+    return horiz, vert, solid
 
 
 def find_tables(binary: np.ndarray, min_cells: int = 2) -> PageGrid:
     """Ruled tables on a deskewed page's ink mask (255 = ink)."""
     h, w = binary.shape
-    horiz, vert = rule_masks(binary)
+    horiz, vert, solid = rule_masks(binary)
     rules = cv2.bitwise_or(horiz, vert)
     grid = PageGrid((h, w), rule_mask=rules)
     n, _, stats, _ = cv2.connectedComponentsWithStats(cv2.dilate(rules, np.ones((5, 5), np.uint8)))
@@ -138,8 +172,8 @@ def find_tables(binary: np.ndarray, min_cells: int = 2) -> PageGrid:
         vs = [s for s in vs if s[3] - s[1] >= 0.02 * bh]
         if len(hs) < 2:
             continue
-        ys = _cluster([s[1] for s in hs], [s[2] - s[0] for s in hs], tol)
-        xs = _cluster([s[0] for s in vs], [s[3] - s[1] for s in vs], tol)
+        ys = _rule_lines([s[1] for s in hs], [s[2] - s[0] for s in hs], tol)
+        xs = _rule_lines([s[0] for s in vs], [s[3] - s[1] for s in vs], tol)
         # tables printed without outer vertical borders: close them on the rules' extent
         left, right = min(s[0] for s in hs), max(s[2] for s in hs)
         if not xs or xs[0] - left > tol:
@@ -149,7 +183,8 @@ def find_tables(binary: np.ndarray, min_cells: int = 2) -> PageGrid:
         if len(xs) < 2 or len(ys) < 2 or (len(xs) - 1) * (len(ys) - 1) < min_cells:
             continue
         t = Table((xs[0], ys[0], xs[-1], ys[-1]), ys, xs, hs, vs)
-        t.cells = _merge_cells(t, horiz, vert)
+        # a lattice line is taken to run on under a black box or a seal that hides it
+        t.cells = _merge_cells(t, cv2.bitwise_or(horiz, solid), cv2.bitwise_or(vert, solid))
         grid.tables.append(t)
     grid.tables.sort(key=lambda t: (t.bbox[1], t.bbox[0]))
     return grid

@@ -352,7 +352,63 @@ def _table_rows(
             if got:
                 cr.text = _join([t for t, _ in got])
                 cr.conf = round(min(s for _, s in got), 4)
+    _reread_doubtful(reads, clean, ink, engine)
     return _finish_rows(reads, sp)
+
+
+REREAD_BELOW = 0.85  #: a one-column cell read with less confidence than this is read again
+
+
+def _reread_doubtful(
+    reads: list[list[_CellRead]], clean: np.ndarray, ink: np.ndarray, engine: OcrEngine
+) -> None:
+    """Second reading of doubtful value cells with stray ink taken out.
+
+    Printed numbers sit inside their cell; ink that touches the cell's edge is something laid over
+    the table (a seal's ring or star in a gray scan, a rule's fringe, a smudge) and is dropped.
+    What is left is read again, and replaces the first reading only when more confident.
+    """
+    todo: list[tuple[_CellRead, np.ndarray]] = []
+    for row in reads:
+        for cr in row:
+            if cr.kind != "ink" or cr.c1 - cr.c0 != 1 or (cr.conf is not None and cr.conf >= REREAD_BELOW and cr.text):
+                continue
+            if cr.text and not looks_numeric(cr.text) and len(cr.text) > 2:
+                continue  # a label or header read with doubts: not a number to fix here
+            x0, y0, x1, y1 = (int(round(v)) for v in cr.cell_bbox)
+            inset = 3
+            crop = _inner_print(clean[y0 + inset : y1 - inset, x0 + inset : x1 - inset],
+                                ink[y0 + inset : y1 - inset, x0 + inset : x1 - inset])
+            if crop is not None:
+                todo.append((cr, crop))
+    if not todo:
+        return
+    for (cr, _), (text, conf) in zip(todo, engine.recognize([c for _, c in todo]), strict=True):
+        if text and looks_numeric(text) and conf > (cr.conf or 0.0) + 0.05:
+            cr.text, cr.conf = text, round(conf, 4)
+
+
+def _inner_print(gray: np.ndarray, ink: np.ndarray) -> np.ndarray | None:
+    """The cell's ink that does not touch its edges, as one white-framed line crop."""
+    if gray.size == 0 or min(gray.shape) < 6:
+        return None
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(_despeckle(ink), connectivity=8)
+    h, w = ink.shape
+    keep = np.zeros(n, bool)
+    for i in range(1, n):
+        x, y, bw, bh, _ = stats[i]
+        keep[i] = x > 0 and y > 0 and x + bw < w and y + bh < h
+    if not keep[1:].any():
+        return None
+    mask = keep[labels]
+    if len(split_lines(mask.astype(np.uint8))) != 1:
+        return None  # values are one line; a wrapped label is not re-read
+    ys, xs = np.nonzero(mask)
+    lifted = gray.copy()
+    lifted[(ink > 0) & ~mask] = 255  # the edge-touching ink, and its anti-aliased rim
+    rim = cv2.dilate(((ink > 0) & ~mask).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    lifted[rim & ~mask] = 255
+    return _line_crop(lifted, int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)
 
 
 SEAL_COVER = 0.25  #: share of a cell covered by red ink above which an empty-looking cell is hidden

@@ -174,10 +174,11 @@ def text_blobs(binary: np.ndarray, vertical: bool = False, limit: int = 8) -> li
     smear = cv2.dilate(ink, cv2.getStructuringElement(cv2.MORPH_RECT, size))
     n, _, stats, _ = cv2.connectedComponentsWithStats(smear)
     cands = []
+    tallest = min(h, w) / 15  # a text line is far thinner than this; paragraphs smeared together are not
     for i in range(1, n):
         x, y, bw, bh, _ = stats[i]
         long_, short = (bh, bw) if vertical else (bw, bh)
-        if short < 6 or long_ < 3 * short or long_ > 0.9 * (h if vertical else w):
+        if short < 6 or short > tallest or long_ < 3 * short or long_ > 0.9 * (h if vertical else w):
             continue
         cands.append((long_, (x, y, x + bw, y + bh)))
     cands.sort(reverse=True)
@@ -193,20 +194,51 @@ def detect_orientation(
 ) -> int:
     """Clockwise quarter turns (0-3) that make the page upright.
 
-    Candidate text lines come from smearing ink along each axis (the longer blobs give the
-    reading axis). Up versus down comes from a 0/180° line classifier when the engine has one,
-    else from reading the lines both ways with the recogniser and keeping the more confident.
+    Candidate text lines come from smearing ink along each axis; the axis with more line-like ink
+    is read first, both ways, with the recogniser (it is far more confident on upright text). When
+    neither way reads convincingly (a table page turned by 90° smears into line-like columns of
+    digits), the other axis is read too and the best of the four orientations wins. A 0/180° line
+    classifier, when the engine has one, only breaks near ties: alone it was seen to flip upright,
+    slightly skewed pages.
     """
     hb = text_blobs(binary, vertical=False)
     vb = text_blobs(binary, vertical=True)
     n_h = sum((b[2] - b[0]) for b in hb)
     n_v = sum((b[3] - b[1]) for b in vb)
-    vertical = n_v > 1.2 * n_h
-    blobs = vb if vertical else hb
-    if not blobs:
-        return 0
+    first = n_v > 1.2 * n_h
+    scores: dict[int, float] = {}
+    crops_by_axis: dict[bool, list[np.ndarray]] = {}
+    for vertical in (first, not first):
+        blobs = vb if vertical else hb
+        if not blobs:
+            continue
+        crops = _line_crops(gray, blobs[:limit], vertical)
+        crops_by_axis[vertical] = crops
+        res = recognize(crops + [cv2.rotate(c, cv2.ROTATE_180) for c in crops])
+        ka, kb = (1, 3) if vertical else (0, 2)
+        scores[ka] = float(np.mean([s * min(len(t), 8) for t, s in res[: len(crops)]]))
+        scores[kb] = float(np.mean([s * min(len(t), 8) for t, s in res[len(crops) :]]))
+        if max(scores.values()) >= CONVINCING_READ:
+            break
+    if not scores or max(scores.values()) < UNREADABLE:
+        return 0  # nothing reads either way (a blank or signature-only page): keep it as scanned
+    k = max(scores, key=lambda q: scores[q])
+    other = (k + 2) % 4
+    if upside_down is not None and other in scores and abs(scores[k] - scores[other]) < 0.5:
+        p = float(np.mean(upside_down(crops_by_axis[k % 2 == 1])))
+        k = max(k, other) if p > 0.5 else min(k, other)
+    log.debug("orientation: scores %s -> rotate %d°", {90 * q: round(v, 2) for q, v in scores.items()}, 90 * k)
+    return k
+
+
+CONVINCING_READ = 4.0  #: mean (confidence x characters, up to 8) of upright text lines; garbage reads < 1.5
+UNREADABLE = 1.0  #: below this in every orientation the page is left as it is
+
+
+def _line_crops(gray: np.ndarray, blobs: list[tuple[int, int, int, int]], vertical: bool) -> list[np.ndarray]:
+    """Candidate line crops turned to read left to right (vertical ones turned clockwise)."""
     crops = []
-    for x0, y0, x1, y1 in blobs[:limit]:
+    for x0, y0, x1, y1 in blobs:
         # a few characters are enough to tell: cap the crop at ~7 character sizes
         if vertical:
             y1 = min(y1, y0 + 7 * (x1 - x0))
@@ -214,20 +246,7 @@ def detect_orientation(
             x1 = min(x1, x0 + 7 * (y1 - y0))
         crop = gray[max(0, y0 - 3) : y1 + 3, max(0, x0 - 3) : x1 + 3]
         crops.append(cv2.rotate(crop, cv2.ROTATE_90_CLOCKWISE) if vertical else crop)
-    ka, kb = (1, 3) if vertical else (0, 2)
-    # Read the lines both ways: the recogniser is far more confident on upright text. The 0/180°
-    # classifier alone was seen to flip upright, slightly skewed pages, so it only breaks ties.
-    flipped = [cv2.rotate(c, cv2.ROTATE_180) for c in crops]
-    res = recognize(crops + flipped)
-    sa = float(np.mean([s * min(len(t), 8) for t, s in res[: len(crops)]]))
-    sb = float(np.mean([s * min(len(t), 8) for t, s in res[len(crops) :]]))
-    if abs(sa - sb) < 0.5 and upside_down is not None:
-        p = float(np.mean(upside_down(crops)))
-        k = kb if p > 0.5 else ka
-    else:
-        k = ka if sa >= sb else kb
-    log.debug("orientation: %s axis, scores %.2f/%.2f -> rotate %d°", "v" if vertical else "h", sa, sb, 90 * k)
-    return k
+    return crops
 
 
 # --------------------------------------------------------------------------------------------

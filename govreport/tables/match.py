@@ -99,7 +99,8 @@ def _align(segs: list[Segment], rows: list[RowSpec]) -> tuple[float, list[tuple[
 
 _HEADER_WORDS = sorted(["行政复议", "行政诉讼", "未经复议直接起诉", "复议后起诉", "结果维持", "结果纠正",
                         "其他结果", "尚未审结", "总计", "结果", "维持", "纠正", "其他", "尚未", "审结", "合计",
-                        "政府信息公开", "情况"], key=len, reverse=True)
+                        "政府信息公开", "情况", "直接起诉", "起诉", "复议", "诉讼", "未经"],
+                       key=len, reverse=True)
 _HEADER_RE = re.compile("|".join(map(re.escape, _HEADER_WORDS)) + r"|[*.()0-9一二三四五六七八九十]")
 
 
@@ -109,8 +110,9 @@ def _residue(label: str) -> str:
 
 
 def _header_only(label: str) -> bool:
-    """Only the appeals header's words, punctuation and page numbers (—3—) are left."""
-    return len(_residue(label)) <= 2
+    """Only the appeals header's words, punctuation and page numbers (—3—) are left, give or take
+    a few misread characters (a long OCR'd header line may keep one in five)."""
+    return len(_residue(label)) <= max(2, len(norm(label)) // 5)
 
 
 _HEADER_COUNT = re.compile("结果维持|结果纠正|其他结果|尚未审结|总计|维持|纠正|审结|复议|诉讼")
