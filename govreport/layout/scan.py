@@ -457,6 +457,8 @@ def _finish_rows(reads: list[list[_CellRead]], sp: ScanPage) -> list[list[CellTe
     rows: list[list[CellText]] = []
     for row in reads:
         out = []
+        in_cols = [cr for cr in row if cr.c1 - cr.c0 == 1 and cr.c0 in numeric_cols]
+        value_row = sum(cr.kind != "ink" or looks_numeric(cr.text) for cr in in_cols) >= 0.5 * max(1, len(in_cols))
         for cr in row:
             text, conf = cr.text, cr.conf
             if cr.kind == "ink" and cr.c1 - cr.c0 == 1 and cr.c0 in numeric_cols:
@@ -465,6 +467,10 @@ def _finish_rows(reads: list[list[_CellRead]], sp: ScanPage) -> list[list[CellTe
                     text, conf = (r.text if r.kind != "blank" else ""), r.confidence
                     if r.kind == "mask":
                         text = "****" if "*" in r.text or "＊" in r.text else "■"
+                if value_row and (r.kind == "text" or not cr.text.strip()):
+                    # ink in a value cell that reads as no number (seal text, a smudge): it hides
+                    # the value, which the arithmetic may still recover
+                    text, conf = "■", 0.0
             bbox = map_bbox(sp.to_page, cr.cell_bbox)
             out.append(CellText(text, sp.number, bbox, conf))
         rows.append(out)

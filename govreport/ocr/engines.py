@@ -173,13 +173,30 @@ class RapidOcrEngine:
             idx, prob = preds.argmax(axis=2), preds.max(axis=2)
             step = width / preds.shape[1]
             for bi, k in enumerate(chunk):
-                for i, x0, x1 in strips[k]:
-                    t0 = max(0, int((x0 - gap / 2) // step))
-                    t1 = min(preds.shape[1], int(np.ceil((x1 + gap / 2) / step)))
-                    ((text, score),) = self._rec.postprocess_op.decode(
-                        idx[bi : bi + 1, t0:t1], prob[bi : bi + 1, t0:t1], remove_duplicate=True
-                    )[0]
-                    out[i] = (str(text).strip(), float(score) if text.strip() else 0.0)
+                for i, text, score in self._split_strip(idx[bi], prob[bi], step, strips[k]):
+                    out[i] = (text, score)
+        return out
+
+    def _split_strip(
+        self, idx: np.ndarray, prob: np.ndarray, step: float, members: list[tuple[int, int, int]]
+    ) -> list[tuple[int, str, float]]:
+        """Greedy CTC decoding of one strip; each character goes to the crop under its time step.
+
+        Decoding each crop's slice of the output on its own let a neighbour's first digit, emitted
+        a step early, leak in ("11" read "113"); a character is assigned by where it was emitted."""
+        chars = self._rec.postprocess_op.character
+        keep = idx != 0
+        keep[1:] &= idx[1:] != idx[:-1]
+        got: dict[int, list[tuple[str, float]]] = {i: [] for i, _, _ in members}
+        bounds = [(x0 + x1) / 2 for (_, _, x1), (_, x0, _) in zip(members, members[1:], strict=False)]
+        for t in np.nonzero(keep)[0]:
+            x = (t + 0.5) * step
+            j = int(np.searchsorted(bounds, x))
+            got[members[j][0]].append((chars[int(idx[t])], float(prob[t])))
+        out = []
+        for i, _, _ in members:
+            text = "".join(c for c, _ in got[i]).strip()
+            out.append((i, text, round(float(np.mean([p for _, p in got[i]])), 5) if text else 0.0))
         return out
 
     def upside_down(self, crops: list[np.ndarray]) -> list[float]:

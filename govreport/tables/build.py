@@ -134,10 +134,11 @@ def _status_issues(spec: TableSpec, cells: dict[CellKey, Cell], units: list, set
                else f"{len(missing)} cell(s) not found")
         issues.append(Issue("missing", spec.id, msg, missing))
     low = [list(k) for k, c in cells.items()
-           if c.status == "read" and c.confidence is not None and c.confidence < settings.low_confidence]
+           if c.status in ("read", "blank") and c.confidence is not None and c.confidence < settings.low_confidence]
     if low:
         issues.append(Issue("low_confidence", spec.id,
-                            f"{len(low)} cell(s) read with confidence under {settings.low_confidence}", low))
+                            f"{len(low)} cell(s) read (as a number or as empty) with confidence under "
+                            f"{settings.low_confidence}", low))
 
 
 def build_report(layout: LayoutResult, source: str, settings: ExtractSettings) -> Report:

@@ -115,6 +115,7 @@ def _header_only(label: str) -> bool:
     return len(_residue(label)) <= max(2, len(norm(label)) // 5)
 
 
+_SUBHEADER = re.compile("结果维持|结果纠正|其他结果|尚未审结")
 _HEADER_COUNT = re.compile("结果维持|结果纠正|其他结果|尚未审结|总计|维持|纠正|审结|复议|诉讼")
 
 
@@ -130,10 +131,11 @@ def _wide_unit(table: TableSpec, segs: list[Segment], start: int) -> Unit | None
     for a in range(start, len(segs)):
         lab = norm(segs[a].label)
         tail = re.split(r"[。;；,，:：]", lab)[-1]
-        if anchors[0] not in tail or not _header_only(tail):
+        if not any(x in tail for x in anchors) or not _header_only(tail):
             continue
         window = " ".join(norm(s.label) for s in segs[a:a + 5])
-        if not all(x in window for x in anchors[1:]):
+        # every anchor, or (a seal over one of them) some anchor and the sub-headers' words
+        if not all(x in window for x in anchors) and len(_SUBHEADER.findall(window)) < 4:
             continue
         slots: list[Token] = []
         words = len(_HEADER_COUNT.findall(tail))
