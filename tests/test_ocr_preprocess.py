@@ -131,3 +131,38 @@ def test_group_rows_and_columns() -> None:
     assert group_rows(boxes) == [[0, 1, 2], [3, 4]]
     rows = [[boxes[0], boxes[1], boxes[2]], [boxes[3], boxes[4]], [boxes[0], boxes[1], boxes[2]]]
     assert align_columns(rows) == [[0, 1, 2], [0, None, 1], [0, 1, 2]]
+
+
+def _lattice(img: np.ndarray):  # type: ignore[no-untyped-def]
+    grid = find_tables(_binary(img))
+    assert len(grid.tables) == 1
+    return grid.tables[0]
+
+
+def test_gray_seal_adds_no_lattice_line() -> None:
+    """In a gray scan the seal's ring and star are dark ink like the rules; their short straight
+    pieces must not become lattice lines, nor split or merge the cells under them."""
+    page = make_table_page(4, seal=(6, 3))
+    gray = np.asarray(page.image.convert("L").convert("RGB"))
+    t = _lattice(gray)
+    assert len(t.xs) == 3 + NUM_COLS + 1
+    assert len(t.ys) == 2 + len(LABEL_ROWS) + 1
+    rows = t.rows()
+    assert all(len([c for c in r if c.c0 >= 3]) == NUM_COLS for r in rows[2:])
+    assert all(c.c1 - c.c0 == 1 and c.r1 - c.r0 == 1 for c in t.cells if c.c0 >= 3 and c.r0 >= 2)
+
+
+def test_black_box_over_a_whole_cell_keeps_its_neighbours_apart() -> None:
+    """A redaction box drawn over a cell's rules hides them; the cells either side stay cells."""
+    page = make_table_page(5)
+    img = page.image.copy()
+    x0, y0, x1, y1 = page.cell_boxes[(4, 0)]
+    from PIL import ImageDraw
+
+    ImageDraw.Draw(img).rectangle((x0 - 3, y0 - 3, x1 + 3, y1 + 3), fill="black")
+    t = _lattice(np.asarray(img))
+    assert len(t.xs) == 3 + NUM_COLS + 1
+    row = t.rows()[2 + 4]
+    values = [c for c in row if c.c0 >= 3]
+    assert [(c.c0, c.c1) for c in values] == [(3 + i, 4 + i) for i in range(NUM_COLS)]
+    assert all(c.c0 >= 3 or c.c1 <= 3 for c in row)  # the label cell does not swallow the box

@@ -142,3 +142,28 @@ def test_blurred_jpeg_scans(dpi: int, blur: float, quality: int) -> None:
     img = Image.open(buf).convert("RGB")
     tokens, _ = tokens_from_page_images([PageImage(1, np.asarray(img), dpi)], SETTINGS)
     assert cell_errors(page, tokens) == []
+
+
+def test_gray_scan_with_a_seal_over_numbers_never_gives_a_wrong_number() -> None:
+    """Gray scans keep the seal as dark ink over the digits. Each value cell is its printed
+    number, or masked where the seal makes it unreadable, or read with a confidence low enough
+    to be flagged; no cell shifts, and no confident number is wrong."""
+    page = make_table_page(33, seal=(8, 4))
+    img = transform(page.image.convert("L").convert("RGB"), skew=1.5)
+    tokens, _ = tokens_from_page_images([PageImage(1, np.asarray(img), 200)], SETTINGS)
+    rows = body_rows(tokens)
+    assert len(rows) == len(page.numbers)
+    wrong, masked, doubtful = [], 0, 0
+    for r, (row, want) in enumerate(zip(rows, page.numbers, strict=True)):
+        for c, (tok, w) in enumerate(zip(row[-7:], want, strict=True)):
+            if tok.kind is Kind.MASK:
+                masked += 1
+                assert abs(r - 8) <= 2 and abs(c - 4) <= 2, f"row {r} col {c} masked far from the seal"
+            elif (tok.kind is Kind.BLANK and w) or (tok.kind is not Kind.BLANK and tok.text != w):
+                if tok.confidence is not None and tok.confidence < SETTINGS.low_confidence:
+                    doubtful += 1
+                    assert abs(r - 8) <= 2 and abs(c - 4) <= 2, f"row {r} col {c} doubtful far from the seal"
+                else:
+                    wrong.append(f"row {r} col {c}: {tok.text!r} ({tok.confidence}), want {w!r}")
+    assert wrong == []
+    assert masked + doubtful <= 6

@@ -64,3 +64,28 @@ def test_rows_round_trip_through_tokens_and_segments(rows, sep):
 def test_parse_number_round_trip(n):
     assert parse_number(str(n)) == n
     assert parse_number(f"{n:,}") == n
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("\t行政诉讼\t", "\t行政\t"),  # a seal over 诉讼
+        ("未经复议直接起诉", "未经 议直接起诉"),  # one character lost in the sub-header
+    ],
+)
+def test_appeals_found_under_a_damaged_header(tmp_path, old, new):
+    """The appeals table is still found when OCR loses part of its header; its numbers are the
+    printed row (hand-checked in the sample's truth file)."""
+    import json
+    from pathlib import Path
+
+    sample = Path(__file__).resolve().parents[1] / "samples" / "sample_2021_tabs.txt"
+    truth = json.loads(sample.with_name("sample_2021_tabs.truth.json").read_text(encoding="utf-8"))
+    text = sample.read_text(encoding="utf-8")
+    assert old in text
+    damaged = tmp_path / "damaged.txt"
+    damaged.write_text(text.replace(old, new, 1), encoding="utf-8")
+    report = govreport.extract(damaged)
+    want = {(c["row"], c["col"]): c["value"] for c in truth["cells"] if c["table"] == "appeals"}
+    got = {(c.row, c.col): c.value for c in report.cells if c.table == "appeals"}
+    assert got == want and len(want) == 15

@@ -368,7 +368,7 @@ def _reread_doubtful(
     the table (a seal's ring or star in a gray scan, a rule's fringe, a smudge) and is dropped.
     What is left is read again, and replaces the first reading only when more confident.
     """
-    todo: list[tuple[_CellRead, np.ndarray]] = []
+    todo: list[tuple[_CellRead, np.ndarray, bool]] = []
     for row in reads:
         for cr in row:
             if cr.kind != "ink" or cr.c1 - cr.c0 != 1 or (cr.conf is not None and cr.conf >= REREAD_BELOW and cr.text):
@@ -380,16 +380,20 @@ def _reread_doubtful(
             crop = _inner_print(clean[y0 + inset : y1 - inset, x0 + inset : x1 - inset],
                                 ink[y0 + inset : y1 - inset, x0 + inset : x1 - inset])
             if crop is not None:
-                todo.append((cr, crop))
+                todo.append((cr, *crop))
     if not todo:
         return
-    for (cr, _), (text, conf) in zip(todo, engine.recognize([c for _, c in todo]), strict=True):
+    for (cr, _, touched), (text, conf) in zip(todo, engine.recognize([c for _, c, _ in todo]), strict=True):
         if text and looks_numeric(text) and conf > (cr.conf or 0.0) + 0.05:
-            cr.text, cr.conf = text, round(conf, 4)
+            cr.text, cr.conf = text, round(min(conf, TOUCHED_CONF) if touched else conf, 4)
 
 
-def _inner_print(gray: np.ndarray, ink: np.ndarray) -> np.ndarray | None:
-    """The cell's ink that does not touch its edges, as one white-framed line crop."""
+TOUCHED_CONF = 0.5  #: cap on a re-read whose dropped ink ran into the digits (it stays flagged)
+
+
+def _inner_print(gray: np.ndarray, ink: np.ndarray) -> tuple[np.ndarray, bool] | None:
+    """The cell's ink that does not touch its edges, as one white-framed line crop, and whether
+    the dropped ink ran into that line (then digits may have gone with it)."""
     if gray.size == 0 or min(gray.shape) < 6:
         return None
     n, labels, stats, _ = cv2.connectedComponentsWithStats(_despeckle(ink), connectivity=8)
@@ -404,11 +408,17 @@ def _inner_print(gray: np.ndarray, ink: np.ndarray) -> np.ndarray | None:
     if len(split_lines(mask.astype(np.uint8))) != 1:
         return None  # values are one line; a wrapped label is not re-read
     ys, xs = np.nonzero(mask)
+    # dropped ink that runs into the kept line (a seal stroke over the next digit) may have taken
+    # digits with it: such a reading is kept only as a doubtful one
+    ty0, ty1, tx0, tx1 = int(ys.min()), int(ys.max()) + 1, int(xs.min()), int(xs.max()) + 1
+    reach = ty1 - ty0
+    near = (ink[ty0:ty1, max(0, tx0 - reach) : tx1 + reach] > 0) & ~mask[ty0:ty1, max(0, tx0 - reach) : tx1 + reach]
+    touched = bool(near.sum() > 0.1 * reach * reach)
     lifted = gray.copy()
     lifted[(ink > 0) & ~mask] = 255  # the edge-touching ink, and its anti-aliased rim
     rim = cv2.dilate(((ink > 0) & ~mask).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
     lifted[rim & ~mask] = 255
-    return _line_crop(lifted, int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)
+    return _line_crop(lifted, int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1), touched
 
 
 SEAL_COVER = 0.25  #: share of a cell covered by red ink above which an empty-looking cell is hidden
