@@ -131,10 +131,10 @@ class RapidOcrEngine:
         """Batched recognition of single-line crops.
 
         Crops are scaled to the model's 48 px height and packed side by side, separated by white
-        gaps, into long strips; each crop's text is decoded from its own slice of the CTC output.
-        Long inputs run faster per pixel than many short ones and nothing is padded to rapidocr's
-        320 px minimum, so a page of short numeric cells costs about a third of crop-by-crop
-        batches (measured on PP-OCRv6 small, 2 CPU cores)."""
+        gaps, into long strips; each character the CTC decoder emits goes to the crop under it.
+        Nothing is padded to rapidocr's 320 px minimum. Packed, short numeric crops read far
+        better than one by one (cells right on 20 poor generated scans: 91% packed, 83% one crop
+        per input, 2026-12-01), at some cost in speed (about 1.3x on 2 CPU cores)."""
         import cv2
 
         if not crops:
