@@ -88,27 +88,17 @@ def _segments(mask: np.ndarray, horizontal: bool) -> list[Segment]:
     return out
 
 
-def _cluster(values: Sequence[float], weights: Sequence[float], tol: float) -> list[float]:
-    if not values:
-        return []
-    order = np.argsort(values)
-    groups: list[list[int]] = [[int(order[0])]]
-    for i in order[1:]:
-        if values[i] - values[groups[-1][-1]] <= tol:
-            groups[-1].append(int(i))
-        else:
-            groups.append([int(i)])
-    return [float(np.average([values[i] for i in g], weights=[weights[i] for i in g])) for g in groups]
-
-
 MIN_LINE_SHARE = 0.15  #: a lattice line's rule length, as a share of the table's longest line
 
 
-def _rule_lines(values: Sequence[float], lengths: Sequence[float], tol: float) -> list[float]:
-    """Lattice lines from rule pieces: positions clustered, and lines whose pieces add up to less
-    than :data:`MIN_LINE_SHARE` of the longest line dropped. A seal's ring or star, a box edge or a
-    large digit leaves short straight pieces; a template rule runs at least a column or a few
-    rows long (the shortest, under a spanning header, cover about a third of the table)."""
+def _cluster(values: Sequence[float], weights: Sequence[float], tol: float, min_share: float = 0.0) -> list[float]:
+    """Weighted centres of ``values`` grouped where neighbours are within ``tol``; groups whose
+    weights add up to less than ``min_share`` of the heaviest group's are dropped.
+
+    For lattice lines the weights are rule-piece lengths and ``min_share`` is
+    :data:`MIN_LINE_SHARE`: a seal's ring or star, a box edge or a large digit leaves short
+    straight pieces, while a template rule runs at least a column or a few rows long (the
+    shortest, under a spanning header, cover about a third of the table)."""
     if not values:
         return []
     order = np.argsort(values)
@@ -118,12 +108,12 @@ def _rule_lines(values: Sequence[float], lengths: Sequence[float], tol: float) -
             groups[-1].append(int(i))
         else:
             groups.append([int(i)])
-    support = [float(sum(lengths[i] for i in g)) for g in groups]
+    support = [float(sum(weights[i] for i in g)) for g in groups]
     top = max(support)
     return [
-        float(np.average([values[i] for i in g], weights=[lengths[i] for i in g]))
+        float(np.average([values[i] for i in g], weights=[weights[i] for i in g]))
         for g, sup in zip(groups, support, strict=True)
-        if sup >= MIN_LINE_SHARE * top
+        if sup >= min_share * top
     ]
 
 
@@ -172,8 +162,8 @@ def find_tables(binary: np.ndarray, min_cells: int = 2) -> PageGrid:
         vs = [s for s in vs if s[3] - s[1] >= 0.02 * bh]
         if len(hs) < 2:
             continue
-        ys = _rule_lines([s[1] for s in hs], [s[2] - s[0] for s in hs], tol)
-        xs = _rule_lines([s[0] for s in vs], [s[3] - s[1] for s in vs], tol)
+        ys = _cluster([s[1] for s in hs], [s[2] - s[0] for s in hs], tol, MIN_LINE_SHARE)
+        xs = _cluster([s[0] for s in vs], [s[3] - s[1] for s in vs], tol, MIN_LINE_SHARE)
         # tables printed without outer vertical borders: close them on the rules' extent
         left, right = min(s[0] for s in hs), max(s[2] for s in hs)
         if not xs or xs[0] - left > tol:

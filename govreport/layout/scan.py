@@ -301,6 +301,9 @@ def _text_lines(boxes: list[OcrBox], sp: ScanPage) -> tuple[list[Token], list[st
 # table cells
 
 
+CELL_INSET = 3  #: pixels cut off each side of a cell before reading it (rule remnants)
+
+
 @dataclass(slots=True)
 class _CellRead:
     cell_bbox: BBox
@@ -322,7 +325,7 @@ def _table_rows(
         for cell in row:
             x0, y0, x1, y1 = (int(round(v)) for v in cell.bbox)
             cr = _CellRead(cell.bbox, cell.c0, cell.c1)
-            inset = 3
+            inset = CELL_INSET
             sub_gray = clean[y0 + inset : y1 - inset, x0 + inset : x1 - inset]
             sub_ink = ink[y0 + inset : y1 - inset, x0 + inset : x1 - inset]
             if sub_gray.size == 0:
@@ -376,9 +379,8 @@ def _reread_doubtful(
             if cr.text and not looks_numeric(cr.text) and len(cr.text) > 2:
                 continue  # a label or header read with doubts: not a number to fix here
             x0, y0, x1, y1 = (int(round(v)) for v in cr.cell_bbox)
-            inset = 3
-            crop = _inner_print(clean[y0 + inset : y1 - inset, x0 + inset : x1 - inset],
-                                ink[y0 + inset : y1 - inset, x0 + inset : x1 - inset])
+            inner = (slice(y0 + CELL_INSET, y1 - CELL_INSET), slice(x0 + CELL_INSET, x1 - CELL_INSET))
+            crop = _inner_print(clean[inner], ink[inner])
             if crop is not None:
                 todo.append((cr, *crop))
     if not todo:
@@ -412,12 +414,11 @@ def _inner_print(gray: np.ndarray, ink: np.ndarray) -> tuple[np.ndarray, bool] |
     # digits with it: such a reading is kept only as a doubtful one
     ty0, ty1, tx0, tx1 = int(ys.min()), int(ys.max()) + 1, int(xs.min()), int(xs.max()) + 1
     reach = ty1 - ty0
-    near = (ink[ty0:ty1, max(0, tx0 - reach) : tx1 + reach] > 0) & ~mask[ty0:ty1, max(0, tx0 - reach) : tx1 + reach]
-    touched = bool(near.sum() > 0.1 * reach * reach)
+    dropped = (ink > 0) & ~mask
+    touched = bool(dropped[ty0:ty1, max(0, tx0 - reach) : tx1 + reach].sum() > 0.1 * reach * reach)
     lifted = gray.copy()
-    lifted[(ink > 0) & ~mask] = 255  # the edge-touching ink, and its anti-aliased rim
-    rim = cv2.dilate(((ink > 0) & ~mask).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
-    lifted[rim & ~mask] = 255
+    # the edge-touching ink and its anti-aliased rim go white
+    lifted[(cv2.dilate(dropped.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0) & ~mask] = 255
     return _line_crop(lifted, int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1), touched
 
 
