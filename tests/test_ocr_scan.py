@@ -47,7 +47,7 @@ def test_numbers_land_in_their_cells(rotate: int, skew: float) -> None:
         bx0, by0, bx1, by1 = rows[r][-7 + c].bbox
         assert bx0 < cx < bx1 and by0 < cy < by1
     assert page.title in text.splitlines()[0]
-    assert "（一）予以公开" in text.replace("(", "（").replace(")", "）")
+    assert "（一）予以公开" in text.replace("(", "（").replace(")", "）").replace(" ", "")
 
 
 def test_tokens_shape_and_confidence() -> None:

@@ -34,13 +34,16 @@ try:
         binarize,
         detect_orientation,
         estimate_skew,
+        find_seals,
         is_redacted,
         map_bbox,
         normalize_illumination,
         red_mask,
         rotate90,
         rotate_small,
+        seal_residue,
         split_lines,
+        split_tall,
         suppress_red,
     )
 except ImportError as _e:  # pragma: no cover - depends on the environment
@@ -74,6 +77,7 @@ class ScanPage:
     grid: PageGrid | None = None
     image: np.ndarray | None = None  #: the corrected gray page the cells were cut from
     red: np.ndarray | None = None  #: red-ink mask (seals) in the corrected page's coordinates
+    seals: list[tuple[float, float, float]] = field(default_factory=list)  #: round seals (cx, cy, r), corrected px
     to_page: Matrix = field(default_factory=lambda: np.eye(3))  #: corrected px -> page px at dpi
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
@@ -192,6 +196,10 @@ def _read_page(page: PageImage, engine: OcrEngine, sp: ScanPage, cell_mode: str)
     if rules is not None:
         clean[rules > 0] = 255
         ink[rules > 0] = 0
+    # what may be a red seal's residue: cells it touches get a second reading without it
+    residue = seal_residue(gray, sp.red) & (ink > 0) if sp.red is not None else None
+    sp.seals = find_seals(gray)
+    sealed = _seal_area(sp, gray.shape)
 
     blocks: list[tuple[float, list[Token], list[str]]] = []
     boxes_by_table = _detect_in_tables(clean, grid, engine) if cell_mode == "detect" else None
@@ -199,7 +207,7 @@ def _read_page(page: PageImage, engine: OcrEngine, sp: ScanPage, cell_mode: str)
         rows = (
             _table_rows_by_detection(table, boxes_by_table[ti], sp)
             if boxes_by_table is not None
-            else _table_rows(table, clean, ink, engine, sp)
+            else _table_rows(table, clean, ink, engine, sp, residue, sealed)
         )
         toks = tokens_from_rows(rows)
         blocks.append((table.bbox[1], toks, [" ".join(c.text for c in r if c.text) for r in rows]))
@@ -312,54 +320,214 @@ class _CellRead:
     text: str = ""
     conf: float | None = None
     kind: str = "ink"  #: ink | blank | mask
+    lines: list[tuple[int, int, int, int]] = field(default_factory=list)  #: text-line boxes, page px
+    under_seal: bool = False  #: a seal lies over it: a stroke of the seal may have been read as print
 
 
 def _table_rows(
-    table: Table, clean: np.ndarray, ink: np.ndarray, engine: OcrEngine, sp: ScanPage
+    table: Table, clean: np.ndarray, ink: np.ndarray, engine: OcrEngine, sp: ScanPage,
+    residue: np.ndarray | None = None, sealed: np.ndarray | None = None,
 ) -> list[list[CellText]]:
-    reads: list[list[_CellRead]] = []
-    crops: list[np.ndarray] = []
-    owners: list[_CellRead] = []
-    for row in table.rows():
-        out_row = []
-        for cell in row:
-            x0, y0, x1, y1 = (int(round(v)) for v in cell.bbox)
-            cr = _CellRead(cell.bbox, cell.c0, cell.c1)
-            inset = CELL_INSET
-            sub_gray = clean[y0 + inset : y1 - inset, x0 + inset : x1 - inset]
-            sub_ink = ink[y0 + inset : y1 - inset, x0 + inset : x1 - inset]
-            if sub_gray.size == 0:
-                cr.kind, cr.conf = "blank", 1.0
-            elif is_redacted(sub_gray):
-                cr.kind, cr.text, cr.conf = "mask", "■", 1.0
-            else:
-                lines = split_lines(_despeckle(sub_ink))
-                if not lines and _under_seal(sp, x0, y0, x1, y1):
-                    cr.kind, cr.text, cr.conf = "mask", "■", 1.0  # a seal hides whatever is printed here
-                elif not lines:
-                    cr.kind, cr.conf = "blank", 1.0
-                for lx0, ly0, lx1, ly1 in lines:
-                    gy0, gy1 = y0 + inset + ly0, y0 + inset + ly1
-                    gx0, gx1 = x0 + inset + lx0, x0 + inset + lx1
-                    crops.append(_line_crop(clean, gx0, gy0, gx1, gy1))
-                    owners.append(cr)
-            out_row.append(cr)
-        reads.append(out_row)
-    results = engine.recognize(crops)
-    parts: dict[int, list[tuple[str, float]]] = {}
-    for cr, res in zip(owners, results, strict=True):
-        parts.setdefault(id(cr), []).append(res)
-    for row in reads:
-        for cr in row:
-            got = parts.get(id(cr))
-            if got:
-                cr.text = _join([t for t, _ in got])
-                cr.conf = round(min(s for _, s in got), 4)
+    reads = [[_CellRead(cell.bbox, cell.c0, cell.c1) for cell in row] for row in table.rows()]
+    _read_cells([cr for row in reads for cr in row], clean, ink, engine, sp)
+    _resplit_tall(reads, clean, ink, engine)
     _reread_doubtful(reads, clean, ink, engine)
+    _split_merged_values(reads, table, clean, ink, engine, sp)
+    if residue is not None:
+        _reread_without(reads, residue, clean, ink, engine, sp)
+    _reread_without(reads, _light_ink(reads, clean, ink), clean, ink, engine, sp)
+    if sealed is not None:
+        for row in reads:
+            for cr in row:
+                cr.under_seal = bool(sealed[_inner(cr)].mean() >= SEAL_OVERLAP) if cr.kind == "ink" else False
     return _finish_rows(reads, sp)
 
 
+SEAL_OVERLAP = 0.03  #: share of a cell under a seal from which whatever is read there is doubted
+
+
+def _seal_area(sp: ScanPage, shape: tuple[int, ...]) -> np.ndarray | None:
+    """Where seals lie on the corrected page: the round seals found, and red ink with a margin."""
+    if not sp.seals and sp.red is None:
+        return None
+    area = np.zeros(shape[:2], np.uint8)
+    for cx, cy, r in sp.seals:
+        cv2.circle(area, (int(cx), int(cy)), int(r * 1.1), 1, -1)  # Hough finds the ring's inner edge
+    if sp.red is not None:
+        area |= (cv2.dilate(sp.red, np.ones((9, 9), np.uint8)) > 0).astype(np.uint8)
+    return area
+
+
+SEAL_READ_CONF = 0.75  #: cap on a reading that depended on telling print from lighter ink over it
+LIGHT_INK_GAP = 35  #: gray levels between a cell's dark and light ink for the light to be taken away
+
+
+def _inner(cr: _CellRead) -> tuple[slice, slice]:
+    x0, y0, x1, y1 = (int(round(v)) for v in cr.cell_bbox)
+    return slice(y0 + CELL_INSET, y1 - CELL_INSET), slice(x0 + CELL_INSET, x1 - CELL_INSET)
+
+
+def _light_ink(reads: list[list[_CellRead]], clean: np.ndarray, ink: np.ndarray) -> np.ndarray:
+    """Ink clearly lighter than the rest of the ink in its cell, in doubtful cells (bool mask).
+
+    A seal in a gray scan, a pencil mark or a pale stamp lies over the print in a lighter tone;
+    where a doubtful value cell's ink falls into two tones far apart, the lighter is taken for the
+    overlay.
+    """
+    drop = np.zeros(ink.shape, bool)
+    for row in reads:
+        for cr in row:
+            if cr.kind != "ink" or cr.c1 - cr.c0 != 1 or ((cr.conf or 0.0) >= REREAD_BELOW and looks_numeric(cr.text)):
+                continue
+            if len(cr.text) > 2 and not looks_numeric(cr.text):
+                continue  # a label or header: not a number under an overlay
+            win = _inner(cr)
+            on = ink[win] > 0
+            px = clean[win][on]
+            if px.size < 30:
+                continue
+            t, _ = cv2.threshold(px.reshape(-1, 1), 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+            dark, light = px[px <= t], px[px > t]
+            if dark.size >= 0.1 * px.size and light.size and float(light.mean() - dark.mean()) >= LIGHT_INK_GAP:
+                drop[win] |= on & (clean[win] > t)
+    return drop
+
+
+def _reread_without(
+    reads: list[list[_CellRead]], drop: np.ndarray, clean: np.ndarray, ink: np.ndarray, engine: OcrEngine,
+    sp: ScanPage,
+) -> None:
+    """Cells with ink in ``drop`` (what may be a seal's residue or another overlay) are read
+    again without it.
+
+    Where both readings agree, nothing changes. Where they differ, the first stands if it was
+    clear, but doubted; a doubtful first reading gives way to the second, also doubted (capped at
+    ``SEAL_READ_CONF``, under the flagging threshold): light print and a dark overlay look alike,
+    so the arithmetic has the last word.
+    """
+    todo = [(cr, _CellRead(cr.cell_bbox, cr.c0, cr.c1)) for row in reads for cr in row
+            if cr.kind == "ink" and int(drop[_inner(cr)].sum()) >= 6]
+    if not todo:
+        return
+    lifted_ink, lifted = ink.copy(), clean.copy()
+    lifted_ink[drop] = 0
+    lifted[drop] = 255
+    _read_cells([cp for _, cp in todo], lifted, lifted_ink, engine, sp)
+    for cr, cp in todo:
+        if cp.kind == cr.kind and cp.text == cr.text:
+            continue
+        if (cr.conf or 0.0) >= REREAD_BELOW and cr.text:
+            cr.conf = min(cr.conf or 0.0, SEAL_READ_CONF)
+            continue
+        cr.kind, cr.text, cr.lines = cp.kind, cp.text, cp.lines
+        cr.conf = min(cp.conf if cp.conf is not None else 0.0, SEAL_READ_CONF)
+
+
+UNDER_SEAL_BLANK = 0.5  #: confidence of "empty" for a cell under a seal (flagged: it may hide print)
+
+
+def _read_cells(cells: list[_CellRead], clean: np.ndarray, ink: np.ndarray, engine: OcrEngine, sp: ScanPage) -> None:
+    """Read cells in place: black boxes and empty cells without OCR, every text line of the rest
+    by the recogniser in one batch."""
+    crops: list[np.ndarray] = []
+    owners: list[_CellRead] = []
+    for cr in cells:
+        x0, y0, x1, y1 = (int(round(v)) for v in cr.cell_bbox)
+        inset = CELL_INSET
+        sub_gray = clean[y0 + inset : y1 - inset, x0 + inset : x1 - inset]
+        sub_ink = ink[y0 + inset : y1 - inset, x0 + inset : x1 - inset]
+        if sub_gray.size == 0:
+            cr.kind, cr.conf = "blank", 1.0
+            continue
+        if is_redacted(sub_gray):
+            cr.kind, cr.text, cr.conf = "mask", "■", 1.0
+            continue
+        lines = split_lines(_despeckle(sub_ink))
+        if not lines:
+            # no print; under a seal that is less certain (print may have gone with the seal)
+            cr.kind, cr.conf = "blank", UNDER_SEAL_BLANK if _under_seal(sp, x0, y0, x1, y1) else 1.0
+        for lx0, ly0, lx1, ly1 in lines:
+            gy0, gy1 = y0 + inset + ly0, y0 + inset + ly1
+            gx0, gx1 = x0 + inset + lx0, x0 + inset + lx1
+            crops.append(_line_crop(clean, gx0, gy0, gx1, gy1))
+            owners.append(cr)
+            cr.lines.append((gx0, gy0, gx1, gy1))
+    parts: dict[int, list[tuple[str, float]]] = {}
+    for cr, res in zip(owners, engine.recognize(crops), strict=True):
+        parts.setdefault(id(cr), []).append(res)
+    for cr in cells:
+        got = parts.get(id(cr))
+        if got:
+            cr.text = _join([t for t, _ in got])
+            cr.conf = round(min(s for _, s in got), 4)
+
+
+def _split_merged_values(
+    reads: list[list[_CellRead]], table: Table, clean: np.ndarray, ink: np.ndarray, engine: OcrEngine, sp: ScanPage
+) -> None:
+    """In rows of values, a cell right of the labels that spans lattice columns lost a rule (a
+    seal or a smudge over it); each column's part is read on its own."""
+    label_end = _label_end(reads)
+    pieces: list[_CellRead] = []
+    for ri, row in enumerate(reads):
+        if not any(_confident(cr, "number") for cr in row if cr.c0 >= label_end):
+            continue
+        out: list[_CellRead] = []
+        for cr in row:
+            if cr.c0 < label_end or cr.c1 - cr.c0 < 2 or cr.kind == "mask":
+                out.append(cr)
+                continue
+            _, y0, _, y1 = cr.cell_bbox
+            split = [_CellRead((table.xs[c], y0, table.xs[c + 1], y1), c, c + 1) for c in range(cr.c0, cr.c1)]
+            out.extend(split)
+            pieces.extend(split)
+        reads[ri] = out
+    if pieces:
+        _read_cells(pieces, clean, ink, engine, sp)
+
+
 REREAD_BELOW = 0.85  #: a one-column cell read with less confidence than this is read again
+
+
+def _resplit_tall(reads: list[list[_CellRead]], clean: np.ndarray, ink: np.ndarray, engine: OcrEngine) -> None:
+    """Doubtful cells whose "line" is two or more lines tall are cut into lines and read again.
+
+    Blur closes the gap between a wrapped label's lines, and a seal's ring ties them together;
+    read as one crop they come out as one or two wrong characters. The typical line height is the
+    table's median; a reading replaces the first only when more confident.
+    """
+    # the height of a line of print: confidently read numbers are one line each (the lower
+    # quartile, as ink laid over a cell can make its line look taller)
+    heights = [
+        b[3] - b[1] for row in reads for cr in row if len(cr.lines) == 1 and (cr.conf or 0.0) >= REREAD_BELOW
+        and read_numeric(cr.text).kind == "number" for b in cr.lines
+    ] or [b[3] - b[1] for row in reads for cr in row for b in cr.lines]
+    if not heights:
+        return
+    line_h = float(np.percentile(heights, 25))
+    owners: list[_CellRead] = []
+    crops: list[np.ndarray] = []
+    for row in reads:
+        for cr in row:
+            if cr.kind != "ink" or (cr.conf or 0.0) >= REREAD_BELOW or (cr.text and looks_numeric(cr.text)):
+                continue
+            if not any(b[3] - b[1] >= 1.8 * line_h for b in cr.lines):
+                continue
+            pieces = [p for b in cr.lines for p in split_tall(ink, b, line_h)]
+            if len(pieces) == len(cr.lines):
+                continue
+            owners.extend([cr] * len(pieces))
+            crops.extend(_line_crop(clean, *p) for p in pieces)
+    if not crops:
+        return
+    got: dict[int, list[tuple[str, float]]] = {}
+    for cr, res in zip(owners, engine.recognize(crops), strict=True):
+        got.setdefault(id(cr), []).append(res)
+    for row in reads:
+        for cr in row:
+            res = got.get(id(cr))
+            if res and min(s for _, s in res) > (cr.conf or 0.0) + 0.05:
+                cr.text, cr.conf = _join([t for t, _ in res]), round(min(s for _, s in res), 4)
 
 
 def _reread_doubtful(
@@ -422,11 +590,11 @@ def _inner_print(gray: np.ndarray, ink: np.ndarray) -> tuple[np.ndarray, bool] |
     return _line_crop(lifted, int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1), touched
 
 
-SEAL_COVER = 0.25  #: share of a cell covered by red ink above which an empty-looking cell is hidden
+SEAL_COVER = 0.25  #: share of a cell covered by red ink above which "empty" is doubted
 
 
 def _under_seal(sp: ScanPage, x0: int, y0: int, x1: int, y1: int) -> bool:
-    """Is this cell mostly under red seal ink (so that "empty" may only mean "hidden")?"""
+    """Is this cell mostly under red seal ink (so that "empty" may mean "lost with the seal")?"""
     if sp.red is None:
         return False
     sub = sp.red[max(0, y0):max(0, y1), max(0, x0):max(0, x1)]
@@ -457,22 +625,70 @@ def _join(texts: list[str]) -> str:
     return out
 
 
+def _label_end(reads: list[list[_CellRead]]) -> int:
+    """The lattice column where row labels end (0 if unknown): in most rows that show a label (a
+    confidently read text of three or more characters) followed by clearly read numbers and no
+    other text, that is where the label's cell ends."""
+    ends: list[int] = []
+    for row in reads:
+        labels = [cr for cr in row if _confident(cr, "text") and len(cr.text) >= 3]
+        if not labels:
+            continue
+        right = [cr for cr in row if cr.c0 >= labels[-1].c1 and cr.kind == "ink" and cr.text]
+        numbers = sum(_confident(cr, "number") for cr in right)
+        if numbers and numbers >= len(right) - numbers:
+            ends.append(labels[-1].c1)
+    return max(set(ends), key=lambda c: (ends.count(c), -c)) if ends else 0
+
+
+def _confident(cr: _CellRead, kind: str) -> bool:
+    """Read as ``kind`` (number / text) with the confidence of a clear reading."""
+    if cr.kind != "ink" or not cr.text or (cr.conf or 0.0) < REREAD_BELOW:
+        return False
+    if kind == "number":
+        return read_numeric(cr.text).kind == "number"
+    return len(cr.text) >= 2 and not looks_numeric(cr.text)
+
+
 def _finish_rows(reads: list[list[_CellRead]], sp: ScanPage) -> list[list[CellText]]:
-    """Apply numeric clean-up in columns that hold numbers; build CellText rows."""
+    """Numeric clean-up in value cells, text only in labels and headers; build CellText rows.
+
+    Row labels sit left of ``label_end``; header rows come before the first row with a clearly
+    read number (or a black box) and show column titles. A header or label cell holds no value: a number OCR read
+    there with doubts (a seal's strokes) is dropped, an empty one gives no cell.
+    """
     by_col: dict[int, list[_CellRead]] = {}
     for row in reads:
         for cr in row:
             if cr.c1 - cr.c0 == 1 and cr.kind == "ink" and cr.text:
                 by_col.setdefault(cr.c0, []).append(cr)
     numeric_cols = {c for c, crs in by_col.items() if sum(looks_numeric(cr.text) for cr in crs) >= 0.5 * len(crs)}
+    label_end = _label_end(reads)
+    first_value = next((i for i, row in enumerate(reads) if any(
+        _confident(cr, "number") or cr.kind == "mask" for cr in row if cr.c0 >= label_end)), len(reads))
     rows: list[list[CellText]] = []
-    for row in reads:
+    for ri, row in enumerate(reads):
         out = []
+        header = ri < first_value and any(_confident(cr, "text") for cr in row if cr.c0 >= label_end)
         in_cols = [cr for cr in row if cr.c1 - cr.c0 == 1 and cr.c0 in numeric_cols]
-        value_row = sum(cr.kind != "ink" or looks_numeric(cr.text) for cr in in_cols) >= 0.5 * max(1, len(in_cols))
+        value_row = not header and (
+            sum(cr.kind != "ink" or looks_numeric(cr.text) for cr in in_cols) >= 0.5 * max(1, len(in_cols))
+        )
         for cr in row:
             text, conf = cr.text, cr.conf
-            if cr.kind == "ink" and cr.c1 - cr.c0 == 1 and cr.c0 in numeric_cols:
+            bbox = map_bbox(sp.to_page, cr.cell_bbox)
+            if cr.c1 <= label_end or header:
+                # "3" in a label column is the ordinal of "3.其他" (a seal took the rest); a number
+                # read with doubts among column titles is a seal's strokes
+                doubtful_number = header and looks_numeric(text) and (conf or 0.0) < REREAD_BELOW
+                keep = cr.kind == "ink" and not doubtful_number
+                out.append(CellText(text if keep else "", sp.number, bbox, conf, label=True))
+                continue
+            one_col = cr.c1 - cr.c0 == 1
+            value_cell = cr.kind == "ink" and (
+                (label_end and cr.c0 >= label_end) or (one_col and (cr.c0 in numeric_cols or not text.strip()))
+            )
+            if value_cell:
                 r = read_numeric(text, conf, numeric_column=True)
                 if r.kind != "text":
                     text, conf = (r.text if r.kind != "blank" else ""), r.confidence
@@ -482,7 +698,8 @@ def _finish_rows(reads: list[list[_CellRead]], sp: ScanPage) -> list[list[CellTe
                     # ink in a value cell that reads as no number (seal text, a smudge): it hides
                     # the value, which the arithmetic may still recover
                     text, conf = "■", 0.0
-            bbox = map_bbox(sp.to_page, cr.cell_bbox)
+            if cr.under_seal and conf is not None:
+                conf = min(conf, SEAL_READ_CONF)
             out.append(CellText(text, sp.number, bbox, conf))
         rows.append(out)
     return rows

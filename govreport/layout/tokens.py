@@ -113,6 +113,7 @@ class CellText:
     page: int | None = None
     bbox: BBox | None = None
     confidence: float | None = None
+    label: bool = False  #: the source says this is a row label: text even if it reads "3", nothing if empty
 
 
 def tokens_from_rows(rows: Iterable[Sequence[CellText | str]]) -> list[Token]:
@@ -121,6 +122,10 @@ def tokens_from_rows(rows: Iterable[Sequence[CellText | str]]) -> list[Token]:
     for row in rows:
         for cell in row:
             c = CellText(cell) if isinstance(cell, str) else cell
+            if c.label:
+                if normalize(c.text):
+                    out.append(Token(Kind.TEXT, normalize(c.text), None, c.page, c.bbox, c.confidence))
+                continue
             out.append(classify(c.text, page=c.page, bbox=c.bbox, confidence=c.confidence))
         out.append(BREAK)
     return out

@@ -76,7 +76,7 @@ class RapidOcrEngine:
 
     name = "rapidocr"
     REC_HEIGHT = 48  #: fixed input height of the PP-OCR recogniser
-    GAP = 8  #: white pixels between crops packed into one strip
+    GAP = 16  #: white pixels between crops packed into one strip
     STRIP = 1600  #: target strip width
     squeeze = 0.8  #: horizontal scale applied to crops (below 1 trades accuracy for speed)
 
@@ -196,7 +196,9 @@ class RapidOcrEngine:
         out = []
         for i, _, _ in members:
             text = "".join(c for c, _ in got[i]).strip()
-            out.append((i, text, round(float(np.mean([p for _, p in got[i]])), 5) if text else 0.0))
+            # spaces emitted in the white gaps say nothing about how well the crop was read
+            probs = [p for c, p in got[i] if not c.isspace()]
+            out.append((i, text, round(float(np.mean(probs)), 5) if text else 0.0))
         return out
 
     def upside_down(self, crops: list[np.ndarray]) -> list[float]:

@@ -56,6 +56,47 @@ def suppress_red(img: np.ndarray) -> tuple[np.ndarray, float]:
     return gray, frac
 
 
+SEAL_RESIDUE = 0.65  #: near red ink, print must be darker than this share of the page's ink threshold
+
+
+def seal_residue(gray: np.ndarray, red: np.ndarray) -> np.ndarray:
+    """Ink near a red seal that may be only what suppression left of the seal (bool mask).
+
+    A poor scan (blur, heavy JPEG) keeps seal strokes as gray residue that the page's threshold
+    takes for ink; near red ink, only print darker than ``SEAL_RESIDUE`` x the page's Otsu
+    threshold is certainly print. Blurred print under a seal can be that light too, so what this
+    removes is a second opinion, not a fact.
+    """
+    near = cv2.dilate(red, np.ones((7, 7), np.uint8)) > 0
+    if not near.any():
+        return near
+    t, _ = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    return near & (gray > SEAL_RESIDUE * t)
+
+
+SEAL_DIAMETER_MM = (28.0, 52.0)  #: official seals are round, 38-45 mm; a margin either side
+
+
+def find_seals(gray: np.ndarray) -> list[tuple[float, float, float]]:
+    """Round seals on an upright page as ``(cx, cy, r)`` in its pixels (Hough circles).
+
+    Needed where colour cannot tell a seal from print (a gray scan, or what JPEG left of thin red
+    strokes). The size is taken from the page: its narrow side as an A4 page's 210 mm.
+    """
+    px_mm = min(gray.shape[:2]) / 210.0
+    f = max(1, int(round(px_mm * 25.4 / 50)))  # work at about 50 dpi
+    small = cv2.resize(gray, (gray.shape[1] // f, gray.shape[0] // f), interpolation=cv2.INTER_AREA)
+    small = cv2.GaussianBlur(small, (5, 5), 1.5)
+    r0, r1 = (int(d / 2 * px_mm / f) for d in SEAL_DIAMETER_MM)
+    if r0 < 5:
+        return []
+    found = cv2.HoughCircles(small, cv2.HOUGH_GRADIENT, dp=1, minDist=2 * r0, param1=120, param2=40,
+                             minRadius=r0, maxRadius=r1)
+    if found is None:
+        return []
+    return [(float(x) * f, float(y) * f, float(r) * f) for x, y, r in found[0][:4]]
+
+
 def normalize_illumination(gray: np.ndarray) -> np.ndarray:
     """Divide by a smooth background estimate (flattens shadows and uneven scanner light)."""
     h, w = gray.shape
@@ -302,4 +343,35 @@ def split_lines(ink: np.ndarray, min_gap: int = 2) -> list[tuple[int, int, int, 
             continue  # noise
         cols = np.flatnonzero(ink[y0:y1].max(axis=0) > 0)
         out.append((int(cols[0]), y0, int(cols[-1]) + 1, y1))
+    return out
+
+
+def split_tall(ink: np.ndarray, box: tuple[int, int, int, int], line_h: float) -> list[tuple[int, int, int, int]]:
+    """Cut a text-line box taller than ~two lines where its ink thins out.
+
+    Lines printed close together (blur closes the gap) or tied together by a stroke laid over
+    them (a seal's ring) come out of :func:`split_lines` as one box. Where the box is tall enough
+    for two lines of ``line_h`` pixels, it is cut at the thinnest row, if that row holds under a
+    quarter of a typical row's ink, and each piece again.
+    """
+    x0, y0, x1, y1 = box
+    h = y1 - y0
+    if h < 1.8 * line_h:
+        return [box]
+    prof = (ink[y0:y1, x0:x1] > 0).sum(axis=1).astype(float)
+    smooth = np.convolve(prof, np.ones(3) / 3, mode="same")
+    lo, hi = int(0.6 * line_h), h - int(0.6 * line_h)
+    if hi <= lo or not (prof > 0).any():
+        return [box]
+    cut = lo + int(np.argmin(smooth[lo:hi]))
+    if smooth[cut] > 0.25 * float(np.median(prof[prof > 0])):
+        return [box]
+    out = []
+    for a, b in ((0, cut), (cut + 1, h)):
+        rows = np.flatnonzero(prof[a:b] > 0)
+        if not rows.size:
+            continue
+        pa, pb = y0 + a + int(rows[0]), y0 + a + int(rows[-1]) + 1
+        cols = np.flatnonzero(ink[pa:pb, x0:x1].max(axis=0) > 0)
+        out.extend(split_tall(ink, (x0 + int(cols[0]), pa, x0 + int(cols[-1]) + 1, pb), line_h))
     return out

@@ -52,13 +52,14 @@ def _eq_message(eq: Equation, cells: dict[CellKey, Cell]) -> str:
 
 
 def _check_table(spec: TableSpec, variant: str | None, cells: dict[CellKey, Cell],
-                 issues: list[Issue]) -> None:
+                 issues: list[Issue], low_confidence: float = 0.0) -> None:
     eqs = spec.equations(variant)
     known = {k: float(c.value) for k, c in cells.items() if c.status == "read" and c.value is not None}
     unknown = [k for k, c in cells.items() if c.status in ("blank", "masked", "missing")]
     lower = {(r.id, c.id): c.lower_bound for r in spec.active_rows(variant) for c in spec.columns}
     correctable = [k for k in known if spec.column(k[1]).integer]
     res = analyse(eqs, known, unknown, lower, correctable)
+    fixed, violated = res.fixed, res.violated
     if res.correction is not None:
         k, v = res.correction
         c = cells[k]
@@ -66,18 +67,50 @@ def _check_table(spec: TableSpec, variant: str | None, cells: dict[CellKey, Cell
         issues.append(Issue("corrected", spec.id,
                             f"{k[0]}.{k[1]}: read {c.text!r}, the table's arithmetic fixes it to {c.value}",
                             [list(k)]))
-    for k, v in res.fixed.items():
+    elif violated:
+        fixed = _set_doubtful_aside(spec, cells, eqs, known, unknown, lower, low_confidence, issues) or fixed
+    for k, v in fixed.items():
         c = cells[k]
         c.value = int(round(v)) if spec.column(k[1]).integer else round(v, 4)
         c.status = "inferred"
-    for eq in res.violated:
+    for eq in violated:
         issues.append(Issue("inconsistent", spec.id, _eq_message(eq, cells), [list(k) for k in eq.cells]))
-    if res.violated:
+    if violated:
         # the arithmetic cannot vouch for anything in this table: cells left empty may have lost a number
         unverified = [list(k) for k, c in cells.items() if c.status == "blank" and c.value is None]
         if unverified:
             issues.append(Issue("unverified", spec.id, f"{len(unverified)} cell(s) printed empty cannot be confirmed "
                                 "by the arithmetic, which fails in this table", unverified))
+
+
+def _set_doubtful_aside(spec: TableSpec, cells: dict[CellKey, Cell], eqs: list[Equation],
+                        known: dict[CellKey, float], unknown: list[CellKey],
+                        lower: dict[CellKey, float | None], low_confidence: float,
+                        issues: list[Issue]) -> dict[CellKey, float] | None:
+    """A table whose arithmetic fails as read, retried with its low-confidence readings unknown.
+
+    If the equations then hold, the cells they fix are filled in: a doubtful reading they fix to
+    another whole number is ``corrected``, a masked or missing cell ``inferred``. The failing
+    equations are still reported as read, so every cell in them stays flagged. Returns the
+    inferred cells, or ``None`` if setting the doubtful readings aside does not help.
+    """
+    doubtful = [k for k in known if cells[k].confidence is not None and cells[k].confidence < low_confidence]
+    if not doubtful:
+        return None
+    rest = {k: v for k, v in known.items() if k not in doubtful}
+    res = analyse(eqs, rest, [*unknown, *doubtful], lower)
+    if res.violated or res.correction is not None:
+        return None
+    for k in doubtful:
+        v = res.fixed.get(k)
+        if v is None or abs(v - known[k]) < 1e-9 or (spec.column(k[1]).integer and abs(v - round(v)) > 1e-6):
+            continue
+        c = cells[k]
+        c.status, c.value = "corrected", int(round(v)) if spec.column(k[1]).integer else round(v, 4)
+        issues.append(Issue("corrected", spec.id,
+                            f"{k[0]}.{k[1]}: read {c.text!r} with confidence {c.confidence}; with the table's "
+                            f"doubtful readings set aside its arithmetic fixes it to {c.value}", [list(k)]))
+    return {k: v for k, v in res.fixed.items() if k in unknown}
 
 
 def build_tables(match: Match, settings: ExtractSettings) -> tuple[list[Cell], list[Issue]]:
@@ -103,7 +136,7 @@ def build_tables(match: Match, settings: ExtractSettings) -> tuple[list[Cell], l
                 issues.append(Issue("unplaced", spec.id,
                                     f"row {unit.cells[0][0]}: numbers {', '.join(extra)} have no column",
                                     [list(k) for k in unit.cells]))
-        _check_table(spec, variant, cells, issues)
+        _check_table(spec, variant, cells, issues, settings.low_confidence)
         for u in placement.flexible:
             # where a blank and a printed zero could trade places, the blank's status is a guess
             unit_cells = [cells[k] for k in units[u].cells]

@@ -48,15 +48,31 @@ class Match:
         return any(u.table == table_id for u in self.units)
 
 
+LOST_LABEL_GAIN = 0.01  #: a row with no readable label fills a gap between matched neighbours
+PARTIAL_LABEL_GAIN = 0.02  #: a row showing part of one row's label, in the same circumstances
+DOUBTFUL_LABEL = 0.8  #: OCR confidence under which a label that matches nothing counts as lost
+
+
 def _gain(seg: Segment, labels: tuple[str, ...], ncols: int) -> float:
     doc = norm(seg.label)
+    nvals = len(seg.values)
+    # a row of values without a usable label may fill a gap between matched neighbours if it has
+    # about a row's numbers, or a whole row of cells with blanks counted (a ruled table)
+    lost = ncols > 1 and (ncols - 2 <= nvals <= ncols or (nvals > 0 and ncols - 1 <= len(seg.slots) <= ncols))
     if not re.sub(r"[\W\d_]", "", doc):
-        # a row whose label was lost (OCR, page break): it may fill a gap between its neighbours
-        nvals = len(seg.values)
-        return 0.01 if ncols > 1 and ncols - 2 <= nvals <= ncols else float("-inf")
+        # the label was lost (OCR, page break) or only its ordinal is left
+        return LOST_LABEL_GAIN if lost else float("-inf")
     sim = max(similarity(doc, norm(lab)) for lab in labels)
     if sim < MIN_SIMILARITY:
-        return float("-inf")
+        if not lost:
+            return float("-inf")
+        # the start of a label whose rest a seal hid ("5.属于三类" for 5.属于三类内部事务信息)
+        tail = re.split(r"[\W\d_]+", doc)[-1] if doc else ""
+        if len(tail) >= 2 and any(tail in norm(lab) for lab in labels):
+            return PARTIAL_LABEL_GAIN
+        # a label OCR read with doubts (a seal over it) is as good as lost
+        doubtful = any(t.confidence is not None and t.confidence < DOUBTFUL_LABEL for t in seg.label_tokens)
+        return LOST_LABEL_GAIN if doubtful else float("-inf")
     gain = sim - MIN_SIMILARITY + 0.05
     nvals = len(seg.values)
     if nvals > ncols:

@@ -105,9 +105,15 @@ def place(table: TableSpec, variant: str | None, units: list[Unit]) -> Placement
     blanks: list[list[tuple[int | None, CellKey]]] = [[] for _ in units]
     unplaced: list[list[int]] = [[] for _ in units]
     flexible: list[int] = []
+    # rows printed with an empty label cell before their numbers ("(一)予以公开 | | 36 | ...")
+    padded = sum(len(_trusted(un.slots)) == len(un.cells) + 1 and un.slots[0].kind is Kind.BLANK for un in units)
     for u, unit in enumerate(units):
         n = len(unit.cells)
         canon = _canonical(unit.slots, n)
+        if canon is not None and padded >= 2 and unit.slots[canon[0]].kind is Kind.BLANK:
+            # as many cells as columns, led by an empty one, where other rows show that empty
+            # label cell: one number may be missing, and the first cell is no column's
+            canon = None
         if canon is not None:
             for col, i in enumerate(canon):
                 if unit.slots[i].kind is Kind.BLANK:
