@@ -143,8 +143,28 @@ def rule_masks(binary: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return horiz, vert, solid
 
 
-def find_tables(binary: np.ndarray, min_cells: int = 2) -> PageGrid:
-    """Ruled tables on a deskewed page's ink mask (255 = ink)."""
+SEAL_RULE_WEIGHT = 0.5  #: what a rule piece's length counts where it lies under a seal
+
+
+def _support(segs: list[Segment], seals: np.ndarray | None) -> list[float]:
+    """Each rule piece's weight as lattice evidence: its length, counting the part under a seal
+    at :data:`SEAL_RULE_WEIGHT` (a seal's ring and star leave straight pieces, but a real rule may
+    run under a seal too)."""
+    out = []
+    for x0, y0, x1, y1 in segs:
+        length = float(max(x1 - x0, y1 - y0))
+        if seals is not None:
+            n = int(length) + 1
+            xs = np.linspace(x0, x1, n).round().astype(int)
+            ys = np.linspace(y0, y1, n).round().astype(int)
+            length *= 1.0 - (1.0 - SEAL_RULE_WEIGHT) * float(seals[ys, xs].mean())
+        out.append(length)
+    return out
+
+
+def find_tables(binary: np.ndarray, min_cells: int = 2, seals: np.ndarray | None = None) -> PageGrid:
+    """Ruled tables on a deskewed page's ink mask (255 = ink); ``seals`` (non-zero where a seal
+    lies) keeps a seal's straight strokes from passing for lattice lines."""
     h, w = binary.shape
     horiz, vert, solid = rule_masks(binary)
     rules = cv2.bitwise_or(horiz, vert)
@@ -162,8 +182,8 @@ def find_tables(binary: np.ndarray, min_cells: int = 2) -> PageGrid:
         vs = [s for s in vs if s[3] - s[1] >= 0.02 * bh]
         if len(hs) < 2:
             continue
-        ys = _cluster([s[1] for s in hs], [s[2] - s[0] for s in hs], tol, MIN_LINE_SHARE)
-        xs = _cluster([s[0] for s in vs], [s[3] - s[1] for s in vs], tol, MIN_LINE_SHARE)
+        ys = _cluster([s[1] for s in hs], _support(hs, seals), tol, MIN_LINE_SHARE)
+        xs = _cluster([s[0] for s in vs], _support(vs, seals), tol, MIN_LINE_SHARE)
         # tables printed without outer vertical borders: close them on the rules' extent
         left, right = min(s[0] for s in hs), max(s[2] for s in hs)
         if not xs or xs[0] - left > tol:

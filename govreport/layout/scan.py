@@ -42,6 +42,7 @@ try:
         rotate90,
         rotate_small,
         seal_residue,
+        seal_ring,
         split_lines,
         split_tall,
         suppress_red,
@@ -184,7 +185,9 @@ def _prepare(page: PageImage, engine: OcrEngine, sp: ScanPage) -> tuple[np.ndarr
 
 def _read_page(page: PageImage, engine: OcrEngine, sp: ScanPage, cell_mode: str) -> tuple[list[Token], list[str]]:
     gray, binary = _prepare(page, engine, sp)
-    grid = find_tables(binary)
+    sp.seals = find_seals(gray)
+    sealed = _seal_area(sp, gray.shape)
+    grid = find_tables(binary, seals=sealed)
     sp.grid, sp.image = grid, gray
     if not grid.tables:
         sp.notes.append(f"page {page.number}: no ruled table; rows grouped from OCR boxes")
@@ -198,8 +201,6 @@ def _read_page(page: PageImage, engine: OcrEngine, sp: ScanPage, cell_mode: str)
         ink[rules > 0] = 0
     # what may be a red seal's residue: cells it touches get a second reading without it
     residue = seal_residue(gray, sp.red) & (ink > 0) if sp.red is not None else None
-    sp.seals = find_seals(gray)
-    sealed = _seal_area(sp, gray.shape)
 
     blocks: list[tuple[float, list[Token], list[str]]] = []
     boxes_by_table = _detect_in_tables(clean, grid, engine) if cell_mode == "detect" else None
@@ -336,6 +337,8 @@ def _table_rows(
     if residue is not None:
         _reread_without(reads, residue, clean, ink, engine, sp)
     _reread_without(reads, _light_ink(reads, clean, ink), clean, ink, engine, sp)
+    if sp.seals:
+        _reread_without(reads, _ring_ink(sp, ink), clean, ink, engine, sp)
     if sealed is not None:
         for row in reads:
             for cr in row:
@@ -377,7 +380,7 @@ def _light_ink(reads: list[list[_CellRead]], clean: np.ndarray, ink: np.ndarray)
     drop = np.zeros(ink.shape, bool)
     for row in reads:
         for cr in row:
-            if cr.kind != "ink" or cr.c1 - cr.c0 != 1 or ((cr.conf or 0.0) >= REREAD_BELOW and looks_numeric(cr.text)):
+            if cr.kind != "ink" or cr.c1 - cr.c0 != 1 or (cr.conf or 0.0) >= REREAD_BELOW:
                 continue
             if len(cr.text) > 2 and not looks_numeric(cr.text):
                 continue  # a label or header: not a number under an overlay
@@ -393,6 +396,18 @@ def _light_ink(reads: list[list[_CellRead]], clean: np.ndarray, ink: np.ndarray)
     return drop
 
 
+def _ring_ink(sp: ScanPage, ink: np.ndarray) -> np.ndarray:
+    """Ink on the rings of the page's round seals (bool mask): the ring crosses cells as a thick
+    arc that joins the digits it runs over."""
+    yy, xx = np.ogrid[: ink.shape[0], : ink.shape[1]]
+    drop = np.zeros(ink.shape, bool)
+    for seal in sp.seals:
+        cx, cy, r_in, r_out = seal_ring(ink, seal)
+        d2 = (xx - cx) ** 2 + (yy - cy) ** 2
+        drop |= (d2 >= r_in**2) & (d2 <= r_out**2)
+    return drop & (ink > 0)
+
+
 def _reread_without(
     reads: list[list[_CellRead]], drop: np.ndarray, clean: np.ndarray, ink: np.ndarray, engine: OcrEngine,
     sp: ScanPage,
@@ -401,9 +416,10 @@ def _reread_without(
     again without it.
 
     Where both readings agree, nothing changes. Where they differ, the first stands if it was
-    clear, but doubted; a doubtful first reading gives way to the second, also doubted (capped at
-    ``SEAL_READ_CONF``, under the flagging threshold): light print and a dark overlay look alike,
-    so the arithmetic has the last word.
+    clear, but doubted; a doubtful first reading gives way to a better second one (a number where
+    the first was none, more confident, or empty where the first read no number), also doubted
+    (capped at ``SEAL_READ_CONF``, under the flagging threshold): light print and a dark overlay
+    look alike, so the arithmetic has the last word.
     """
     todo = [(cr, _CellRead(cr.cell_bbox, cr.c0, cr.c1)) for row in reads for cr in row
             if cr.kind == "ink" and int(drop[_inner(cr)].sum()) >= 6]
@@ -413,14 +429,21 @@ def _reread_without(
     lifted_ink[drop] = 0
     lifted[drop] = 255
     _read_cells([cp for _, cp in todo], lifted, lifted_ink, engine, sp)
+    _reread_doubtful([[cp for _, cp in todo]], lifted, lifted_ink, engine)
     for cr, cp in todo:
         if cp.kind == cr.kind and cp.text == cr.text:
             continue
         if (cr.conf or 0.0) >= REREAD_BELOW and cr.text:
             cr.conf = min(cr.conf or 0.0, SEAL_READ_CONF)
             continue
-        cr.kind, cr.text, cr.lines = cp.kind, cp.text, cp.lines
-        cr.conf = min(cp.conf if cp.conf is not None else 0.0, SEAL_READ_CONF)
+        first_number = bool(cr.text) and looks_numeric(cr.text)
+        second_number = cp.kind == "ink" and bool(cp.text) and looks_numeric(cp.text)
+        better = (second_number and not first_number) or (
+            second_number == first_number and (cp.conf or 0.0) > (cr.conf or 0.0)
+        ) or (cp.kind == "blank" and not first_number)
+        if better:
+            cr.kind, cr.text, cr.lines = cp.kind, cp.text, cp.lines
+            cr.conf = min(cp.conf if cp.conf is not None else 0.0, SEAL_READ_CONF)
 
 
 UNDER_SEAL_BLANK = 0.5  #: confidence of "empty" for a cell under a seal (flagged: it may hide print)
@@ -466,24 +489,51 @@ def _split_merged_values(
     reads: list[list[_CellRead]], table: Table, clean: np.ndarray, ink: np.ndarray, engine: OcrEngine, sp: ScanPage
 ) -> None:
     """In rows of values, a cell right of the labels that spans lattice columns lost a rule (a
-    seal or a smudge over it); each column's part is read on its own."""
+    seal or a smudge over it); each column's part is read on its own. Where the lattice lost the
+    line too (a cell far wider than a value column), the cell is cut at wide gaps in its ink."""
     label_end = _label_end(reads)
+    widths = [cr.cell_bbox[2] - cr.cell_bbox[0] for row in reads for cr in row
+              if cr.c1 - cr.c0 == 1 and cr.c0 >= label_end and _confident(cr, "number")]
+    col_w = float(np.median(widths)) if widths else 0.0
     pieces: list[_CellRead] = []
     for ri, row in enumerate(reads):
         if not any(_confident(cr, "number") for cr in row if cr.c0 >= label_end):
             continue
         out: list[_CellRead] = []
         for cr in row:
-            if cr.c0 < label_end or cr.c1 - cr.c0 < 2 or cr.kind == "mask":
+            if cr.c0 < label_end or cr.kind == "mask":
                 out.append(cr)
                 continue
             _, y0, _, y1 = cr.cell_bbox
-            split = [_CellRead((table.xs[c], y0, table.xs[c + 1], y1), c, c + 1) for c in range(cr.c0, cr.c1)]
+            split = (
+                [_CellRead((table.xs[c], y0, table.xs[c + 1], y1), c, c + 1) for c in range(cr.c0, cr.c1)]
+                if cr.c1 - cr.c0 > 1 else [cr]
+            )
+            split = [q for p in split for q in (_cut_at_gaps(p, ink, col_w) if col_w else [p])]
             out.extend(split)
-            pieces.extend(split)
+            pieces.extend(q for q in split if q is not cr)
         reads[ri] = out
     if pieces:
         _read_cells(pieces, clean, ink, engine, sp)
+
+
+def _cut_at_gaps(cr: _CellRead, ink: np.ndarray, col_w: float) -> list[_CellRead]:
+    """A value cell much wider than a value column, cut where its ink leaves gaps of a third of
+    a column: one piece per printed number (the cell itself if there is one)."""
+    x0, y0, x1, y1 = cr.cell_bbox
+    if x1 - x0 < 1.6 * col_w or cr.kind != "ink":
+        return [cr]
+    win = _inner(cr)
+    cols = np.flatnonzero(_despeckle(ink[win]).max(axis=0) > 0) if ink[win].size else np.zeros(0, int)
+    if cols.size == 0:
+        return [cr]
+    cuts = np.flatnonzero(np.diff(cols) > col_w / 3)
+    if not cuts.size:
+        return [cr]
+    starts = [cols[0], *cols[cuts + 1]]
+    ends = [*cols[cuts], cols[-1]]
+    left = x0 + CELL_INSET
+    return [_CellRead((left + a - 5, y0, left + b + 6, y1), cr.c0, cr.c1) for a, b in zip(starts, ends, strict=True)]
 
 
 REREAD_BELOW = 0.85  #: a one-column cell read with less confidence than this is read again
@@ -669,7 +719,8 @@ def _finish_rows(reads: list[list[_CellRead]], sp: ScanPage) -> list[list[CellTe
     rows: list[list[CellText]] = []
     for ri, row in enumerate(reads):
         out = []
-        header = ri < first_value and any(_confident(cr, "text") for cr in row if cr.c0 >= label_end)
+        # column titles: text past the first cell of a row (a lone first cell is a row label)
+        header = ri < first_value and any(_confident(cr, "text") for cr in row[1:] if cr.c0 >= label_end)
         in_cols = [cr for cr in row if cr.c1 - cr.c0 == 1 and cr.c0 in numeric_cols]
         value_row = not header and (
             sum(cr.kind != "ink" or looks_numeric(cr.text) for cr in in_cols) >= 0.5 * max(1, len(in_cols))

@@ -90,11 +90,44 @@ def find_seals(gray: np.ndarray) -> list[tuple[float, float, float]]:
     r0, r1 = (int(d / 2 * px_mm / f) for d in SEAL_DIAMETER_MM)
     if r0 < 5:
         return []
-    found = cv2.HoughCircles(small, cv2.HOUGH_GRADIENT, dp=1, minDist=2 * r0, param1=120, param2=40,
+    found = cv2.HoughCircles(small, cv2.HOUGH_GRADIENT, dp=1, minDist=r0, param1=120, param2=40,
                              minRadius=r0, maxRadius=r1)
     if found is None:
         return []
     return [(float(x) * f, float(y) * f, float(r) * f) for x, y, r in found[0][:4]]
+
+
+def seal_ring(ink: np.ndarray, seal: tuple[float, float, float]) -> tuple[float, float, float, float]:
+    """The ring of a seal found by :func:`find_seals`: ``(cx, cy, r_in, r_out)``.
+
+    The centre is refined (a few pixels either way) to where the ring is sharpest on the ink
+    mask, and the ring is the band of radii around the densest one that is at least half as
+    dense: the band to take out of cells it crosses.
+    """
+    cx, cy, r = seal
+    h, w = ink.shape[:2]
+    th = np.linspace(0, 2 * np.pi, 360, endpoint=False)
+    radii = np.arange(0.85 * r, 1.2 * r, 1.0)
+    cos, sin = np.cos(th)[None, :], np.sin(th)[None, :]
+
+    def profile(x: float, y: float) -> np.ndarray:
+        xs = (x + radii[:, None] * cos).round().astype(int)
+        ys = (y + radii[:, None] * sin).round().astype(int)
+        ok = (xs >= 0) & (ys >= 0) & (xs < w) & (ys < h)
+        hit = np.zeros(xs.shape, bool)
+        hit[ok] = ink[ys[ok], xs[ok]] > 0
+        return hit.sum(axis=1) / np.maximum(ok.sum(axis=1), 1)
+
+    best = max(((profile(cx + dx, cy + dy), cx + dx, cy + dy) for dx in range(-4, 5, 2) for dy in range(-4, 5, 2)),
+               key=lambda t: float(t[0].max()))
+    prof, cx, cy = best
+    k = int(np.argmax(prof))
+    lo, hi = k, k
+    while lo > 0 and prof[lo - 1] >= 0.5 * prof[k]:
+        lo -= 1
+    while hi < len(prof) - 1 and prof[hi + 1] >= 0.5 * prof[k]:
+        hi += 1
+    return cx, cy, float(radii[lo]) - 1, float(radii[hi]) + 1
 
 
 def normalize_illumination(gray: np.ndarray) -> np.ndarray:

@@ -83,6 +83,9 @@ def _check_table(spec: TableSpec, variant: str | None, cells: dict[CellKey, Cell
                                 "by the arithmetic, which fails in this table", unverified))
 
 
+DEEP_DOUBT = 0.5  #: readings this doubtful are set aside first, the merely doubtful only if needed
+
+
 def _set_doubtful_aside(spec: TableSpec, cells: dict[CellKey, Cell], eqs: list[Equation],
                         known: dict[CellKey, float], unknown: list[CellKey],
                         lower: dict[CellKey, float | None], low_confidence: float,
@@ -94,12 +97,16 @@ def _set_doubtful_aside(spec: TableSpec, cells: dict[CellKey, Cell], eqs: list[E
     equations are still reported as read, so every cell in them stays flagged. Returns the
     inferred cells, or ``None`` if setting the doubtful readings aside does not help.
     """
-    doubtful = [k for k in known if cells[k].confidence is not None and cells[k].confidence < low_confidence]
-    if not doubtful:
-        return None
-    rest = {k: v for k, v in known.items() if k not in doubtful}
-    res = analyse(eqs, rest, [*unknown, *doubtful], lower)
-    if res.violated or res.correction is not None:
+    # the least doubtful readings are kept if the arithmetic holds without them
+    for level in (DEEP_DOUBT, low_confidence):
+        doubtful = [k for k in known if cells[k].confidence is not None and cells[k].confidence < level]
+        if not doubtful:
+            continue
+        rest = {k: v for k, v in known.items() if k not in doubtful}
+        res = analyse(eqs, rest, [*unknown, *doubtful], lower)
+        if not res.violated and res.correction is None:
+            break
+    else:
         return None
     for k in doubtful:
         v = res.fixed.get(k)
