@@ -80,3 +80,45 @@ def test_equation_counts(template_id):
     t = get_template(template_id).table("applications")
     rows = len(t.active_rows())
     assert len(t.equations()) == rows + 7 + 7
+
+
+def test_doubtful_readings_are_set_aside_when_the_arithmetic_fails():
+    """Two misreads OCR was unsure of break the table; set aside, the arithmetic fixes them and
+    the masked cell too. The equations that failed as read are still reported."""
+    import dataclasses
+
+    from govreport.layout.text import text_to_tokens
+    from govreport.layout.tokens import LayoutResult
+    from govreport.settings import ExtractSettings
+    from govreport.tables.build import build_report
+
+    a, b = ("applications", "disclosed", "natural_person"), ("applications", "new", "research")
+    m = ("applications", "withheld_law", "total")
+    text, truth = _apps_text({a: "9999", b: "8888", m: "****"})
+    tokens = [dataclasses.replace(t, confidence=0.6) if t.text in ("9999", "8888")
+              else dataclasses.replace(t, confidence=0.99) for t in text_to_tokens(text)]
+    r = build_report(LayoutResult(tokens, text, "image"), "t", ExtractSettings())
+    for key in (a, b):
+        c = r.cell(*key)
+        assert (c.status, c.value) == ("corrected", truth.values[key])
+    assert (r.cell(*m).status, r.cell(*m).value) == ("inferred", truth.values[m])
+    flagged = r.issue_cells()
+    assert a in flagged and b in flagged
+    assert any(i.kind == "inconsistent" for i in r.issues)
+
+
+def test_confident_misreads_are_not_set_aside():
+    """The same misreads read with confidence stay as read, flagged: nothing says which is wrong."""
+    import dataclasses
+
+    from govreport.layout.text import text_to_tokens
+    from govreport.layout.tokens import LayoutResult
+    from govreport.settings import ExtractSettings
+    from govreport.tables.build import build_report
+
+    a, b = ("applications", "disclosed", "natural_person"), ("applications", "new", "research")
+    text, _ = _apps_text({a: "9999", b: "8888"})
+    tokens = [dataclasses.replace(t, confidence=0.99) for t in text_to_tokens(text)]
+    r = build_report(LayoutResult(tokens, text, "image"), "t", ExtractSettings())
+    assert r.cell(*a).status == "read" and r.cell(*b).status == "read"
+    assert a in r.issue_cells() and b in r.issue_cells()

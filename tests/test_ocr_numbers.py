@@ -88,3 +88,19 @@ def test_never_crashes(s: str) -> None:
     assert r.kind in {"number", "blank", "mask", "text"}
     if r.kind == "number":
         assert (r.value is not None and r.value >= 0) or r.text.startswith("-")
+
+
+def test_a_gap_inside_a_number_is_doubted() -> None:
+    """"1 2975": a seal's stroke read as "1" beside the number, or two numbers in one cell."""
+    r = read_numeric("1 2975", 0.87)
+    assert (r.kind, r.value) == ("number", 12975)
+    assert r.confidence is not None and r.confidence <= 0.5
+    assert read_numeric("12975", 0.87).confidence == 0.87
+
+
+def test_a_leading_zero_is_doubted() -> None:
+    """Counts are not printed as "03": a stray mark was read as a zero."""
+    assert read_numeric("03", 0.95).confidence == 0.5
+    assert read_numeric("0", 0.95).confidence == 0.95
+    assert read_numeric("0.5", 0.95).confidence == 0.95
+    assert read_numeric("30", 0.95).confidence == 0.95

@@ -167,3 +167,33 @@ def test_gray_scan_with_a_seal_over_numbers_never_gives_a_wrong_number() -> None
                     wrong.append(f"row {r} col {c}: {tok.text!r} ({tok.confidence}), want {w!r}")
     assert wrong == []
     assert masked + doubtful <= 6
+
+
+def test_seal_over_empty_cells_of_a_gray_scan_reads_empty() -> None:
+    """A gray scan keeps a seal as ink lighter than the print. Over cells printed empty its
+    strokes are no number and hide none: the cells read as empty (or doubted), not masked, and
+    the numbers around them are still read."""
+    from PIL import ImageDraw, ImageFont
+
+    from scanfixtures import _draw_seal, cjk_font_path
+
+    page = make_table_page(41)
+    d = ImageDraw.Draw(page.image)
+    empty = {(r, c) for r in range(5, 8) for c in range(2, 5)}
+    for r, c in empty:  # a block of cells printed empty
+        x0, y0, x1, y1 = page.cell_boxes[(r, c)]
+        d.rectangle((x0 + 4, y0 + 4, x1 - 4, y1 - 4), fill="white")
+    x0, y0, x1, y1 = page.cell_boxes[(6, 3)]
+    _draw_seal(page.image, ((x0 + x1) // 2, (y0 + y1) // 2), 120, ImageFont.truetype(cjk_font_path(), 24))
+    img = page.image.convert("L").convert("RGB")
+    tokens, _ = tokens_from_page_images([PageImage(1, np.asarray(img), 200)], SETTINGS)
+    rows = body_rows(tokens)
+    assert len(rows) == len(page.numbers)
+    got = {(r, c): rows[r][-7 + c] for r, c in empty}
+    assert all(t.kind is not Kind.MASK for t in got.values()), {k: t.text for k, t in got.items()}
+    assert all(t.kind is Kind.BLANK or (t.confidence or 0) < SETTINGS.low_confidence for t in got.values())
+    assert sum(t.kind is Kind.BLANK for t in got.values()) >= 7
+    wrong = [(r, c) for r, row in enumerate(rows) for c, t in enumerate(row[-7:])
+             if (r, c) not in empty and t.text != page.numbers[r][c]
+             and (t.confidence is None or t.confidence >= SETTINGS.low_confidence)]
+    assert wrong == []

@@ -89,3 +89,53 @@ def test_appeals_found_under_a_damaged_header(tmp_path, old, new):
     want = {(c["row"], c["col"]): c["value"] for c in truth["cells"] if c["table"] == "appeals"}
     got = {(c.row, c.col): c.value for c in report.cells if c.table == "appeals"}
     assert got == want and len(want) == 15
+
+
+def _sample_tokens():  # type: ignore[no-untyped-def]
+    from pathlib import Path
+
+    from govreport.layout.text import text_to_tokens
+
+    sample = Path(__file__).resolve().parents[1] / "samples" / "sample_2021_tabs.txt"
+    return sample, text_to_tokens(sample.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize(
+    ("label", "new", "confidence"),
+    [
+        ("5.属于三类内部事务信息", ".属于三类", 0.95),  # a seal took the ordinal and the end
+        ("3.要求提供公开出版物", "阜", 0.6),  # OCR read a seal's character, with doubts
+        ("3.要求提供公开出版物", "3", 0.9),  # only the ordinal is left
+    ],
+)
+def test_row_whose_label_a_seal_damaged_keeps_its_place(label, new, confidence):
+    """A row label cut short or garbled under a seal still fills its row between matched
+    neighbours; its numbers are the printed ones (the sample's hand-checked truth)."""
+    import json
+
+    from govreport.layout.tokens import Kind, Token
+    from govreport.tables.match import best_match
+    from govreport.tables.segments import segment
+
+    sample, tokens = _sample_tokens()
+    truth = json.loads(sample.with_name("sample_2021_tabs.truth.json").read_text(encoding="utf-8"))
+    i = next(k for k, t in enumerate(tokens) if t.kind is Kind.TEXT and t.text == label)
+    tokens[i] = Token(Kind.TEXT, new, confidence=confidence)
+    match = best_match(segment(tokens), "")
+    row = {"5.属于三类内部事务信息": "withheld_internal", "3.要求提供公开出版物": "rejected_publication"}[label]
+    unit = next(u for u in match.units if u.table == "applications" and u.cells[0][0] == row)
+    want = [c["value"] for c in truth["cells"] if c["table"] == "applications" and c["row"] == row]
+    assert [t.value for t in unit.slots if t.kind is Kind.NUMBER] == want
+
+
+def test_a_confident_unknown_label_is_not_a_row():
+    """Prose or a stray heading read clearly is no row: the lost-label rule needs OCR doubt."""
+    from govreport.layout.tokens import Kind, Token
+    from govreport.tables.match import best_match
+    from govreport.tables.segments import segment
+
+    _, tokens = _sample_tokens()
+    i = next(k for k, t in enumerate(tokens) if t.kind is Kind.TEXT and t.text == "3.要求提供公开出版物")
+    tokens[i] = Token(Kind.TEXT, "阜", confidence=0.99)
+    match = best_match(segment(tokens), "")
+    assert not any(u.table == "applications" and u.cells[0][0] == "rejected_publication" for u in match.units)

@@ -86,12 +86,14 @@ def read_numeric(text: str, confidence: float | None = None, *, numeric_column: 
         value = -value
         cleaned = "-" + cleaned
     conf = None if confidence is None else round(confidence * 0.9**subs, 4)
-    if conf is not None and re.search(r"\S\s+\S", raw.strip()):
-        conf = min(conf, GAPPED_CONF)  # "1 2975": a stray mark beside the number, or two numbers
+    if conf is not None and (re.search(r"\S\s+\S", raw.strip()) or re.match(r"0\d", cleaned)):
+        # "1 2975": a stray mark beside the number, or two numbers; "03": counts are not printed
+        # with a leading zero, so a mark (a seal's stroke, a rule's end) was read as one
+        conf = min(conf, GAPPED_CONF)
     return NumericReading("number", cleaned, value, conf, subs)
 
 
-GAPPED_CONF = 0.5  #: cap on a number OCR read with a gap inside it
+GAPPED_CONF = 0.5  #: cap on a number OCR read with a gap inside it or a leading zero
 
 
 def _clean_separators(s: str) -> str:

@@ -1,0 +1,370 @@
+"""Reading the cells of a ruled table on a scanned page.
+
+Each cell is cut out (less :data:`CELL_INSET` pixels of rule remnants), split into text lines and
+read by the recognition model alone; black boxes become masks without OCR. Doubtful readings get
+second readings (lines cut apart, stray ink lifted, merged cells split), and
+:func:`finish_rows` turns the readings into :class:`~govreport.layout.tokens.CellText` rows:
+numbers cleaned in value cells, text only in label columns and header rows.
+
+Coordinates are pixels of the corrected (upright, deskewed) page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import cv2
+import numpy as np
+
+from govreport.layout.grid import Table
+from govreport.layout.tokens import CellText
+from govreport.ocr.engines import OcrEngine
+from govreport.ocr.numbers import looks_numeric, read_numeric
+from govreport.ocr.preprocess import is_redacted, map_bbox, split_lines, split_tall
+
+if TYPE_CHECKING:
+    from govreport.layout.scan import ScanPage
+
+BBox = tuple[float, float, float, float]
+
+
+def line_crop(img: np.ndarray, x0: int, y0: int, x1: int, y1: int) -> np.ndarray:
+    """A text line cut tightly and framed in white: ~25% of its height above and below (as the
+    PP-OCR recogniser saw in training), a little at the sides."""
+    crop = img[max(0, y0 - 1) : y1 + 1, max(0, x0 - 1) : x1 + 1]
+    v = max(3, round(0.25 * (y1 - y0)))
+    return cv2.copyMakeBorder(crop, v, v, 3, 3, cv2.BORDER_CONSTANT, value=255)
+
+
+CELL_INSET = 3  #: pixels cut off each side of a cell before reading it (rule remnants)
+
+
+@dataclass(slots=True)
+class CellRead:
+    cell_bbox: BBox
+    c0: int
+    c1: int
+    text: str = ""
+    conf: float | None = None
+    kind: str = "ink"  #: ink | blank | mask
+    lines: list[tuple[int, int, int, int]] = field(default_factory=list)  #: text-line boxes, page px
+    under_seal: bool = False  #: a seal lies over it: a stroke of the seal may have been read as print
+
+
+SEAL_READ_CONF = 0.75  #: cap on a reading that depended on telling print from lighter ink over it
+
+
+def cell_window(cr: CellRead) -> tuple[slice, slice]:
+    x0, y0, x1, y1 = (int(round(v)) for v in cr.cell_bbox)
+    return slice(y0 + CELL_INSET, y1 - CELL_INSET), slice(x0 + CELL_INSET, x1 - CELL_INSET)
+
+
+UNDER_SEAL_BLANK = 0.5  #: confidence of "empty" for a cell under a seal (flagged: it may hide print)
+
+
+def read_cells(cells: list[CellRead], clean: np.ndarray, ink: np.ndarray, engine: OcrEngine, sp: ScanPage) -> None:
+    """Read cells in place: black boxes and empty cells without OCR, every text line of the rest
+    by the recogniser in one batch."""
+    crops: list[np.ndarray] = []
+    owners: list[CellRead] = []
+    for cr in cells:
+        x0, y0, x1, y1 = (int(round(v)) for v in cr.cell_bbox)
+        inset = CELL_INSET
+        sub_gray = clean[y0 + inset : y1 - inset, x0 + inset : x1 - inset]
+        sub_ink = ink[y0 + inset : y1 - inset, x0 + inset : x1 - inset]
+        if sub_gray.size == 0:
+            cr.kind, cr.conf = "blank", 1.0
+            continue
+        if is_redacted(sub_gray):
+            cr.kind, cr.text, cr.conf = "mask", "■", 1.0
+            continue
+        lines = split_lines(despeckle(sub_ink))
+        if not lines:
+            # no print; under a seal that is less certain (print may have gone with the seal)
+            cr.kind, cr.conf = "blank", UNDER_SEAL_BLANK if _under_seal(sp, x0, y0, x1, y1) else 1.0
+        for lx0, ly0, lx1, ly1 in lines:
+            gy0, gy1 = y0 + inset + ly0, y0 + inset + ly1
+            gx0, gx1 = x0 + inset + lx0, x0 + inset + lx1
+            crops.append(line_crop(clean, gx0, gy0, gx1, gy1))
+            owners.append(cr)
+            cr.lines.append((gx0, gy0, gx1, gy1))
+    parts: dict[int, list[tuple[str, float]]] = {}
+    for cr, res in zip(owners, engine.recognize(crops), strict=True):
+        parts.setdefault(id(cr), []).append(res)
+    for cr in cells:
+        got = parts.get(id(cr))
+        if got:
+            cr.text = join_lines([t for t, _ in got])
+            cr.conf = round(min(s for _, s in got), 4)
+
+
+def split_merged_values(
+    reads: list[list[CellRead]], table: Table, clean: np.ndarray, ink: np.ndarray, engine: OcrEngine, sp: ScanPage
+) -> None:
+    """In rows of values, a cell right of the labels that spans lattice columns lost a rule (a
+    seal or a smudge over it); each column's part is read on its own. Where the lattice lost the
+    line too (a cell far wider than a value column), the cell is cut at wide gaps in its ink."""
+    label_end = _label_end(reads)
+    widths = [cr.cell_bbox[2] - cr.cell_bbox[0] for row in reads for cr in row
+              if cr.c1 - cr.c0 == 1 and cr.c0 >= label_end and confident(cr, "number")]
+    col_w = float(np.median(widths)) if widths else 0.0
+    pieces: list[CellRead] = []
+    for ri, row in enumerate(reads):
+        if not any(confident(cr, "number") for cr in row if cr.c0 >= label_end):
+            continue
+        out: list[CellRead] = []
+        for cr in row:
+            if cr.c0 < label_end or cr.kind == "mask":
+                out.append(cr)
+                continue
+            _, y0, _, y1 = cr.cell_bbox
+            split = (
+                [CellRead((table.xs[c], y0, table.xs[c + 1], y1), c, c + 1) for c in range(cr.c0, cr.c1)]
+                if cr.c1 - cr.c0 > 1 else [cr]
+            )
+            split = [q for p in split for q in (_cut_at_gaps(p, ink, col_w) if col_w else [p])]
+            out.extend(split)
+            pieces.extend(q for q in split if q is not cr)
+        reads[ri] = out
+    if pieces:
+        read_cells(pieces, clean, ink, engine, sp)
+
+
+def _cut_at_gaps(cr: CellRead, ink: np.ndarray, col_w: float) -> list[CellRead]:
+    """A value cell much wider than a value column, cut where its ink leaves gaps of a third of
+    a column: one piece per printed number (the cell itself if there is one)."""
+    x0, y0, x1, y1 = cr.cell_bbox
+    if x1 - x0 < 1.6 * col_w or cr.kind != "ink":
+        return [cr]
+    win = cell_window(cr)
+    cols = np.flatnonzero(despeckle(ink[win]).max(axis=0) > 0) if ink[win].size else np.zeros(0, int)
+    if cols.size == 0:
+        return [cr]
+    cuts = np.flatnonzero(np.diff(cols) > col_w / 3)
+    if not cuts.size:
+        return [cr]
+    starts = [cols[0], *cols[cuts + 1]]
+    ends = [*cols[cuts], cols[-1]]
+    left = x0 + CELL_INSET
+    return [CellRead((left + a - 5, y0, left + b + 6, y1), cr.c0, cr.c1) for a, b in zip(starts, ends, strict=True)]
+
+
+REREAD_BELOW = 0.85  #: a one-column cell read with less confidence than this is read again
+
+
+def resplit_tall(reads: list[list[CellRead]], clean: np.ndarray, ink: np.ndarray, engine: OcrEngine) -> None:
+    """Doubtful cells whose "line" is two or more lines tall are cut into lines and read again.
+
+    Blur closes the gap between a wrapped label's lines, and a seal's ring ties them together;
+    read as one crop they come out as one or two wrong characters. The typical line height is the
+    table's median; a reading replaces the first only when more confident.
+    """
+    # the height of a line of print: confidently read numbers are one line each (the lower
+    # quartile, as ink laid over a cell can make its line look taller)
+    heights = [
+        b[3] - b[1] for row in reads for cr in row if len(cr.lines) == 1 and (cr.conf or 0.0) >= REREAD_BELOW
+        and read_numeric(cr.text).kind == "number" for b in cr.lines
+    ] or [b[3] - b[1] for row in reads for cr in row for b in cr.lines]
+    if not heights:
+        return
+    line_h = float(np.percentile(heights, 25))
+    owners: list[CellRead] = []
+    crops: list[np.ndarray] = []
+    for row in reads:
+        for cr in row:
+            if cr.kind != "ink" or (cr.conf or 0.0) >= REREAD_BELOW or (cr.text and looks_numeric(cr.text)):
+                continue
+            if not any(b[3] - b[1] >= 1.8 * line_h for b in cr.lines):
+                continue
+            pieces = [p for b in cr.lines for p in split_tall(ink, b, line_h)]
+            if len(pieces) == len(cr.lines):
+                continue
+            owners.extend([cr] * len(pieces))
+            crops.extend(line_crop(clean, *p) for p in pieces)
+    if not crops:
+        return
+    got: dict[int, list[tuple[str, float]]] = {}
+    for cr, res in zip(owners, engine.recognize(crops), strict=True):
+        got.setdefault(id(cr), []).append(res)
+    for row in reads:
+        for cr in row:
+            res = got.get(id(cr))
+            if res and min(s for _, s in res) > (cr.conf or 0.0) + 0.05:
+                cr.text, cr.conf = join_lines([t for t, _ in res]), round(min(s for _, s in res), 4)
+
+
+def reread_doubtful(
+    reads: list[list[CellRead]], clean: np.ndarray, ink: np.ndarray, engine: OcrEngine
+) -> None:
+    """Second reading of doubtful value cells with stray ink taken out.
+
+    Printed numbers sit inside their cell; ink that touches the cell's edge is something laid over
+    the table (a seal's ring or star in a gray scan, a rule's fringe, a smudge) and is dropped.
+    What is left is read again, and replaces the first reading only when more confident.
+    """
+    todo: list[tuple[CellRead, np.ndarray, bool]] = []
+    for row in reads:
+        for cr in row:
+            if cr.kind != "ink" or cr.c1 - cr.c0 != 1 or (cr.conf is not None and cr.conf >= REREAD_BELOW and cr.text):
+                continue
+            if cr.text and not looks_numeric(cr.text) and len(cr.text) > 2:
+                continue  # a label or header read with doubts: not a number to fix here
+            x0, y0, x1, y1 = (int(round(v)) for v in cr.cell_bbox)
+            inner = (slice(y0 + CELL_INSET, y1 - CELL_INSET), slice(x0 + CELL_INSET, x1 - CELL_INSET))
+            crop = _inner_print(clean[inner], ink[inner])
+            if crop is not None:
+                todo.append((cr, *crop))
+    if not todo:
+        return
+    for (cr, _, touched), (text, conf) in zip(todo, engine.recognize([c for _, c, _ in todo]), strict=True):
+        if text and looks_numeric(text) and conf > (cr.conf or 0.0) + 0.05:
+            cr.text, cr.conf = text, round(min(conf, TOUCHED_CONF) if touched else conf, 4)
+
+
+TOUCHED_CONF = 0.5  #: cap on a re-read whose dropped ink ran into the digits (it stays flagged)
+
+
+def _inner_print(gray: np.ndarray, ink: np.ndarray) -> tuple[np.ndarray, bool] | None:
+    """The cell's ink that does not touch its edges, as one white-framed line crop, and whether
+    the dropped ink ran into that line (then digits may have gone with it)."""
+    if gray.size == 0 or min(gray.shape) < 6:
+        return None
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(despeckle(ink), connectivity=8)
+    h, w = ink.shape
+    keep = np.zeros(n, bool)
+    for i in range(1, n):
+        x, y, bw, bh, _ = stats[i]
+        keep[i] = x > 0 and y > 0 and x + bw < w and y + bh < h
+    if not keep[1:].any():
+        return None
+    mask = keep[labels]
+    if len(split_lines(mask.astype(np.uint8))) != 1:
+        return None  # values are one line; a wrapped label is not re-read
+    ys, xs = np.nonzero(mask)
+    # dropped ink that runs into the kept line (a seal stroke over the next digit) may have taken
+    # digits with it: such a reading is kept only as a doubtful one
+    ty0, ty1, tx0, tx1 = int(ys.min()), int(ys.max()) + 1, int(xs.min()), int(xs.max()) + 1
+    reach = ty1 - ty0
+    dropped = (ink > 0) & ~mask
+    touched = bool(dropped[ty0:ty1, max(0, tx0 - reach) : tx1 + reach].sum() > 0.1 * reach * reach)
+    lifted = gray.copy()
+    # the edge-touching ink and its anti-aliased rim go white
+    lifted[(cv2.dilate(dropped.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0) & ~mask] = 255
+    return line_crop(lifted, int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1), touched
+
+
+SEAL_COVER = 0.25  #: share of a cell covered by red ink above which "empty" is doubted
+
+
+def _under_seal(sp: ScanPage, x0: int, y0: int, x1: int, y1: int) -> bool:
+    """Is this cell mostly under red seal ink (so that "empty" may mean "lost with the seal")?"""
+    if sp.red is None:
+        return False
+    sub = sp.red[max(0, y0):max(0, y1), max(0, x0):max(0, x1)]
+    return bool(sub.size) and float((sub > 0).mean()) >= SEAL_COVER
+
+
+def despeckle(ink: np.ndarray) -> np.ndarray:
+    """Drop isolated specks (scan noise, rule remnants) smaller than a punctuation mark."""
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    if n <= 1:
+        return ink
+    keep = np.zeros(n, bool)
+    keep[1:] = (stats[1:, cv2.CC_STAT_AREA] >= 6) & (
+        (stats[1:, cv2.CC_STAT_WIDTH] >= 3) | (stats[1:, cv2.CC_STAT_HEIGHT] >= 3)
+    )
+    return np.where(keep[labels], 255, 0).astype(np.uint8)
+
+
+def join_lines(texts: list[str]) -> str:
+    """Join a wrapped cell's lines: no space between CJK, one between ASCII words."""
+    out = ""
+    for t in (t.strip() for t in texts):
+        if not t:
+            continue
+        if out and out[-1].isascii() and out[-1].isalnum() and t[0].isascii() and t[0].isalnum():
+            out += " "
+        out += t
+    return out
+
+
+def _label_end(reads: list[list[CellRead]]) -> int:
+    """The lattice column where row labels end (0 if unknown): in most rows that show a label (a
+    confidently read text of three or more characters) followed by clearly read numbers and no
+    other text, that is where the label's cell ends."""
+    ends: list[int] = []
+    for row in reads:
+        labels = [cr for cr in row if confident(cr, "text") and len(cr.text) >= 3]
+        if not labels:
+            continue
+        right = [cr for cr in row if cr.c0 >= labels[-1].c1 and cr.kind == "ink" and cr.text]
+        numbers = sum(confident(cr, "number") for cr in right)
+        if numbers and numbers >= len(right) - numbers:
+            ends.append(labels[-1].c1)
+    return max(set(ends), key=lambda c: (ends.count(c), -c)) if ends else 0
+
+
+def confident(cr: CellRead, kind: str) -> bool:
+    """Read as ``kind`` (number / text) with the confidence of a clear reading."""
+    if cr.kind != "ink" or not cr.text or (cr.conf or 0.0) < REREAD_BELOW:
+        return False
+    if kind == "number":
+        return read_numeric(cr.text).kind == "number"
+    return len(cr.text) >= 2 and not looks_numeric(cr.text)
+
+
+def finish_rows(reads: list[list[CellRead]], sp: ScanPage) -> list[list[CellText]]:
+    """Numeric clean-up in value cells, text only in labels and headers; build CellText rows.
+
+    Row labels sit left of ``label_end``; header rows come before the first row with a clearly
+    read number (or a black box) and show column titles. A header or label cell holds no value: a number OCR read
+    there with doubts (a seal's strokes) is dropped, an empty one gives no cell.
+    """
+    by_col: dict[int, list[CellRead]] = {}
+    for row in reads:
+        for cr in row:
+            if cr.c1 - cr.c0 == 1 and cr.kind == "ink" and cr.text:
+                by_col.setdefault(cr.c0, []).append(cr)
+    numeric_cols = {c for c, crs in by_col.items() if sum(looks_numeric(cr.text) for cr in crs) >= 0.5 * len(crs)}
+    label_end = _label_end(reads)
+    first_value = next((i for i, row in enumerate(reads) if any(
+        confident(cr, "number") or cr.kind == "mask" for cr in row if cr.c0 >= label_end)), len(reads))
+    rows: list[list[CellText]] = []
+    for ri, row in enumerate(reads):
+        out = []
+        # column titles: text past the first cell of a row (a lone first cell is a row label)
+        header = ri < first_value and any(confident(cr, "text") for cr in row[1:] if cr.c0 >= label_end)
+        in_cols = [cr for cr in row if cr.c1 - cr.c0 == 1 and cr.c0 in numeric_cols]
+        value_row = not header and (
+            sum(cr.kind != "ink" or looks_numeric(cr.text) for cr in in_cols) >= 0.5 * max(1, len(in_cols))
+        )
+        for cr in row:
+            text, conf = cr.text, cr.conf
+            bbox = map_bbox(sp.to_page, cr.cell_bbox)
+            if cr.c1 <= label_end or header:
+                # "3" in a label column is the ordinal of "3.其他" (a seal took the rest); a number
+                # read with doubts among column titles is a seal's strokes
+                doubtful_number = header and looks_numeric(text) and (conf or 0.0) < REREAD_BELOW
+                keep = cr.kind == "ink" and not doubtful_number
+                out.append(CellText(text if keep else "", sp.number, bbox, conf, label=True))
+                continue
+            one_col = cr.c1 - cr.c0 == 1
+            value_cell = cr.kind == "ink" and (
+                (label_end and cr.c0 >= label_end) or (one_col and (cr.c0 in numeric_cols or not text.strip()))
+            )
+            if value_cell:
+                r = read_numeric(text, conf, numeric_column=True)
+                if r.kind != "text":
+                    text, conf = (r.text if r.kind != "blank" else ""), r.confidence
+                    if r.kind == "mask":
+                        text = "****" if "*" in r.text or "＊" in r.text else "■"
+                if value_row and (r.kind == "text" or not cr.text.strip()):
+                    # ink in a value cell that reads as no number (seal text, a smudge): it hides
+                    # the value, which the arithmetic may still recover
+                    text, conf = "■", 0.0
+            if cr.under_seal and conf is not None:
+                conf = min(conf, SEAL_READ_CONF)
+            out.append(CellText(text, sp.number, bbox, conf))
+        rows.append(out)
+    return rows

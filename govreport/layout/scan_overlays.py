@@ -1,0 +1,128 @@
+"""Second readings of table cells that a seal (or another overlay) lies over.
+
+A red seal is lifted by colour (:func:`govreport.ocr.preprocess.suppress_red`), but heavy JPEG
+and blur leave residue; in a gray scan a seal is ink like the print. Cells it touches are read
+again without what may be the overlay: red residue, ink lighter than the table's print, the
+seal's ring. Readings there are doubted, so the table's arithmetic has the last word.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import cv2
+import numpy as np
+
+from govreport.layout.scan_cells import (
+    REREAD_BELOW,
+    SEAL_READ_CONF,
+    CellRead,
+    cell_window,
+    confident,
+    read_cells,
+    reread_doubtful,
+)
+from govreport.ocr.engines import OcrEngine
+from govreport.ocr.numbers import looks_numeric
+from govreport.ocr.preprocess import seal_ring
+
+if TYPE_CHECKING:
+    from govreport.layout.scan import ScanPage
+
+
+SEAL_OVERLAP = 0.03  #: share of a cell under a seal from which whatever is read there is doubted
+
+
+def seal_area(sp: ScanPage, shape: tuple[int, ...]) -> np.ndarray | None:
+    """Where seals lie on the corrected page: the round seals found, and red ink with a margin."""
+    if not sp.seals and sp.red is None:
+        return None
+    area = np.zeros(shape[:2], np.uint8)
+    for cx, cy, r in sp.seals:
+        cv2.circle(area, (int(cx), int(cy)), int(r * 1.1), 1, -1)  # Hough finds the ring's inner edge
+    if sp.red is not None:
+        area |= (cv2.dilate(sp.red, np.ones((9, 9), np.uint8)) > 0).astype(np.uint8)
+    return area
+
+
+LIGHT_INK_GAP = 40  #: gray levels lighter than the table's print from which ink is an overlay
+
+
+def light_ink(reads: list[list[CellRead]], clean: np.ndarray, ink: np.ndarray) -> np.ndarray:
+    """Ink in doubtful value cells that is lighter than the table's print (bool mask).
+
+    A seal in a gray scan, a pencil mark or a pale stamp lies over the print in a lighter tone.
+    How dark print is comes from the cells read with confidence (the darkest tenth of their ink);
+    in a doubtful cell, ink more than ``LIGHT_INK_GAP`` levels lighter than that is the overlay.
+    A cell left with no ink is empty under the overlay.
+    """
+    drop = np.zeros(ink.shape, bool)
+    cores = []
+    for row in reads:
+        for cr in row:
+            if cr.c1 - cr.c0 == 1 and confident(cr, "number"):
+                px = clean[cell_window(cr)][ink[cell_window(cr)] > 0]
+                if px.size >= 20:
+                    cores.append(float(np.percentile(px, 10)))
+    if len(cores) < 3:
+        return drop
+    limit = float(np.median(cores)) + LIGHT_INK_GAP
+    for row in reads:
+        for cr in row:
+            if cr.kind != "ink" or cr.c1 - cr.c0 != 1 or (cr.conf or 0.0) >= REREAD_BELOW:
+                continue
+            if len(cr.text) > 2 and not looks_numeric(cr.text):
+                continue  # a label or header: not a number under an overlay
+            win = cell_window(cr)
+            drop[win] |= (ink[win] > 0) & (clean[win] > limit)
+    return drop
+
+
+def ring_ink(sp: ScanPage, ink: np.ndarray) -> np.ndarray:
+    """Ink on the rings of the page's round seals (bool mask): the ring crosses cells as a thick
+    arc that joins the digits it runs over."""
+    yy, xx = np.ogrid[: ink.shape[0], : ink.shape[1]]
+    drop = np.zeros(ink.shape, bool)
+    for seal in sp.seals:
+        cx, cy, r_in, r_out = seal_ring(ink, seal)
+        d2 = (xx - cx) ** 2 + (yy - cy) ** 2
+        drop |= (d2 >= r_in**2) & (d2 <= r_out**2)
+    return drop & (ink > 0)
+
+
+def reread_without(
+    reads: list[list[CellRead]], drop: np.ndarray, clean: np.ndarray, ink: np.ndarray, engine: OcrEngine,
+    sp: ScanPage,
+) -> None:
+    """Cells with ink in ``drop`` (what may be a seal's residue or another overlay) are read
+    again without it.
+
+    Where both readings agree, nothing changes. Where they differ, the first stands if it was
+    clear, but doubted; a doubtful first reading gives way to a better second one (a number where
+    the first was none, more confident, or empty where the first read no number), also doubted
+    (capped at ``SEAL_READ_CONF``, under the flagging threshold): light print and a dark overlay
+    look alike, so the arithmetic has the last word.
+    """
+    todo = [(cr, CellRead(cr.cell_bbox, cr.c0, cr.c1)) for row in reads for cr in row
+            if cr.kind == "ink" and int(drop[cell_window(cr)].sum()) >= 6]
+    if not todo:
+        return
+    lifted_ink, lifted = ink.copy(), clean.copy()
+    lifted_ink[drop] = 0
+    lifted[drop] = 255
+    read_cells([cp for _, cp in todo], lifted, lifted_ink, engine, sp)
+    reread_doubtful([[cp for _, cp in todo]], lifted, lifted_ink, engine)
+    for cr, cp in todo:
+        if cp.kind == cr.kind and cp.text == cr.text:
+            continue
+        if (cr.conf or 0.0) >= REREAD_BELOW and cr.text:
+            cr.conf = min(cr.conf or 0.0, SEAL_READ_CONF)
+            continue
+        first_number = bool(cr.text) and looks_numeric(cr.text)
+        second_number = cp.kind == "ink" and bool(cp.text) and looks_numeric(cp.text)
+        better = (second_number and not first_number) or (
+            second_number == first_number and (cp.conf or 0.0) > (cr.conf or 0.0)
+        ) or (cp.kind == "blank" and not first_number)
+        if better:
+            cr.kind, cr.text, cr.lines = cp.kind, cp.text, cp.lines
+            cr.conf = min(cp.conf if cp.conf is not None else 0.0, SEAL_READ_CONF)
