@@ -197,5 +197,6 @@ def test_round_seal_found_and_its_ring_measured() -> None:
     sx, sy, _ = min(seals, key=lambda s: (s[0] - cx) ** 2 + (s[1] - cy) ** 2)
     assert abs(sx - cx) <= 8 and abs(sy - cy) <= 8
     rx, ry, r_in, r_out = seal_ring(binarize(gray), (sx, sy, _))
+    assert abs(rx - cx) <= 6 and abs(ry - cy) <= 6
     assert r_in <= radius - 4 and radius <= r_out + 2 and r_out - r_in <= 25
     assert find_seals(np.asarray(make_table_page(7).image.convert("L"))) == []

@@ -174,7 +174,6 @@ def test_seal_over_empty_cells_of_a_gray_scan_reads_empty() -> None:
     strokes are no number and hide none: the cells read as empty (or doubted), not masked, and
     the numbers around them are still read."""
     from PIL import ImageDraw, ImageFont
-
     from scanfixtures import _draw_seal, cjk_font_path
 
     page = make_table_page(41)

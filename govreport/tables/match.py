@@ -51,9 +51,12 @@ class Match:
 LOST_LABEL_GAIN = 0.01  #: a row with no readable label fills a gap between matched neighbours
 PARTIAL_LABEL_GAIN = 0.02  #: a row showing part of one row's label, in the same circumstances
 DOUBTFUL_LABEL = 0.8  #: OCR confidence under which a label that matches nothing counts as lost
+FRACTION_IN_COUNTS = 0.5  #: penalty for a row of counts that would hold a fraction
 
 
-def _gain(seg: Segment, labels: tuple[str, ...], ncols: int) -> float:
+def _gain(seg: Segment, labels: tuple[str, ...], ncols: int, counts: bool = False) -> float:
+    """How well ``seg`` reads as a row with ``labels`` and ``ncols`` columns (``-inf``: it cannot);
+    ``counts``: the row holds whole numbers only."""
     doc = norm(seg.label)
     nvals = len(seg.values)
     # a row of values without a usable label may fill a gap between matched neighbours if it has
@@ -74,9 +77,10 @@ def _gain(seg: Segment, labels: tuple[str, ...], ncols: int) -> float:
         doubtful = any(t.confidence is not None and t.confidence < DOUBTFUL_LABEL for t in seg.label_tokens)
         return LOST_LABEL_GAIN if doubtful else float("-inf")
     gain = sim - MIN_SIMILARITY + 0.05
-    nvals = len(seg.values)
     if nvals > ncols:
         gain -= 0.3
+    if counts and any(isinstance(t.value, float) and not t.value.is_integer() for t in seg.values):
+        gain -= FRACTION_IN_COUNTS  # 930.67 is an amount (万元), not a number of decisions
     if len(seg.slots) >= ncols:
         gain += 0.03
     return gain
@@ -88,7 +92,8 @@ RowSpec = tuple[TableSpec, str, tuple[str, ...]]
 def _align(segs: list[Segment], rows: list[RowSpec]) -> tuple[float, list[tuple[int, int]]]:
     """Best order-preserving matching of segments to rows; returns (score, [(seg, row)])."""
     ns, nr = len(segs), len(rows)
-    gains = [[_gain(s, labs, len(t.columns)) for (t, _, labs) in rows] for s in segs]
+    gains = [[_gain(s, labs, len(t.columns), all(c.integer for c in t.columns)) for (t, _, labs) in rows]
+             for s in segs]
     f = [[0.0] * (nr + 1) for _ in range(ns + 1)]
     for i in range(1, ns + 1):
         gi = gains[i - 1]
