@@ -8,7 +8,7 @@ import types
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 pytest.importorskip("pypdfium2")
@@ -221,8 +221,8 @@ def test_random_span_tables_round_trip(tmp_path: Path, seed: int, filled: bool) 
     table = bd.random_span_table(random.Random(seed))
     bd.to_pdf([table], tmp_path / "h.pdf", bd.PdfOptions(filled_borders=filled))
     expected = bd.expected_rows(table)
-    if not expected:
-        return
+    # a page whose whole text is one character ("0") reads as a page without text: not a table
+    assume(sum(len(c) for r in expected for c in r) >= 2)
     rows = bd.token_rows(read_pdf(tmp_path / "h.pdf", S).tokens)
     assert bd.find_rows(rows, expected) == 0 and len(rows) == len(expected), (rows, expected)
 

@@ -23,6 +23,8 @@ from govreport.tables.check import violations
 @example(seed=369986, template="gov2021", style="tabs")
 # the fees row's label masked and the row above it lost its number: 930.67 is no count of decisions
 @example(seed=139, template="gov2021", style="spaces")
+# a number deleted from the appeals row, the rest moved over, the row's last cell left empty
+@example(seed=265, template="gov2021", style="tabs")
 def test_damaged_reports_never_silently_wrong(seed, template, style):
     rng = random.Random(seed)
     truth = random_truth(template, rng=rng)

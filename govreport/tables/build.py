@@ -52,7 +52,9 @@ def _eq_message(eq: Equation, cells: dict[CellKey, Cell]) -> str:
 
 
 def _check_table(spec: TableSpec, variant: str | None, cells: dict[CellKey, Cell],
-                 issues: list[Issue], low_confidence: float = 0.0) -> None:
+                 issues: list[Issue], low_confidence: float = 0.0, units: list[list[CellKey]] = ()) -> None:
+    """Run the table's arithmetic: infer, correct or report; ``units`` are the printed rows'
+    cells (a number missing from one moves the rest of it)."""
     eqs = spec.equations(variant)
     known = {k: float(c.value) for k, c in cells.items() if c.status == "read" and c.value is not None}
     unknown = [k for k, c in cells.items() if c.status in ("blank", "masked", "missing")]
@@ -69,10 +71,21 @@ def _check_table(spec: TableSpec, variant: str | None, cells: dict[CellKey, Cell
                             [list(k)]))
     elif violated:
         fixed = _set_doubtful_aside(spec, cells, eqs, known, unknown, lower, low_confidence, issues) or fixed
+    printed_empty = [k for k, v in fixed.items() if cells[k].status == "blank" and abs(v) > 1e-9]
     for k, v in fixed.items():
         c = cells[k]
         c.value = int(round(v)) if spec.column(k[1]).integer else round(v, 4)
         c.status = "inferred"
+    if printed_empty:
+        # a cell printed empty that the arithmetic needs non-zero: the document disagrees with
+        # itself, or a number went missing and the rest of its printed row moved over by one
+        names = ", ".join(f"{k[0]}.{k[1]} = {_fmt(cells[k].value)}" for k in printed_empty)
+        # (with the equations of a cell corrected alongside: the correction may be the move)
+        suspects = set(printed_empty) | {k for k, c in cells.items() if c.status == "corrected"}
+        rows = {k for e in eqs if any(x in suspects for x in e.cells) for k in e.cells}
+        rows |= {k for unit in units for k in unit if any(x in suspects for x in unit)}
+        issues.append(Issue("ambiguous", spec.id, f"printed empty but the arithmetic needs {names}: a number may "
+                            "be missing and the others in its row moved over", [list(k) for k in sorted(rows)]))
     for eq in violated:
         issues.append(Issue("inconsistent", spec.id, _eq_message(eq, cells), [list(k) for k in eq.cells]))
     if violated:
@@ -143,7 +156,7 @@ def build_tables(match: Match, settings: ExtractSettings) -> tuple[list[Cell], l
                 issues.append(Issue("unplaced", spec.id,
                                     f"row {unit.cells[0][0]}: numbers {', '.join(extra)} have no column",
                                     [list(k) for k in unit.cells]))
-        _check_table(spec, variant, cells, issues, settings.low_confidence)
+        _check_table(spec, variant, cells, issues, settings.low_confidence, [u.cells for u in units])
         for u in placement.flexible:
             # where a blank and a printed zero could trade places, the blank's status is a guess
             unit_cells = [cells[k] for k in units[u].cells]
