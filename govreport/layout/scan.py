@@ -30,12 +30,12 @@ try:
     import cv2
 
     from govreport.layout.grid import PageGrid, Table, align_columns, find_tables, group_rows
+    from govreport.layout.pdf_common import join_lines
     from govreport.layout.scan_cells import (
         CellRead,
         cell_window,
         despeckle,
         finish_rows,
-        join_lines,
         line_crop,
         read_cells,
         reread_doubtful,

@@ -18,6 +18,7 @@ import cv2
 import numpy as np
 
 from govreport.layout.grid import Table
+from govreport.layout.pdf_common import join_lines
 from govreport.layout.tokens import CellText
 from govreport.ocr.engines import OcrEngine
 from govreport.ocr.numbers import looks_numeric, read_numeric
@@ -70,9 +71,8 @@ def read_cells(cells: list[CellRead], clean: np.ndarray, ink: np.ndarray, engine
     owners: list[CellRead] = []
     for cr in cells:
         x0, y0, x1, y1 = (int(round(v)) for v in cr.cell_bbox)
-        inset = CELL_INSET
-        sub_gray = clean[y0 + inset : y1 - inset, x0 + inset : x1 - inset]
-        sub_ink = ink[y0 + inset : y1 - inset, x0 + inset : x1 - inset]
+        win = cell_window(cr)
+        sub_gray, sub_ink = clean[win], ink[win]
         if sub_gray.size == 0:
             cr.kind, cr.conf = "blank", 1.0
             continue
@@ -84,8 +84,8 @@ def read_cells(cells: list[CellRead], clean: np.ndarray, ink: np.ndarray, engine
             # no print; under a seal that is less certain (print may have gone with the seal)
             cr.kind, cr.conf = "blank", UNDER_SEAL_BLANK if _under_seal(sp, x0, y0, x1, y1) else 1.0
         for lx0, ly0, lx1, ly1 in lines:
-            gy0, gy1 = y0 + inset + ly0, y0 + inset + ly1
-            gx0, gx1 = x0 + inset + lx0, x0 + inset + lx1
+            gy0, gy1 = y0 + CELL_INSET + ly0, y0 + CELL_INSET + ly1
+            gx0, gx1 = x0 + CELL_INSET + lx0, x0 + CELL_INSET + lx1
             crops.append(line_crop(clean, gx0, gy0, gx1, gy1))
             owners.append(cr)
             cr.lines.append((gx0, gy0, gx1, gy1))
@@ -208,10 +208,9 @@ def reread_doubtful(
         for cr in row:
             if cr.kind != "ink" or cr.c1 - cr.c0 != 1 or (cr.conf is not None and cr.conf >= REREAD_BELOW and cr.text):
                 continue
-            if cr.text and not looks_numeric(cr.text) and len(cr.text) > 2:
+            if label_like(cr.text):
                 continue  # a label or header read with doubts: not a number to fix here
-            x0, y0, x1, y1 = (int(round(v)) for v in cr.cell_bbox)
-            inner = (slice(y0 + CELL_INSET, y1 - CELL_INSET), slice(x0 + CELL_INSET, x1 - CELL_INSET))
+            inner = cell_window(cr)
             crop = _inner_print(clean[inner], ink[inner])
             if crop is not None:
                 todo.append((cr, *crop))
@@ -277,16 +276,9 @@ def despeckle(ink: np.ndarray) -> np.ndarray:
     return np.where(keep[labels], 255, 0).astype(np.uint8)
 
 
-def join_lines(texts: list[str]) -> str:
-    """Join a wrapped cell's lines: no space between CJK, one between ASCII words."""
-    out = ""
-    for t in (t.strip() for t in texts):
-        if not t:
-            continue
-        if out and out[-1].isascii() and out[-1].isalnum() and t[0].isascii() and t[0].isalnum():
-            out += " "
-        out += t
-    return out
+def label_like(text: str) -> bool:
+    """Text of three or more characters that is no number: a label or a header, not a value."""
+    return len(text) > 2 and not looks_numeric(text)
 
 
 def _label_end(reads: list[list[CellRead]]) -> int:

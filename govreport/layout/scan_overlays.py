@@ -19,6 +19,7 @@ from govreport.layout.scan_cells import (
     CellRead,
     cell_window,
     confident,
+    label_like,
     read_cells,
     reread_doubtful,
 )
@@ -71,7 +72,7 @@ def light_ink(reads: list[list[CellRead]], clean: np.ndarray, ink: np.ndarray) -
         for cr in row:
             if cr.kind != "ink" or cr.c1 - cr.c0 != 1 or (cr.conf or 0.0) >= REREAD_BELOW:
                 continue
-            if len(cr.text) > 2 and not looks_numeric(cr.text):
+            if label_like(cr.text):
                 continue  # a label or header: not a number under an overlay
             win = cell_window(cr)
             drop[win] |= (ink[win] > 0) & (clean[win] > limit)
