@@ -6,10 +6,12 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-# CI runs the property tests on a fixed draw of examples (same on every run, so a red build is
-# reproducible); a developer's run draws new ones. Failures found are kept as @example cases.
+# Property tests draw a fixed set of examples by default, the same in CI and in the README's test
+# command, so a red build reproduces anywhere. `HYPOTHESIS_PROFILE=explore` draws new examples to
+# hunt for failures; each one found is fixed and kept as an @example.
 settings.register_profile("ci", derandomize=True)
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT.parent / "shared" / "seeds"
