@@ -7,8 +7,10 @@ A cell is **correct** when it gives what the document holds:
 - truth ``blank`` (printed empty): status ``blank``, or the value 0;
 - truth ``masked`` (redacted): status ``masked``, or the hidden value recovered by arithmetic.
 
-A wrong cell is **silent** when its status is neither masked, missing, inferred nor corrected
-and no issue names it: a reader would take it at face value. That count must stay at zero.
+A wrong cell is **silent** when its status is neither masked nor missing and no issue names it:
+a reader would take it at face value. ``inferred`` and ``corrected`` claim the arithmetic fixed
+the value, so a wrong one is silent too (the contract: inferred means trusted). That count must
+stay at zero.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 Key = tuple[str, str, str]
-FLAGGING = frozenset({"masked", "missing", "inferred", "corrected"})
+FLAGGING = frozenset({"masked", "missing"})
 
 
 def load_truth(path: str | Path) -> dict[str, Any]:
