@@ -12,10 +12,10 @@ import os
 from pathlib import Path
 
 from govreport.errors import BadInputError
-from govreport.inputs import load
 from govreport.layout.text import read_text
 from govreport.report import Report
 from govreport.settings import ExtractSettings
+from govreport.sources import load
 from govreport.tables.build import build_report
 
 log = logging.getLogger("govreport")

@@ -168,12 +168,12 @@ class Report:
     # -- display ----------------------------------------------------------------------------
     def show(self, page: int, source_path: str | None = None) -> object:
         """The page image with every template cell outlined and coloured (for notebooks)."""
-        from govreport.review import show_page
+        from govreport.output.review import show_page
 
         return show_page(self, page, source_path)
 
     def _repr_html_(self) -> str:
-        from govreport.render_html import report_html
+        from govreport.output.html import report_html
 
         return report_html(self, compact=True)
 

@@ -267,8 +267,8 @@ def target_image(data: bytes) -> object:
 
 
 def target_sniff(data: bytes) -> object:
-    """:func:`govreport.inputs.load` up to the reader choice, on a file named ``.bin``."""
-    from govreport.inputs import sniff, unsupported
+    """:func:`govreport.sources.load` up to the reader choice, on a file named ``.bin``."""
+    from govreport.sources import sniff, unsupported
 
     return sniff(data[:8192], "x.bin"), unsupported(data[:8192], "x.bin")
 

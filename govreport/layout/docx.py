@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from govreport.errors import BadInputError, MissingDependencyError
+from govreport.layout.assemble import Assembler, join_lines
 from govreport.layout.files import require_file
-from govreport.layout.pdf_common import Assembler, join_lines
 from govreport.layout.tokens import LayoutResult
 from govreport.settings import ExtractSettings
 

@@ -24,8 +24,8 @@ import unicodedata
 from pathlib import Path
 
 from govreport.errors import BadInputError, MissingDependencyError
+from govreport.layout.assemble import Assembler, clean_inline, join_lines
 from govreport.layout.files import require_file
-from govreport.layout.pdf_common import Assembler, clean_inline, join_lines
 from govreport.layout.tokens import LayoutResult
 from govreport.settings import ExtractSettings
 

@@ -12,7 +12,7 @@ repeated header row is dropped, and so are the empty leftovers of label cells me
 page break.
 
 A page whose text layer is missing, unmapped (private-use code points, U+FFFD) or garbage is
-rendered and OCRed through ``govreport.layout.scan.tokens_from_page_images``; ``input_kind``
+rendered and OCRed through ``govreport.ocr.scan.tokens_from_page_images``; ``input_kind``
 says ``text_pdf``, ``scanned_pdf`` (every page OCRed) or ``mixed_pdf``.
 
 Geometry: ``bbox`` is ``(x0, y0, x1, y1)`` in PDF points on the page as displayed (``/Rotate``
@@ -44,8 +44,8 @@ from govreport.errors import (
     MissingDependencyError,
     TooLargeError,
 )
+from govreport.layout.assemble import Assembler, clean_inline, join_lines
 from govreport.layout.files import require_file
-from govreport.layout.pdf_common import Assembler, clean_inline, join_lines
 from govreport.layout.tokens import BBox, CellText, LayoutResult, Token
 from govreport.settings import ExtractSettings
 
@@ -629,7 +629,7 @@ def _ocr_pages(
     """OCR runs of consecutive pages through the scan path; tokens and text keyed by the first
     page of each run (so they land in reading order). ``to_points`` rescales boxes from pixels
     at the OCR resolution to PDF points (for a PDF that mixes text-layer and OCRed pages)."""
-    from govreport.layout import scan  # lazily: the OCR extra is optional
+    from govreport.ocr import scan  # lazily: the OCR extra is optional
     from govreport.ocr.render import render_pdf
 
     dpi = _ocr_dpi(settings)

@@ -1,6 +1,6 @@
 """OCR for scanned reports: engines, page rendering, clean-up and numeric-cell reading.
 
-The page pipeline that turns images into tokens lives in :mod:`govreport.layout.scan`; the
+The page pipeline that turns images into tokens lives in :mod:`govreport.ocr.scan`; the
 heavy dependencies (rapidocr/onnxruntime, OpenCV, pypdfium2) are imported only when used.
 """
 

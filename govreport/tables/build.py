@@ -196,8 +196,8 @@ def _status_issues(spec: TableSpec, cells: dict[CellKey, Cell], units: list, set
 
 def build_report(layout: LayoutResult, source: str, settings: ExtractSettings) -> Report:
     """Match the template, place every number, run the arithmetic and collect the issues."""
+    from govreport.checks.meta import read_meta
     from govreport.errors import NotAReportError
-    from govreport.meta import read_meta
 
     segs = segment(layout.tokens)
     notes = list(layout.notes)
@@ -220,7 +220,7 @@ def build_report(layout: LayoutResult, source: str, settings: ExtractSettings) -
         meta["variant"] = {"applications": variant}
     log.debug("%s: template %s, %d units matched", source, match.template.id, rows_found)
     report = Report(source=source, template=match.template.id, meta=meta, cells=cells, issues=issues)
-    from govreport.narrative import check_narrative
+    from govreport.checks.narrative import check_narrative
 
     report.narrative, prose_issues = check_narrative(layout.text, report)
     report.issues.extend(prose_issues)

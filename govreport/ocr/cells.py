@@ -17,15 +17,15 @@ from typing import TYPE_CHECKING
 import cv2
 import numpy as np
 
+from govreport.layout.assemble import join_lines
 from govreport.layout.grid import Table
-from govreport.layout.pdf_common import join_lines
 from govreport.layout.tokens import CellText
 from govreport.ocr.engines import OcrEngine
 from govreport.ocr.numbers import looks_numeric, read_numeric
 from govreport.ocr.preprocess import is_redacted, map_bbox, split_lines, split_tall
 
 if TYPE_CHECKING:
-    from govreport.layout.scan import ScanPage
+    from govreport.ocr.scan import ScanPage
 
 BBox = tuple[float, float, float, float]
 

@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from govreport.cn_numbers import CN_NUMERAL, cn_to_int
+from govreport.checks.cn_numbers import CN_NUMERAL, cn_to_int
 from govreport.report import Issue, Report
 
 __all__ = ["Figure", "check_narrative", "find_figures", "prose_paragraphs"]
@@ -456,7 +456,7 @@ def _report_year(text: str, report: Report) -> int | None:
     year = report.meta.get("year") if isinstance(report.meta, dict) else None
     if isinstance(year, int):
         return year
-    from govreport.meta import read_meta
+    from govreport.checks.meta import read_meta
 
     y = read_meta(text).get("year")
     if isinstance(y, int):

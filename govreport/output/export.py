@@ -68,7 +68,7 @@ def write_report(report: Report, target: Path) -> None:
     elif fmt == "xlsx":
         _write_with(target, lambda p: _write_xlsx(report, p))
     else:
-        from govreport.render_html import report_html
+        from govreport.output.html import report_html
 
         write_text_atomic(target, report_html(report))
 

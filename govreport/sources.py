@@ -196,7 +196,7 @@ def _load(path: Path, settings: ExtractSettings) -> LayoutResult:
         try:
             if suffix and suffix not in IMAGE_SUFFIXES:
                 return _read_image(path, settings)
-            return _reader("govreport.layout.scan", "read_scanned", "image input")(path, settings)
+            return _reader("govreport.ocr.scan", "read_scanned", "image input")(path, settings)
         except _DECODER_ERRORS as exc:  # Pillow's decoders on a damaged file (a GIF cut short: IndexError)
             log.debug("%s: image decoder failed", path, exc_info=True)
             raise BadInputError(f"{path}: damaged image ({type(exc).__name__}: {exc})") from exc
@@ -209,7 +209,7 @@ def _read_image(path: Path, settings: ExtractSettings) -> LayoutResult:
     """An image whose name says otherwise (``scan.pdf`` holding a PNG): the scan reader picks its
     decoder by suffix, so load the pages here and OCR them the same way."""
     load_image_file = _reader("govreport.ocr.render", "load_image_file", "image input")
-    tokens_from_page_images = _reader("govreport.layout.scan", "tokens_from_page_images", "image input")
+    tokens_from_page_images = _reader("govreport.ocr.scan", "tokens_from_page_images", "image input")
     pages = load_image_file(path, settings.max_pages, settings.max_pixels)
     tokens, text = tokens_from_page_images(pages, settings)
     return LayoutResult(tokens, text, "image", pages=len(pages), dpi=pages[0].dpi,

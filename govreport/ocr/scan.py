@@ -3,8 +3,8 @@
 Per page: red seals painted out, lighting flattened, orientation (0/90/180/270) and skew fixed,
 round seals found by shape, ruled tables found (:mod:`govreport.layout.grid`), then every table
 cell is cut out, split into text lines and read by the recognition model alone, in one batch per
-page (:mod:`govreport.layout.scan_cells`); cells under a seal get second readings without it
-(:mod:`govreport.layout.scan_overlays`). Text outside tables (title, prose) is read band by band.
+page (:mod:`govreport.ocr.cells`); cells under a seal get second readings without it
+(:mod:`govreport.ocr.overlays`). Text outside tables (title, prose) is read band by band.
 Pages without rules fall back to a full detection pass whose boxes are grouped into rows.
 
 Boxes are reported in pixels of the page as rendered at ``LayoutResult.dpi`` (image files: pixels
@@ -29,9 +29,9 @@ from govreport.ocr.numbers import looks_numeric, read_numeric
 try:
     import cv2
 
+    from govreport.layout.assemble import join_lines
     from govreport.layout.grid import PageGrid, Table, align_columns, find_tables, group_rows
-    from govreport.layout.pdf_common import join_lines
-    from govreport.layout.scan_cells import (
+    from govreport.ocr.cells import (
         CellRead,
         cell_window,
         despeckle,
@@ -42,7 +42,7 @@ try:
         resplit_tall,
         split_merged_values,
     )
-    from govreport.layout.scan_overlays import SEAL_OVERLAP, light_ink, reread_without, ring_ink, seal_area
+    from govreport.ocr.overlays import SEAL_OVERLAP, light_ink, reread_without, ring_ink, seal_area
     from govreport.ocr.preprocess import (
         Matrix,
         binarize,

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from govreport.export import atomic_path
+from govreport.output.export import atomic_path
 
 log = logging.getLogger("govreport")
 

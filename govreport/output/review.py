@@ -40,8 +40,8 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
-from govreport import cli_options as opts
-from govreport.render_html import (
+from govreport.cli import common as opts
+from govreport.output.html import (
     COLORS,
     CSS,
     SEVERE,
@@ -371,7 +371,7 @@ def review_html(report: Report, source_path: str | os.PathLike[str] | None = Non
 def write_review(report: Report, path: str | os.PathLike[str],
                  source_path: str | os.PathLike[str] | None = None, **options: Any) -> Path:
     """Write :func:`review_html` to ``path`` atomically; ``options`` go to :func:`review_html`."""
-    from govreport.export import write_text_atomic
+    from govreport.output.export import write_text_atomic
 
     target = Path(path)
     write_text_atomic(target, review_html(report, source_path, **options))
@@ -492,7 +492,7 @@ def write_index(entries: Iterable[IndexEntry | tuple[Report | dict[str, Any], st
     then reports by inconsistent issues, severe issues, all issues, missing and non-read cells.
     Links are relative to the index's folder.
     """
-    from govreport.export import write_text_atomic
+    from govreport.output.export import write_text_atomic
 
     target = Path(path)
     write_text_atomic(target, index_html(entries, base=target.parent))
@@ -548,7 +548,7 @@ def review_command(
     verbose: Annotated[int, typer.Option("-v", "--verbose", count=True, help="more logging on stderr")] = 0,
 ) -> None:
     """Write an HTML review page per report: page images with every cell outlined, issues, tables."""
-    from govreport.cli import _fail, _setup_logging
+    from govreport.cli.extract import _fail, _setup_logging
     from govreport.errors import ExitCode, GovreportError
     from govreport.settings import ExtractSettings
 

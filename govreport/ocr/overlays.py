@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import cv2
 import numpy as np
 
-from govreport.layout.scan_cells import (
+from govreport.ocr.cells import (
     REREAD_BELOW,
     SEAL_READ_CONF,
     CellRead,
@@ -28,7 +28,7 @@ from govreport.ocr.numbers import looks_numeric
 from govreport.ocr.preprocess import seal_ring
 
 if TYPE_CHECKING:
-    from govreport.layout.scan import ScanPage
+    from govreport.ocr.scan import ScanPage
 
 
 SEAL_OVERLAP = 0.03  #: share of a cell under a seal from which whatever is read there is doubted

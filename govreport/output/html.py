@@ -8,7 +8,7 @@ show the contract IDs, with the template's printed labels as tooltips.
 
 :func:`report_html` is what ``Report._repr_html_`` (``compact=True``) and ``-o report.html`` show;
 :func:`tables_html`, :func:`issues_html` and :data:`CSS` are the parts the review page
-(:mod:`govreport.review`) reuses.
+(:mod:`govreport.output.review`) reuses.
 
 >>> from govreport.report import Cell, Issue, Report
 >>> r = Report("x.txt", "gov2021", cells=[Cell("appeals", "review", "total", 3, "read", "3")])

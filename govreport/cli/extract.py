@@ -12,7 +12,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from govreport import cli_options as opts
+from govreport.cli import common as opts
 from govreport.errors import ExitCode, GovreportError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -93,7 +93,7 @@ def extract(
     """Extract one report's template tables, check them, and show or save the result."""
     _setup_logging(verbose)
     from govreport.api import extract as do_extract
-    from govreport.export import write_report
+    from govreport.output.export import write_report
     from govreport.settings import ExtractSettings
 
     try:
@@ -134,10 +134,10 @@ def templates() -> None:
 
 
 def _register_optional_commands() -> None:
-    """Commands that live in their own modules (``govreport.batch``, ``govreport.review``)."""
+    """Commands that live in their own modules (``govreport.batch.run``, ``govreport.output.review``)."""
     import importlib
 
-    for module, name in (("govreport.batch", "batch"), ("govreport.review", "review")):
+    for module, name in (("govreport.batch.run", "batch"), ("govreport.output.review", "review")):
         try:
             mod = importlib.import_module(module)
         except ImportError:

@@ -4,7 +4,7 @@
 
 writes ``DIR/<id>.json`` per report (``<id>`` = 16 hex of the content's sha256 + the sanitized file
 stem), appends one line per processed report to ``DIR/manifest.jsonl`` (fsynced), lists what failed
-in ``DIR/failures.jsonl`` and finally writes the dataset exports (:mod:`govreport.dataset`). A rerun
+in ``DIR/failures.jsonl`` and finally writes the dataset exports (:mod:`govreport.output.dataset`). A rerun
 skips every report whose JSON exists and is valid, and every recorded failure (``--retry-failed``
 redoes those), so an interrupted run just continues.
 
@@ -40,11 +40,11 @@ from typing import IO, Annotated, Any, Optional
 
 import typer
 
-from govreport import cli_options as opts
-from govreport.archive import Item, Problem, discover, read_item
-from govreport.dataset import export_dataset, load_report_file, report_files, shareable
+from govreport.batch.archive import Item, Problem, discover, read_item
+from govreport.cli import common as opts
 from govreport.errors import ExitCode, GovreportError, MissingDependencyError, OutputError
-from govreport.export import atomic_path
+from govreport.output.dataset import export_dataset, load_report_file, report_files, shareable
+from govreport.output.export import atomic_path
 from govreport.settings import ExtractSettings
 
 log = logging.getLogger("govreport")
@@ -56,7 +56,7 @@ FAILURES = "failures.jsonl"
 # -- one report -----------------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """What extracting one :class:`~govreport.archive.Item` gave: the contract dict, or why not."""
+    """What extracting one :class:`~govreport.batch.archive.Item` gave: the contract dict, or why not."""
 
     id: str
     source: str
@@ -522,8 +522,8 @@ def _setup_logging(verbose: int, quiet: bool) -> None:
 def write_reviews(out: Path) -> Path:
     """Write ``out/review/<id>.html`` for every report JSON in ``out`` (skipping pages newer than
     their JSON) and ``out/review/index.html`` listing them worst first, failures included."""
+    from govreport.output.review import IndexEntry, write_index, write_review
     from govreport.report import Cell, Issue, Report
-    from govreport.review import IndexEntry, write_index, write_review
 
     folder = out / "review"
     folder.mkdir(parents=True, exist_ok=True)
