@@ -1,13 +1,14 @@
-"""Recognise what a file is and hand it to the right layout reader.
+"""Inputs: what a file is, checked and sniffed once, as a typed :class:`Source` for the readers.
 
 The content decides, not the name: a PDF called ``.txt`` is read as a PDF, a PNG called ``.pdf``
 as an image. Before any reader runs, the path must be a regular, readable, non-empty file under
-``settings.max_bytes``; formats that are recognisable but not reports (archives, executables,
-spreadsheets, OFD, RTF, legacy Office) are refused with a message that says what they are.
-Every error names the file and fits on one line.
+``settings.max_bytes`` (:func:`check_file`); formats that are recognisable but not reports
+(archives, executables, spreadsheets, OFD, RTF, legacy Office) are refused with a message that
+says what they are (:func:`open_source`). Every error names the file and fits on one line.
+PDFs are recognised by one rule (:func:`is_pdf`) and opened by one function (:func:`open_pdf`).
 
->>> sniff(b"%PDF-1.7 ...", "x.bin")
-'pdf'
+>>> sniff(b"%PDF-1.7 ...", "x.bin"), is_pdf(b"junk before the header %PDF-1.4")
+('pdf', True)
 >>> sniff("行政许可\\t12".encode(), "a.txt")
 'text'
 >>> unsupported(b"\\x1f\\x8b\\x08\\x00", "r.txt.gz")
@@ -20,25 +21,25 @@ import errno
 import logging
 import os
 import stat
-import struct
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from govreport.errors import (
     BadInputError,
+    EncryptedError,
     GovreportError,
     InputNotFoundError,
     MissingDependencyError,
     TooLargeError,
 )
-from govreport.layout.text import read_text
-from govreport.layout.tokens import LayoutResult
 from govreport.settings import ExtractSettings
 
 log = logging.getLogger("govreport")
 
 _IMAGE_MAGIC = {b"\x89PNG": "image", b"\xff\xd8\xff": "image", b"II*\x00": "image", b"MM\x00*": "image",
                 b"BM": "image", b"GIF8": "image"}
-#: the suffixes the scan reader decodes as images (others go through :func:`_read_image`)
+#: the suffixes image files are named with
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp"}
 #: what a suffix promises, for messages when the content says otherwise
 _SUFFIX_KIND = {".pdf": "pdf", ".docx": "docx", ".docm": "docx", ".html": "html", ".htm": "html",
@@ -62,15 +63,19 @@ _UNSUPPORTED_MAGIC = (
     (b"SQLite format 3\x00", "an SQLite database"),
 )
 
+HEAD_BYTES = 8192  #: how much of a file is read to tell what it is
+PDF_HEADER_WITHIN = 1024  #: PDF readers accept a header this far into the file (after a preamble)
 
-#: what Pillow's decoders raise on damaged data besides OSError (which ocr.render maps already)
-_DECODER_ERRORS = (IndexError, EOFError, ValueError, SyntaxError, struct.error, ZeroDivisionError, OverflowError)
+
+def is_pdf(head: bytes) -> bool:
+    """Whether a file's first bytes hold a PDF header (at the start, or after a short preamble)."""
+    return head.startswith(b"%PDF") or b"%PDF-" in head[:PDF_HEADER_WITHIN]
 
 
 def sniff(head: bytes, name: str) -> str:
     """``pdf``, ``docx``, ``doc``, ``html``, ``image``, ``zip`` or ``text`` from magic bytes and name."""
     suffix = Path(name).suffix.lower()
-    if head.startswith(b"%PDF") or b"%PDF-" in head[:1024]:
+    if is_pdf(head):
         return "pdf"
     if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         return "docx" if suffix in (".docx", ".docm", ".wps", "") or b"word/" in head[:2000] else "zip"
@@ -106,28 +111,83 @@ def unsupported(head: bytes, name: str) -> str | None:
     return None
 
 
-def load(path: Path, settings: ExtractSettings) -> LayoutResult:
-    """Read ``path`` into a :class:`LayoutResult` with the reader its content calls for.
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One input file, checked (:func:`check_file`) and sniffed: what every reader gets."""
 
-    Raises a :class:`GovreportError` whose message names ``path`` and fits on one line.
-    """
-    path = Path(path)
-    try:
-        return _load(path, settings)
-    except GovreportError as exc:
-        raise _one_line(exc, path) from exc
-    except MemoryError:
-        raise TooLargeError(f"{path}: ran out of memory reading it") from None
-    except RecursionError:
-        raise BadInputError(f"{path}: nested too deeply to read") from None
+    path: Path
+    kind: str  #: pdf | docx | html | image | text (or doc | zip, which :func:`open_source` refuses)
+    size: int  #: bytes
+    head: bytes  #: the first :data:`HEAD_BYTES`
+
+    @property
+    def name(self) -> str:
+        """How messages and the report name the input: the path as given."""
+        return str(self.path)
+
+    @property
+    def suffix(self) -> str:
+        return self.path.suffix.lower()
+
+    @property
+    def claimed(self) -> str | None:
+        """The kind the file's suffix promises (``None``: the suffix promises nothing)."""
+        return _SUFFIX_KIND.get(self.suffix)
+
+    @property
+    def claimed_name(self) -> str | None:
+        """What the suffix promises, in words ("a PDF")."""
+        return _KIND_NAME.get(self.claimed) if self.claimed else None
+
+    @property
+    def misnamed(self) -> str | None:
+        """A note when the suffix says something else than the content (``scan.pdf`` holding a PNG)."""
+        if self.kind == "image" and self.suffix and self.claimed != "image":
+            return f"named {self.path.suffix} but the content is an image; read as an image"
+        return None
+
+    def read_bytes(self) -> bytes:
+        try:
+            return self.path.read_bytes()
+        except OSError as exc:
+            raise InputNotFoundError(f"{self.path}: cannot be read ({exc.strerror or exc})") from None
 
 
-def _one_line(exc: GovreportError, path: Path) -> GovreportError:
-    """``exc`` itself, or a copy of its class whose message names the file on a single line."""
+def as_source(source: Source | str | os.PathLike[str], settings: ExtractSettings) -> Source:
+    """``source`` itself, or the checked and sniffed :class:`Source` of a path."""
+    if isinstance(source, Source):
+        return source
+    path = Path(source)
+    size, head = check_file(path, settings.max_bytes)
+    kind = sniff(head, path.name)
+    log.debug("%s: detected %s", path, kind)
+    return Source(path, kind, size, head)
+
+
+def open_source(path: str | os.PathLike[str], settings: ExtractSettings) -> Source:
+    """The :class:`Source` of ``path``, refusing formats that are no report (archives, legacy Office,
+    executables, ...) with a message that says what they are."""
+    source = as_source(path, settings)
+    what = unsupported(source.head, source.path.name) if source.kind in ("text", "zip") else None
+    if what is not None:
+        raise BadInputError(f"{path}: {what}, not a report govreport can read")
+    if source.kind == "doc":
+        raise BadInputError(f"{path}: legacy .doc/.wps/.xls files are not supported; save it as .docx or PDF first")
+    if source.kind == "zip":
+        raise BadInputError(f"{path}: a zip archive is not a report (use 'govreport batch' for archives)")
+    claimed = source.claimed
+    if claimed and claimed != source.kind and not (claimed == "text" and source.kind == "html"):
+        log.info("%s: named %s but the content is %s; reading it as %s", path, source.suffix,
+                 _KIND_NAME[source.kind], source.kind)
+    return source
+
+
+def one_line(exc: GovreportError, name: str) -> GovreportError:
+    """``exc`` itself, or a copy of its class whose message names the input on a single line."""
     message = str(exc)
     flat = " ".join(message.split()) if ("\n" in message or "\r" in message) else message
-    if str(path) not in flat:
-        flat = f"{path}: {flat}"
+    if name not in flat:
+        flat = f"{name}: {flat}"
     if flat == message:
         return exc
     new = type(exc)(flat)
@@ -135,8 +195,14 @@ def _one_line(exc: GovreportError, path: Path) -> GovreportError:
     return new
 
 
-def _check_file(path: Path, settings: ExtractSettings) -> tuple[int, bytes]:
-    """Size and first bytes of a regular, readable, non-empty file under the byte limit."""
+def check_file(path: Path, max_bytes: int) -> tuple[int, bytes]:
+    """Size and first bytes of a regular, readable, non-empty file under ``max_bytes``.
+
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "r.txt"; _ = p.write_text("x")
+    >>> check_file(p, max_bytes=10)
+    (1, b'x')
+    """
     try:
         st = os.stat(path)
     except FileNotFoundError:
@@ -153,11 +219,11 @@ def _check_file(path: Path, settings: ExtractSettings) -> tuple[int, bytes]:
         raise BadInputError(f"{path}: is {what}, not a regular file")
     if st.st_size == 0:
         raise BadInputError(f"{path}: the file is empty")
-    if st.st_size > settings.max_bytes:
-        raise TooLargeError(f"{path}: {st.st_size} bytes is over the {settings.max_bytes}-byte limit")
+    if st.st_size > max_bytes:
+        raise TooLargeError(f"{path}: {st.st_size} bytes is over the {max_bytes}-byte limit")
     try:
         with path.open("rb") as fh:
-            head = fh.read(8192)
+            head = fh.read(HEAD_BYTES)
     except OSError as exc:
         if exc.errno in (errno.EACCES, errno.EPERM, errno.ENOENT):
             raise InputNotFoundError(f"{path}: cannot be read ({exc.strerror or exc})") from None
@@ -167,62 +233,22 @@ def _check_file(path: Path, settings: ExtractSettings) -> tuple[int, bytes]:
     return st.st_size, head
 
 
-def _load(path: Path, settings: ExtractSettings) -> LayoutResult:
-    _, head = _check_file(path, settings)
-    suffix = path.suffix.lower()
-    kind = sniff(head, path.name)
-    what = unsupported(head, path.name) if kind in ("text", "zip") else None
-    if what is not None:
-        raise BadInputError(f"{path}: {what}, not a report govreport can read")
-    claimed = _SUFFIX_KIND.get(suffix)
-    if claimed and claimed != kind and not (claimed == "text" and kind == "html"):
-        log.info("%s: named %s but the content is %s; reading it as %s", path, suffix, _KIND_NAME[kind], kind)
-    log.debug("%s: detected %s", path, kind)
-    if kind == "text":
-        try:
-            return read_text(path, settings, name=str(path))
-        except BadInputError as exc:
-            if claimed and claimed != "text":  # a .pdf/.docx/.png holding neither that nor text
-                raise BadInputError(f"{path}: named {suffix} but it is not {_KIND_NAME[claimed]} "
-                                    f"(nor text): a damaged or mislabelled file") from exc
-            raise
-    if kind == "pdf":
-        return _reader("govreport.layout.pdf_text", "read_pdf", "PDF input")(path, settings)
-    if kind == "docx":
-        return _reader("govreport.layout.docx", "read_docx", "Word input")(path, settings)
-    if kind == "html":
-        return _reader("govreport.layout.html", "read_html", "HTML input")(path, settings)
-    if kind == "image":
-        try:
-            if suffix and suffix not in IMAGE_SUFFIXES:
-                return _read_image(path, settings)
-            return _reader("govreport.ocr.scan", "read_scanned", "image input")(path, settings)
-        except _DECODER_ERRORS as exc:  # Pillow's decoders on a damaged file (a GIF cut short: IndexError)
-            log.debug("%s: image decoder failed", path, exc_info=True)
-            raise BadInputError(f"{path}: damaged image ({type(exc).__name__}: {exc})") from exc
-    if kind == "doc":
-        raise BadInputError(f"{path}: legacy .doc/.wps/.xls files are not supported; save it as .docx or PDF first")
-    raise BadInputError(f"{path}: a zip archive is not a report (use 'govreport batch' for archives)")
-
-
-def _read_image(path: Path, settings: ExtractSettings) -> LayoutResult:
-    """An image whose name says otherwise (``scan.pdf`` holding a PNG): the scan reader picks its
-    decoder by suffix, so load the pages here and OCR them the same way."""
-    load_image_file = _reader("govreport.ocr.render", "load_image_file", "image input")
-    tokens_from_page_images = _reader("govreport.ocr.scan", "tokens_from_page_images", "image input")
-    pages = load_image_file(path, settings.max_pages, settings.max_pixels)
-    tokens, text = tokens_from_page_images(pages, settings)
-    return LayoutResult(tokens, text, "image", pages=len(pages), dpi=pages[0].dpi,
-                        notes=[f"named {path.suffix} but the content is an image; read as an image"])
-
-
-def _reader(module: str, func: str, purpose: str):  # type: ignore[no-untyped-def]
-    import importlib
-
+def open_pdf(path: Path, password: str | None = None) -> Any:
+    """A ``pypdfium2.PdfDocument``: a missing or wrong password is an :class:`EncryptedError`, an
+    unsupported security handler too, anything else unreadable a :class:`BadInputError`."""
     try:
-        mod = importlib.import_module(module)
-    except ImportError as exc:
-        missing = getattr(exc, "name", None) or str(exc)
-        raise MissingDependencyError(
-            f"{purpose} needs '{missing}', which is not installed: pip install 'govreport[all]'") from None
-    return getattr(mod, func)
+        import pypdfium2 as pdfium
+        import pypdfium2.raw as pr
+    except ImportError as exc:  # pragma: no cover
+        raise MissingDependencyError.for_extra("pypdfium2", "pdf", "Reading PDF files") from exc
+    try:
+        return pdfium.PdfDocument(str(path), password=password)
+    except pdfium.PdfiumError as exc:
+        code = getattr(exc, "err_code", None)
+        if code == pr.FPDF_ERR_PASSWORD:
+            if password:
+                raise EncryptedError(f"{path}: wrong password for this encrypted PDF") from exc
+            raise EncryptedError(f"{path}: the PDF is encrypted; give its password (--password)") from exc
+        if code == pr.FPDF_ERR_SECURITY:
+            raise EncryptedError(f"{path}: unsupported PDF security handler") from exc
+        raise BadInputError(f"{path}: not a readable PDF ({exc})") from exc

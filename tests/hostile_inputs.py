@@ -221,7 +221,7 @@ def _settings():  # type: ignore[no-untyped-def]
 
 
 def _build(layout) -> object:  # type: ignore[no-untyped-def]
-    from govreport.tables.build import build_report
+    from govreport.pipeline import build_report
 
     return build_report(layout, "<fuzz>", _settings())
 

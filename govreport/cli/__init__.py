@@ -1,13 +1,15 @@
-"""Command line: ``govreport extract``, ``templates``, ``review``, ``batch``."""
+"""Command line: ``govreport extract``, ``templates``, ``review``, ``batch`` (one module each);
+:mod:`govreport.cli.common` holds the shared options and the one-line failure."""
 
 from __future__ import annotations
 
-from typing import Any
+import sys
+
+from govreport.cli.app import app, main
+
+__all__ = ["app", "main"]
 
 
-def __getattr__(name: str) -> Any:  # the app is built on first use: the commands import govreport.cli.common
-    if name in ("app", "main", "_console_script"):
-        from govreport.cli import extract
-
-        return getattr(extract, name)
-    raise AttributeError(name)
+def _console_script() -> None:
+    """The ``govreport`` executable (``[project.scripts]``)."""
+    sys.exit(main())

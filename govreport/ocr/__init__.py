@@ -6,6 +6,6 @@ heavy dependencies (rapidocr/onnxruntime, OpenCV, pypdfium2) are imported only w
 
 from govreport.ocr.engines import OcrBox, OcrEngine, get_engine
 from govreport.ocr.numbers import NumericReading, read_numeric
-from govreport.ocr.render import OCR_DPI, PageImage
+from govreport.ocr.render import PageImage
 
-__all__ = ["OCR_DPI", "NumericReading", "OcrBox", "OcrEngine", "PageImage", "get_engine", "read_numeric"]
+__all__ = ["NumericReading", "OcrBox", "OcrEngine", "PageImage", "get_engine", "read_numeric"]

@@ -161,17 +161,6 @@ def _fmt(value: Any) -> Any:
     return "" if value is None else value
 
 
-def _write_csv(target: Path, header: Iterable[str], rows: Iterable[Iterable[Any]]) -> None:
-    with atomic_path(target) as tmp, tmp.open("w", encoding="utf-8-sig", newline="") as fh:
-        shareable(tmp)
-        w = csv.writer(fh, lineterminator="\n")
-        w.writerow(list(header))
-        for row in rows:
-            w.writerow([_fmt(v) for v in row])
-        fh.flush()
-        os.fsync(fh.fileno())
-
-
 PARQUET_BATCH = 25  #: reports per parquet row group
 
 
