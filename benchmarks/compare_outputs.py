@@ -18,6 +18,8 @@ Inputs:
 - ``bd``: born-digital PDFs (plain, split, repeated header, Kangxi with filled rulings, as
   ``bench_borndigital.py`` makes them; one mixed text/image PDF), their Word and HTML twins;
 - ``scan``: 3 office and 3 poor generated scans (``bench_scan.py``'s generator, seeds 1000 up);
+- ``prose``: 40 flattened reports with figures planted in their prose (``tests/test_narrative_property.py``),
+  for the prose-against-tables check;
 - ``hostile``: broken and refused inputs (``tests/hostile_inputs.py``), for exit codes and messages.
 
 Generated inputs are written once to ``--inputs`` (default ``benchmarks/_work/compare_inputs``) and
@@ -48,6 +50,7 @@ DEFAULT_INPUTS = ROOT / "benchmarks" / "_work" / "compare_inputs"
 TEXT_PER_STYLE = 20
 SCAN_SEED = 1000
 SCANS = {"office": 3, "poor": 3}
+PROSE = 40
 Input = tuple[str, list[str]]  #: (output name, CLI arguments after ``extract``)
 
 
@@ -86,6 +89,16 @@ def _generate_scans(folder: Path) -> None:
     for quality, n in SCANS.items():
         for i in range(n):
             generate("scanned_pdf", "gov2021", SCAN_SEED + i, quality, folder, name=f"{quality}_{SCAN_SEED + i}")
+
+
+def _generate_prose(folder: Path) -> None:
+    from test_narrative_property import _planted
+
+    for seed in range(PROSE):
+        template = "gov2019" if seed % 3 == 2 else "gov2021"
+        style = ("tabs", "pipes", "cells", "lines")[seed % 4]
+        text, _, _ = _planted(seed, template, style, spaced=seed % 2 == 1)
+        (folder / f"prose_{seed:02d}_{template}_{style}.txt").write_text(text, encoding="utf-8")
 
 
 def _generate_hostile(folder: Path) -> None:
@@ -127,7 +140,8 @@ def _generate_hostile(folder: Path) -> None:
 
 
 GENERATORS: dict[str, Callable[[Path], None]] = {
-    "gen": _generate_gen, "bd": _generate_bd, "scan": _generate_scans, "hostile": _generate_hostile}
+    "gen": _generate_gen, "bd": _generate_bd, "scan": _generate_scans, "prose": _generate_prose,
+    "hostile": _generate_hostile}
 
 
 def prepare_inputs(inputs: Path, skip_scans: bool) -> None:
@@ -160,7 +174,7 @@ def file_inputs(inputs: Path, skip_scans: bool) -> Iterator[Input]:
             for p in sorted(folder.iterdir()):
                 if p.suffix in (".txt", ".html") and p.name != "README.md":
                     yield f"{sub}__{p.name}", [str(p)]
-    for group in ("gen", "bd", "scan", "hostile"):
+    for group in ("gen", "bd", "scan", "prose", "hostile"):
         if group == "scan" and skip_scans:
             continue
         for p in sorted((inputs / group).iterdir()):
@@ -171,8 +185,8 @@ def file_inputs(inputs: Path, skip_scans: bool) -> Iterator[Input]:
     yield "hostile__encrypted_wrong_password", [str(hostile / "encrypted.pdf"), "--password", "nope"]
     yield "hostile__encrypted_right_password", [str(hostile / "encrypted.pdf"), "--password", "1234"]
     yield "hostile__missing_file", [str(hostile / "no_such_file.txt")]
-    yield "hostile__bad_template", [str(ROOT / "samples" / "sample_2021_tabs.txt"), "--template", "gov1999"]
-    yield "hostile__forced_template", [str(ROOT / "samples" / "sample_2021_tabs.txt"), "--template", "gov2019"]
+    yield "hostile__bad_template", ["samples/sample_2021_tabs.txt", "--template", "gov1999"]
+    yield "hostile__forced_template", ["samples/sample_2021_tabs.txt", "--template", "gov2019"]
 
 
 def text_inputs() -> Iterator[tuple[str, str]]:
