@@ -19,7 +19,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
                   help="Turn government information-disclosure annual reports into checked data.")
 
 STATUS_STYLE = {"read": "", "blank": "dim", "masked": "black on grey50", "inferred": "cyan",
-                "corrected": "bold yellow", "missing": "bold red"}
+                "corrected": "bold yellow", "missing": "bold red", "verified": "bold green"}
 
 
 def _fail(code: ExitCode, message: str) -> None:
