@@ -134,10 +134,12 @@ def templates() -> None:
 
 
 def _register_optional_commands() -> None:
-    """Commands that live in their own modules (``govreport.batch``, ``govreport.review``)."""
+    """Commands that live in their own modules (``govreport.batch``, ``govreport.review``,
+    ``govreport.verify.command``)."""
     import importlib
 
-    for module, name in (("govreport.batch", "batch"), ("govreport.review", "review")):
+    for module, name in (("govreport.batch", "batch"), ("govreport.review", "review"),
+                         ("govreport.verify.command", "verify")):
         try:
             mod = importlib.import_module(module)
         except ImportError:

@@ -25,6 +25,7 @@ import json
 import logging
 import os
 import re
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -190,25 +191,30 @@ class CorrectionStore:
         self._by_doc: dict[str, list[Decision]] = {}
         self._offset = 0
         self._ino: int | None = None
+        self._mem = threading.Lock()  #: taken inside the file lock only, never while waiting for it
 
     # -- writing --------------------------------------------------------------------------------
-    def append(self, decision: Decision) -> None:
-        """Append one decision durably (see the module docstring); ``OutputError`` if it cannot."""
+    def append(self, decision: Decision, fd: int | None = None) -> None:
+        """Append one decision durably (see the module docstring); ``OutputError`` if it cannot.
+        ``fd``: the descriptor of a :meth:`locked` block the caller holds."""
         line = decision.to_json().encode("utf-8") + b"\n"
         if len(line) > MAX_LINE:
             raise OutputError(f"{self.path}: a decision over {MAX_LINE} bytes is refused")
-        with self.locked(exclusive=True) as fd:
-            try:
-                size = os.fstat(fd).st_size
-                if size and os.pread(fd, 1, size - 1) != b"\n":
-                    line = b"\n" + line  # a torn line from a crash: start on a fresh line
-                written = os.write(fd, line)
-                os.fsync(fd)
-            except OSError as exc:
-                raise OutputError(f"{self.path}: cannot write ({exc.strerror or exc})") from None
-            if written != len(line):
-                raise OutputError(f"{self.path}: short write ({written} of {len(line)} bytes; disk full?)")
-            self._read_new(fd)
+        if fd is None:
+            with self.locked(exclusive=True) as held:
+                self.append(decision, held)
+            return
+        try:
+            size = os.fstat(fd).st_size
+            if size and os.pread(fd, 1, size - 1) != b"\n":
+                line = b"\n" + line  # a torn line from a crash: start on a fresh line
+            written = os.write(fd, line)
+            os.fsync(fd)
+        except OSError as exc:
+            raise OutputError(f"{self.path}: cannot write ({exc.strerror or exc})") from None
+        if written != len(line):
+            raise OutputError(f"{self.path}: short write ({written} of {len(line)} bytes; disk full?)")
+        self._read_new(fd)
 
     @contextlib.contextmanager
     def locked(self, exclusive: bool = True) -> Iterator[int]:
@@ -236,7 +242,8 @@ class CorrectionStore:
         """
         if fd is not None:
             self._read_new(fd)
-            return list(self._decisions)
+            with self._mem:
+                return list(self._decisions)
         if not self.path.exists():
             self._decisions, self._by_doc, self._offset, self._ino = [], {}, 0, None
             return []
@@ -248,11 +255,16 @@ class CorrectionStore:
         try:
             with _locked(fd, exclusive=False):
                 self._read_new(fd)
+                with self._mem:
+                    return list(self._decisions)
         finally:
             os.close(fd)
-        return list(self._decisions)
 
     def _read_new(self, fd: int) -> None:
+        with self._mem:
+            self._read_new_unlocked(fd)
+
+    def _read_new_unlocked(self, fd: int) -> None:
         st = os.fstat(fd)
         if st.st_ino != self._ino or st.st_size < self._offset:  # replaced or truncated: read it all again
             self._decisions, self._by_doc, self._offset, self._ino = [], {}, 0, st.st_ino
@@ -281,11 +293,13 @@ class CorrectionStore:
     def by_doc(self, fd: int | None = None) -> dict[str, list[Decision]]:
         """Decisions grouped by document hash, each list in file order."""
         self.decisions(fd)
-        return {k: list(v) for k, v in self._by_doc.items()}
+        with self._mem:
+            return {k: list(v) for k, v in self._by_doc.items()}
 
     def for_doc(self, doc: str, fd: int | None = None) -> list[Decision]:
         self.decisions(fd)
-        return list(self._by_doc.get(doc, ()))
+        with self._mem:
+            return list(self._by_doc.get(doc, ()))
 
 
 def _fsync_dir(folder: Path) -> None:
