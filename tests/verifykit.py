@@ -188,3 +188,60 @@ def resolve_all(driver: Any, url: str, rid: str, truth: dict[Key, float], limit:
 
 def report_json(dataset: Path, rid: str) -> dict[str, Any]:
     return json.loads((dataset / f"{rid}.json").read_text(encoding="utf-8"))
+
+
+def six_page_dataset(folder: Path, flagged: int = 60) -> tuple[Path, str, dict[Key, float]]:
+    """A batch folder holding one 6-page scanned report: the scanned sample's pages 1-4, 2, 3 (its
+    truth as if read, the tables of pages 2-3 repeated on pages 5-6), with ``flagged`` cells named by
+    a ``low_confidence`` issue. Returns (folder, report id, true values)."""
+    import pypdfium2 as pdfium
+
+    from govreport.archive import make_id
+    from govreport.dataset import export_dataset
+    from govreport.report import Issue, Report
+
+    scanned = ROOT / "samples" / "sample_2021_scanned.pdf"
+    src = pdfium.PdfDocument(str(scanned))
+    dst = pdfium.PdfDocument.new()
+    dst.import_pages(src, [0, 1, 2, 3, 1, 2])
+    pdf = folder / "six.pdf"
+    folder.mkdir(parents=True, exist_ok=True)
+    dst.save(str(pdf))
+    truth = json.loads((ROOT / "samples" / "sample_2021_scanned.truth.json").read_text(encoding="utf-8"))
+    report = Report.from_dict(truth)
+    report.source, report.meta["pages"] = str(pdf), 6
+    for c in list(report.cells):
+        if c.page in (2, 3):
+            extra = Report.from_dict({"cells": [c.to_dict()]}).cells[0]
+            extra.table, extra.page = c.table + "_copy", c.page + 3
+            report.cells.append(extra)
+    report.issues = []
+    boxed = [c for c in report.cells if c.bbox is not None and c.value is not None and c.table in
+             ("applications", "appeals")][:flagged]
+    for c in boxed:
+        c.confidence = 0.4
+    report.issues.append(Issue("low_confidence", "applications", f"{len(boxed)} cell(s) read with low confidence",
+                               [[c.row, c.col] for c in boxed if c.table == "applications"]))
+    report.issues.append(Issue("low_confidence", "appeals", "cells read with low confidence",
+                               [[c.row, c.col] for c in boxed if c.table == "appeals"]))
+    ds = folder / "ds"
+    ds.mkdir(exist_ok=True)
+    rid = make_id(pdf.read_bytes(), pdf.name)
+    (ds / f"{rid}.json").write_text(json.dumps(report.to_dict(), ensure_ascii=False, indent=2) + "\n",
+                                    encoding="utf-8")
+    export_dataset(ds)
+    return ds, rid, {c.key: float(c.value) for c in report.cells if c.value is not None}
+
+
+def wait_images(driver: Any, timeout: float = 60) -> int:
+    """Wait until every page image has loaded; returns how many there are."""
+    deadline = time.monotonic() + timeout
+    while True:
+        n, done = driver.execute_script(
+            "var i=document.querySelectorAll('#v-pages img');"
+            "return [i.length, Array.prototype.filter.call(i, function(x){return x.complete && x.naturalWidth>0}).length]")
+        if n and n == done:
+            return n
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{done} of {n} page images loaded")
+        time.sleep(0.05)

@@ -29,6 +29,7 @@ import json
 import logging
 import math
 import os
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -225,7 +226,10 @@ def recheck(report: Report, tables: Iterable[str], decided: set[Key]) -> None:
         if i.kind == "narrative_mismatch" and any(i.message.startswith(q + ":") and json.dumps(cells) == c
                                                   for q, c in agree):
             continue
-        kept.append(Issue(i.kind, i.table, i.message, cells))
+        message = i.message
+        if len(cells) != len(i.cells):  # "12 cell(s) ..." -> the count left
+            message = re.sub(r"^\d+(?= cell)", str(len(cells)), message)
+        kept.append(Issue(i.kind, i.table, message, cells))
     report.issues = kept + rebuilt + [i for i in report.issues if i.kind == CONFLICT]
 
 
@@ -307,10 +311,39 @@ def verify_cell(report: Report, table: str, row: str, col: str, value: int | flo
 
 
 # -- a dataset folder ----------------------------------------------------------------------------------
+def report_json_text(data: dict[str, Any]) -> str:
+    """A report as JSON text, one cell (issue, prose figure) per line: readable, and written by the C
+    encoder (``indent`` would take the pure-Python one, ten times slower on a scanned report).
+
+    >>> print(report_json_text({"source": "x", "cells": [{"value": 1}, {"value": 2}], "issues": []}))
+    {
+      "source": "x",
+      "cells": [
+        {"value": 1},
+        {"value": 2}
+      ],
+      "issues": []
+    }
+    """
+    out = ["{"]
+    items = list(data.items())
+    for i, (k, v) in enumerate(items):
+        comma = "," if i < len(items) - 1 else ""
+        name = json.dumps(k, ensure_ascii=False)
+        if isinstance(v, list) and v:
+            out.append(f"  {name}: [")
+            out += [f"    {json.dumps(x, ensure_ascii=False)}{',' if j < len(v) - 1 else ''}" for j, x in enumerate(v)]
+            out.append(f"  ]{comma}")
+        else:
+            out.append(f"  {name}: {json.dumps(v, ensure_ascii=False)}{comma}")
+    out.append("}")
+    return "\n".join(out)
+
+
 def write_report_json(path: Path, data: dict[str, Any]) -> None:
-    """Write a report JSON atomically (fsynced before the rename), as ``govreport batch`` does."""
+    """Write a report JSON atomically (fsynced before the rename)."""
     with atomic_path(path) as tmp, tmp.open("w", encoding="utf-8") as fh:
-        fh.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        fh.write(report_json_text(data) + "\n")
         fh.flush()
         os.fsync(fh.fileno())
 

@@ -126,8 +126,12 @@
       $("v-tables").innerHTML = d.tables;
       indexElements();
     }
+    if (full) { S.drawn = {}; }
     Object.keys(d.cells).forEach(function (k) {
       var c = d.cells[k], status = c[0], flag = c[4], mark = flag === 2 ? " gr-bad gr-issue" : flag === 1 ? " gr-issue" : "";
+      var sig = JSON.stringify(c);
+      if (S.drawn[k] === sig) { return; }  // only cells whose state changed are touched
+      S.drawn[k] = sig;
       var t = tip(k, c);
       (S.boxes[k] || []).forEach(function (b) {
         b.className = "gr-box s-" + status + mark + (c[5] ? " v-decided" : "");
