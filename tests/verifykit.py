@@ -239,7 +239,8 @@ def wait_images(driver: Any, timeout: float = 60) -> int:
     while True:
         n, done = driver.execute_script(
             "var i=document.querySelectorAll('#v-pages img');"
-            "return [i.length, Array.prototype.filter.call(i, function(x){return x.complete && x.naturalWidth>0}).length]")
+            "return [i.length, Array.prototype.filter.call(i, function(x){"
+            "return x.complete && x.naturalWidth>0}).length]")
         if n and n == done:
             return n
         if time.monotonic() > deadline:

@@ -127,6 +127,7 @@ def _recheck_table(report: Report, spec: TableSpec, decided: set[Key], old: list
     variant = _variant(spec, {k[0] for k in cells}, report.meta)
     eqs = [e for e in spec.equations(variant) if all(k in cells for k in e.cells)]
     prior = {k: c.status for k, c in cells.items()}
+    empty = {k for k, c in cells.items() if c.text == "" or (c.status == "blank" and (spec.id, *k) in decided)}
     known = {k: float(c.value) for k, c in cells.items() if c.status in ("read", "verified") and c.value is not None}
     trusted = {k for k in known if cells[k].status == "verified"}
     unknown = [k for k in cells if k not in known]
@@ -151,7 +152,7 @@ def _recheck_table(report: Report, spec: TableSpec, decided: set[Key], old: list
             out.append(prev if prev is not None and prev.kind == "corrected" else Issue(
                 "corrected", spec.id, f"{k[0]}.{k[1]}: read {c.text!r}, the table's arithmetic with the reviewed "
                 f"cells fixes it to {c.value}", [list(k)]))
-    needed = [k for k, v in res.fixed.items() if cells[k].text == "" and abs(v) > 1e-9]
+    needed = [k for k, v in res.fixed.items() if k in empty and abs(v) > 1e-9]
     if needed:
         names = ", ".join(f"{k[0]}.{k[1]} = {_fmt(cells[k].value)}" for k in needed)
         involved = set(needed) | {x for e in eqs if any(k in e.cells for k in needed) for x in e.cells}
