@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.verifykit import (  # noqa: E402
+from tests.verifykit import (
     chrome,
     decide_current,
     flagged_dataset,
