@@ -66,22 +66,25 @@ def keyboard_steps(root: Path, steps: int) -> dict[str, list[float]]:
     return out
 
 
-def big_folder(root: Path, n: int) -> float:
-    """Seconds from starting ``govreport verify`` on ``n`` reports to the queue shown in the browser."""
+def big_folder(root: Path, n: int) -> list[float]:
+    """Seconds from starting ``govreport verify`` on ``n`` reports to the queue shown in the browser
+    (a first and a second start)."""
     truths = flagged_dataset(root / "big", 5)
     ds = root / "big" / "ds"
     templates = [json.loads((ds / f"{rid}.json").read_text(encoding="utf-8")) for rid in truths]
     for k in range(n - len(truths)):
         data = templates[k % len(templates)]
         (ds / f"{k:016x}-copy{k}.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    seconds = []
     with chrome() as driver:
-        t0 = time.perf_counter()
-        with server(ds, "bench") as (url, _):
-            driver.get(url)
-            wait_attr(driver, "data-ready", "1", timeout=120)
-            shown = len(driver.find_elements("css selector", "#v-queue-table tbody tr"))
-            seconds = time.perf_counter() - t0
-    assert shown == n, shown
+        for _ in range(2):  # the first start reads every JSON; the second finds their summaries cached
+            t0 = time.perf_counter()
+            with server(ds, "bench") as (url, _):
+                driver.get(url)
+                wait_attr(driver, "data-ready", "1", timeout=120)
+                shown = len(driver.find_elements("css selector", "#v-queue-table tbody tr"))
+                seconds.append(time.perf_counter() - t0)
+            assert shown == n, shown
     return seconds
 
 
@@ -97,8 +100,9 @@ def main() -> int:
         for name, xs in times.items():
             print(f"| {name} | {_stats(xs)} |")
         if args.folder_size:
-            s = big_folder(root, args.folder_size)
-            print(f"\n{args.folder_size} reports: server started and queue shown in {s:.1f} s")
+            first, second = big_folder(root, args.folder_size)
+            print(f"\n{args.folder_size} reports: server started and queue shown in {first:.1f} s "
+                  f"(first start), {second:.1f} s (next start)")
     finally:
         shutil.rmtree(root, ignore_errors=True)
     return 0

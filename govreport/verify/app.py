@@ -159,6 +159,8 @@ class VerifyApp:
         self.summaries: dict[str, Summary] = {}
         self.loaded: dict[str, Loaded] = {}
         self.pages_dir = self.folder / STATE_DIR / "pages"
+        self.queue_cache = self.folder / STATE_DIR / "queue.json"  #: summaries by report, with the JSON's stamp
+        self._load_queue_cache()
         self._dirty = threading.Event()
         self._last_decision = 0.0
         self._stop = threading.Event()
@@ -221,6 +223,7 @@ class VerifyApp:
     def queue(self) -> dict[str, Any]:
         """Every report of the folder, worst first: open cells, then inconsistent and severe issues."""
         rows: list[Summary] = []
+        fresh = 0
         for path in report_files(self.folder):
             rid = path.stem
             try:
@@ -235,10 +238,32 @@ class VerifyApp:
                     continue
                 with self.lock:
                     s = self._summarise(rid, Report.from_dict(data), stamp)
+                fresh += 1
             rows.append(s)
+        if fresh:
+            self._save_queue_cache(rows)
         rows.sort(key=lambda s: (s.open == 0, -s.inconsistent, -s.severe, -s.open, s.source, s.id))
         return {"reports": [s.row() for s in rows], "reviewer": self.reviewer, "folder": str(self.folder),
                 "open": sum(s.open for s in rows)}
+
+    def _load_queue_cache(self) -> None:
+        """Summaries kept from an earlier run (a large folder's queue then opens without reading every JSON)."""
+        try:
+            data = json.loads(self.queue_cache.read_text(encoding="utf-8"))
+            for row in data.get("reports", []):
+                s = Summary(**{**row, "stamp": tuple(row["stamp"])})
+                self.summaries[s.id] = s
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+            self.summaries.clear()
+
+    def _save_queue_cache(self, rows: list[Summary]) -> None:
+        from govreport.export import atomic_path
+
+        data = {"reports": [{**s.row(), "stamp": list(s.stamp)} for s in rows]}
+        with contextlib.suppress(OutputError, OSError):
+            self.queue_cache.parent.mkdir(parents=True, exist_ok=True)
+            with atomic_path(self.queue_cache) as tmp:
+                tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
 
     # -- one report ---------------------------------------------------------------------------------
     def _source(self, rid: str, report: Report) -> tuple[Path | None, str]:
