@@ -20,7 +20,7 @@ from govreport.types import CellRef
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-Status = Literal["read", "blank", "masked", "inferred", "corrected", "missing"]
+Status = Literal["read", "blank", "masked", "inferred", "corrected", "missing", "verified"]
 STATUSES: tuple[Status, ...] = get_args(Status)
 
 
@@ -166,13 +166,28 @@ class Report:
                     out.add((i.table, rc[0], rc[1]))
         return out
 
+    # -- review -----------------------------------------------------------------------------
+    def verify(self, table: str, row: str, col: str, value: int | float | None, *,
+               reviewer: str | None = None) -> Cell:
+        """Record a person's reading of one cell, as ``govreport verify`` does: the cell becomes
+        ``verified`` with ``value`` (``text`` keeps what the tool read), and the table's arithmetic is
+        re-run with it trusted (cells it then fixes become ``inferred``; issues it settles go).
+        ``value=None`` says the cell is printed blank. Returns the cell.
+
+        >>> r = Report("x", "gov2021", cells=[Cell("appeals", "review", c, v, "read", str(v))
+        ...     for c, v in (("upheld", 1), ("corrected", 0), ("other", 0), ("pending", 0), ("total", 2))])
+        >>> r.verify("appeals", "review", "upheld", 2).status, r.issues
+        ('verified', [])
+        """
+        return _EXTENSIONS["verify"](self, table, row, col, value, reviewer=reviewer)
+
     # -- display ----------------------------------------------------------------------------
     def show(self, page: int, source_path: str | None = None) -> object:
         """The page image with every template cell outlined and coloured (for notebooks)."""
-        return _DISPLAYS["page"](self, page, source_path)
+        return _EXTENSIONS["page"](self, page, source_path)
 
     def _repr_html_(self) -> str:
-        return _DISPLAYS["html"](self)
+        return _EXTENSIONS["html"](self)
 
     def __repr__(self) -> str:
         counts: dict[str, int] = {}
@@ -183,12 +198,13 @@ class Report:
                 f"[{summary}], issues={len(self.issues)})")
 
 
-_DISPLAYS: dict[str, Callable[..., Any]] = {}
+_EXTENSIONS: dict[str, Callable[..., Any]] = {}
 
 
-def register_display(name: str, view: Callable[..., Any]) -> None:
-    """How a report is drawn in a notebook: ``"html"`` (its tables coloured by status, for
-    ``_repr_html_``) and ``"page"`` (one page with its cells outlined, for :meth:`Report.show`).
-    :mod:`govreport.output` registers both when ``govreport`` is imported, so the model does not
-    import its views."""
-    _DISPLAYS[name] = view
+def register_extension(name: str, function: Callable[..., Any]) -> None:
+    """What the model's methods that need other packages call, registered by those packages when
+    ``govreport`` is imported (so the model imports none of them): ``"html"`` (the tables coloured by
+    status, for ``_repr_html_``) and ``"page"`` (one page with its cells outlined, for
+    :meth:`Report.show`) by :mod:`govreport.output`; ``"verify"`` (:meth:`Report.verify`) by
+    :mod:`govreport.verify`."""
+    _EXTENSIONS[name] = function

@@ -38,6 +38,8 @@ from govreport.batch.workers import Outcome, failure, run_inline, run_pool
 from govreport.errors import ExitCode, GovreportError, OutputError
 from govreport.output.dataset import export_dataset, load_report_file, report_files
 from govreport.settings import ExtractSettings
+from govreport.verify.apply import apply_to_data
+from govreport.verify.store import CorrectionStore, doc_hash
 
 log = logging.getLogger("govreport")
 
@@ -162,11 +164,12 @@ def run_batch(inputs: Iterable[str | os.PathLike[str]], out: str | os.PathLike[s
     lock = _lock(out)
     tmp_root = _prepare_tmp(out)
     manifest = Manifest(out / MANIFEST)
+    corrections = CorrectionStore(out)  # reviewers' decisions outrank any new extraction
     result = BatchResult(out)
     start = time.perf_counter()
     try:
         todo, mine = _plan(inputs, out, settings, batch, manifest, result)
-        _extract(todo, out, settings, batch, str(tmp_root), manifest, result)
+        _extract(todo, out, settings, batch, str(tmp_root), manifest, corrections, result)
         fsync_dir(out)
         all_failures = write_failures(out, manifest)
         result.failures = [f for f in all_failures if f["id"] in mine]
@@ -217,14 +220,16 @@ def _plan(inputs: Iterable[str | os.PathLike[str]], out: Path, settings: Extract
 
 
 def _extract(todo: list[Item], out: Path, settings: ExtractSettings, batch: BatchSettings, tmp_root: str,
-             manifest: Manifest, result: BatchResult) -> None:
-    """Extract ``todo`` inline, on worker processes or on Ray; each outcome is written as it comes."""
+             manifest: Manifest, corrections: CorrectionStore, result: BatchResult) -> None:
+    """Extract ``todo`` inline, on worker processes or on Ray; each outcome is written as it comes,
+    with the reviewers' decisions on that document applied."""
     bar = _Progress(len(todo), batch.progress)
 
     def on_outcome(outcome: Outcome) -> None:
         if outcome.ok:
             assert outcome.data is not None
-            write_json_durable(out / f"{outcome.id}.json", outcome.data)
+            write_json_durable(out / f"{outcome.id}.json",
+                               apply_to_data(outcome.data, corrections.for_doc(doc_hash(outcome.id))))
             result.pages += outcome.pages
         manifest.append(_record(outcome))
         result.processed += 1

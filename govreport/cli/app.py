@@ -12,6 +12,7 @@ from govreport.cli.batch import batch_command
 from govreport.cli.extract import extract
 from govreport.cli.review import review_command
 from govreport.cli.templates import templates
+from govreport.cli.verify import verify_command
 from govreport.errors import ExitCode, GovreportError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -20,6 +21,7 @@ app.command()(extract)
 app.command()(templates)
 app.command("batch")(batch_command)
 app.command("review")(review_command)
+app.command("verify")(verify_command)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -24,15 +24,15 @@ import html
 from collections.abc import Callable, Iterable
 from functools import cache, partial
 
-from govreport.report import STATUSES, Cell, Issue, Report, register_display
+from govreport.report import STATUSES, Cell, Issue, Report, register_extension
 from govreport.types import CellRef
 
 #: table-cell backgrounds, by status
 COLORS = {"read": "#ffffff", "blank": "#f2f2f2", "masked": "#bdbdbd", "inferred": "#d7ecff",
-          "corrected": "#fff1b8", "missing": "#ffd6d6"}
+          "corrected": "#fff1b8", "missing": "#ffd6d6", "verified": "#e1f5e4"}
 #: outlines of boxes drawn on page images (and legend borders), by status
 STROKES = {"read": "#2e7d32", "blank": "#8d8d8d", "masked": "#212121", "inferred": "#1565c0",
-           "corrected": "#ef6c00", "missing": "#c62828"}
+           "corrected": "#ef6c00", "missing": "#c62828", "verified": "#6a1b9a"}
 #: issue kinds shown in red; the others in amber
 SEVERE = ("inconsistent", "ambiguous", "unplaced")
 
@@ -234,4 +234,4 @@ def report_html(report: Report, compact: bool = False) -> str:
     return "".join(parts)
 
 
-register_display("html", partial(report_html, compact=True))
+register_extension("html", partial(report_html, compact=True))

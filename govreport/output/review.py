@@ -50,7 +50,7 @@ from govreport.output.html import (
     status_counts,
     tables_html,
 )
-from govreport.report import Cell, Report, register_display
+from govreport.report import Cell, Report, register_extension
 from govreport.sources import PDF_HEADER_WITHIN, is_pdf, open_pdf
 from govreport.types import CellRef
 
@@ -333,6 +333,13 @@ def _side_html(report: Report, views: list[PageView]) -> str:
     return "".join(parts)
 
 
+def page_figures(report: Report, views: list[PageView]) -> tuple[str, str]:
+    """``(CSS, HTML)`` of the page figures with their cell boxes, as the review page draws them; an
+    app that serves page images as files gives each ``PageView.uri`` as the image's URL."""
+    flagged, bad = flagged_cells(report)
+    return f"{_PAGE_CSS}{_status_css()}", "".join(_page_html(report, v, flagged, bad) for v in views)
+
+
 def review_html(report: Report, source_path: str | os.PathLike[str] | None = None, *,
                 pages: list[int] | None = None, image_dpi: int = IMAGE_DPI, image_format: str = "jpeg",
                 quality: int = IMAGE_QUALITY, password: str | None = None) -> str:
@@ -496,4 +503,4 @@ def write_index(entries: Iterable[IndexEntry | tuple[Report | dict[str, Any], st
     return target
 
 
-register_display("page", show_page)
+register_extension("page", show_page)
