@@ -34,8 +34,8 @@ from govreport.settings import ExtractSettings
 from govreport.sources import Source, one_line, open_source
 from govreport.tables.build import build_tables
 from govreport.tables.match import Match, best_match
-from govreport.tables.segments import segment
-from govreport.tables.structure import check_structure
+from govreport.tables.segments import Segment, segment
+from govreport.tables.structure import check_structure, settle_rows
 
 log = logging.getLogger("govreport")
 
@@ -108,8 +108,10 @@ def read(source: Source, settings: ExtractSettings) -> LayoutResult:
 
 
 # -- tokens -> template tables -> checks -> Report ------------------------------------------------
-def match_tables(layout: LayoutResult, name: str, settings: ExtractSettings) -> tuple[Match, list[str]]:
-    """The template's rows found in the token stream, and notes on what was left unsearched."""
+def match_tables(layout: LayoutResult, name: str, settings: ExtractSettings,
+                 ) -> tuple[Match, list[str], list[Segment]]:
+    """The template's rows found in the token stream, notes on what was left unsearched, and the
+    segments searched."""
     segments = segment(layout.tokens)
     notes = []
     if len(segments) > MAX_SEGMENTS:  # bound the matching on absurd input
@@ -119,16 +121,17 @@ def match_tables(layout: LayoutResult, name: str, settings: ExtractSettings) -> 
     if len(match.units) < MIN_ROWS:
         raise NotAReportError(f"{name}: no table of the national annual-report template was found")
     log.debug("%s: template %s, %d units matched", name, match.template.id, len(match.units))
-    return match, notes
+    return match, notes, segments
 
 
 def build_report(layout: LayoutResult, name: str, settings: ExtractSettings) -> Report:
     """From a layout's tokens to a checked :class:`Report`: template tables, then the checks."""
-    match, notes = match_tables(layout, name, settings)
+    match, notes, segments = match_tables(layout, name, settings)
+    notes += settle_rows(match, segments)  # a row's legible ordinal names its row
     cells, issues = build_tables(match, settings)
     report = Report(source=name, template=match.template.id, meta=_meta(layout, match, notes), cells=cells,
                     issues=issues)
-    report.issues.extend(check_structure(report.cells))
+    report.issues.extend(check_structure(match, segments, report.cells))
     report.narrative, prose_issues = check_narrative(layout.text, report)
     report.issues.extend(prose_issues)
     return report

@@ -23,7 +23,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 
-from govreport.layout.text import MAX_TOKENS, safe_classify
+from govreport.layout.text import MAX_CELL_CHARS, MAX_TOKENS, safe_classify
 from govreport.layout.tokens import BREAK, CellText, Kind, LayoutResult, Token, normalize
 
 log = logging.getLogger("govreport")
@@ -83,6 +83,12 @@ class Assembler:
         texts = []
         for cell in cells:
             c = CellText(cell) if isinstance(cell, str) else cell
+            if c.label:  # a row label or column title: text even if it reads "3", nothing if empty
+                label = normalize(c.text[:MAX_CELL_CHARS])
+                if label:
+                    self.tokens.append(Token(Kind.TEXT, label, None, c.page, c.bbox, c.confidence))
+                    texts.append(c.text)
+                continue
             self.tokens.append(safe_classify(c.text, page=c.page, bbox=c.bbox, confidence=c.confidence))
             texts.append(c.text)
         self.tokens.append(BREAK)

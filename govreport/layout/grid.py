@@ -7,10 +7,17 @@ columns is one :class:`GridCell`, listed once, in the row where it starts. Posit
 :func:`cluster` (rule pieces within a tolerance are one line). Rules are found by
 :mod:`govreport.ocr.rules` on page images and by :mod:`govreport.layout.pdf_text` from PDF paths.
 
+What each cell is (:func:`table_roles`, :class:`Roles`) is decided here too, from the lattice and
+what the reader made of each cell (:class:`Reading`): header rows of column titles, the lattice
+column where row labels end, value rows, and the columns that hold numbers. A masked column
+title stays a title, a masked or half-covered label stays a label, and a value row's cell that
+spans columns of numbers (a rule lost) is cut on the lattice by the reader.
+
 A table that runs on over a page break is joined by one rule (:func:`continues`,
-:func:`trim_continuation`): the next page's first table with the same left and right edges
-continues it, a repeated header is dropped, and so are the empty leftovers of label cells merged
-across the break.
+:func:`repeated_header`, :func:`carried_label_end`): the next page's first table with the same
+left and right edges continues it, keeps the lattice column where its labels end, and a header
+printed again is dropped. (Label cells merged across the break leave empty cells on the new page;
+an empty label cell gives no token, whatever page it is on.)
 
 :func:`group_rows` and :func:`align_columns` are the fallback for text without rules: they group
 loose boxes into printed lines and line up the columns of an unruled table.
@@ -21,19 +28,32 @@ loose boxes into printed lines and line up the columns of an unruled table.
 [(0, 1, 0, 2), (1, 2, 0, 1), (1, 2, 1, 2)]
 >>> [len(row) for row in g.rows], g.bbox
 ([1, 2], (0.0, 0.0, 20.0, 10.0))
+
+A masked cell among column titles is a title, not a value:
+
+>>> g = build_grid([0.0, 10.0, 20.0, 30.0], [0.0, 5.0, 10.0], lambda r, c: True, lambda r, c: True)
+>>> seen = {(0, 0): Reading("text", size=4), (0, 1): Reading("mask"), (0, 2): Reading("text", size=4),
+...         (1, 0): Reading("text", size=4), (1, 1): Reading("number"), (1, 2): Reading("number")}
+>>> roles = table_roles(g, seen)
+>>> roles.label_end, sorted(roles.header), [roles.role(0, 1, 2), roles.role(1, 1, 2)]
+(1, [0], ['header', 'value'])
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 
 import numpy as np
 
 from govreport.types import BBox
 
 Segment = tuple[int, int, int, int]  #: x0, y0, x1, y1 of one rule piece (page pixels)
+LABEL_CELLS = 3  #: a row of values prints at most this many label cells (三、 | （三） | 1.)
+SAME_ROW = 0.8  #: similarity from which two OCR'd rows are the same printed row (a repeated header)
 
 
 @dataclass(slots=True)
@@ -148,48 +168,240 @@ def build_grid(xs: list[float], ys: list[float], split_right: Callable[[int, int
 
 
 # --------------------------------------------------------------------------------------------
+# what each cell is: column titles, row labels, values
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What a reader made of one grid cell, as much as the table's structure needs."""
+
+    kind: str  #: number | text | mask | blank
+    sure: bool = True  #: read clearly (a text layer always is; OCR when confident)
+    size: int = 0  #: characters of text
+
+
+@dataclass(slots=True)
+class Roles:
+    """The parts of one ruled table: header rows (column titles), the lattice column where row
+    labels end, the value rows and the value columns.
+
+    Decided from the lattice and the cells' readings alone, the same way for raster and vector
+    rules: a black box or a seal over a column title leaves it a title (a masked header cell is
+    no value), a box over a label leaves it a label, and a value cell is one lattice column of a
+    column that holds numbers in the table's value rows."""
+
+    label_end: int = 0  #: lattice columns ``< label_end`` hold row labels
+    header: frozenset[int] = frozenset()  #: indices into ``grid.rows``: column titles
+    values: frozenset[int] = frozenset()  #: indices into ``grid.rows``: rows of values
+    numeric: frozenset[int] = frozenset()  #: lattice columns that hold numbers in value rows
+
+    def role(self, ri: int, c0: int, c1: int) -> str:
+        """What the cell on lattice columns ``c0..c1-1`` of row ``ri`` (an index into
+        ``grid.rows``) is: ``header``, ``label``, ``value`` (one lattice column of a column of
+        numbers), ``wide`` (a value row's cell over several columns of numbers: a rule lost, to
+        be cut on the lattice) or ``text`` (anything else: a title across the table, a note)."""
+        if ri in self.header:
+            return "header"
+        if c1 <= self.label_end:
+            return "label"
+        if c0 >= self.label_end:
+            # right of the labels every column is one of values; with no labels found, the
+            # columns from the first that holds numbers on
+            cols = set(range(c0, c1)) & self.numeric
+            if c1 - c0 == 1 and (self.label_end or cols or (ri in self.values and c0 > min(self.numeric, default=c0))):
+                return "value"
+            if c1 - c0 > 1 and ri in self.values and (self.label_end or len(cols) > 1):
+                return "wide"
+        return "text"
+
+
+def label_end(grid: Grid, readings: dict[tuple[int, int], Reading]) -> int:
+    """The lattice column where row labels end (0 if no row shows one): in most rows that show a
+    label (a clear text of three or more characters) followed by clear numbers and little else,
+    that is where the label's cell ends. In a table without a clear number anywhere (every value
+    masked), masks stand in for the numbers, in rows of a few label cells."""
+    ends: list[int] = []
+    masked_ends: list[int] = []
+    for row in grid.rows:
+        got = [(c, readings.get((c.r0, c.c0), _NOTHING)) for c in row]
+        labels = [c for c, rd in got if rd.kind == "text" and rd.sure and rd.size >= 3]
+        if not labels:
+            continue
+        right = [rd for c, rd in got if c.c0 >= labels[-1].c1 and rd.kind != "blank"]
+        numbers = sum(rd.kind == "number" and rd.sure for rd in right)
+        if numbers and numbers >= len(right) - numbers:
+            ends.append(labels[-1].c1)
+        masks = sum(rd.kind == "mask" for rd in right)
+        if masks and masks >= len(right) - masks and sum(rd.kind == "text" for _, rd in got) <= LABEL_CELLS:
+            masked_ends.append(labels[-1].c1)
+    sure = any(rd.kind == "number" and rd.sure for rd in readings.values())
+    ends = ends or ([] if sure else masked_ends)
+    return max(set(ends), key=lambda c: (ends.count(c), -c)) if ends else 0
+
+
+_NOTHING = Reading("blank")
+
+
+def table_roles(grid: Grid, readings: dict[tuple[int, int], Reading], label_cols: int | None = None) -> Roles:
+    """The roles of ``grid``'s rows and columns from its cells' ``readings`` (keyed by each cell's
+    ``(r0, c0)``); ``label_cols`` imposes where labels end (a table continued from the page
+    before keeps its lattice).
+
+    A value row shows, right of the labels, mostly one-column cells and a clear number (no more
+    clear texts than numbers), or masks and no text at all below the last row of column titles.
+    Rows above the first value row that show more texts and masks than numbers right of the
+    labels (titles, a masked title) are header rows.
+    """
+    end = label_end(grid, readings) if label_cols is None else label_cols
+    by_numbers: set[int] = set()
+    by_masks: set[int] = set()
+    numeric: set[int] = set()
+    shown: set[int] = set()
+    titled: set[int] = set()
+    for ri, row in enumerate(grid.rows):
+        right = [(c, readings.get((c.r0, c.c0), _NOTHING)) for c in row if c.c0 >= end]
+        singles = [(c, rd) for c, rd in right if c.c1 - c.c0 == 1]
+        texts = [rd for _, rd in right if rd.kind == "text" and rd.size >= 2]
+        # column titles (or a title a box hides) rather than numbers
+        said = len(texts) + sum(rd.kind == "mask" for _, rd in right)
+        if said and said > sum(rd.kind == "number" for _, rd in right):
+            shown.add(ri)
+        if texts:
+            titled.add(ri)
+        if not singles or 2 * len(singles) < len(right):
+            continue
+        numbers = [c.c0 for c, rd in singles if rd.kind == "number" and rd.sure]
+        if numbers and len(numbers) >= sum(rd.sure for rd in texts):
+            by_numbers.add(ri)
+            numeric.update(numbers)
+        elif any(rd.kind == "mask" for _, rd in singles) and not texts:
+            by_masks.add(ri)
+    # a row of masks only is a row of values below the column titles, a masked title above them
+    first_number = min(by_numbers, default=len(grid.rows))
+    last_title = max((ri for ri in titled if ri < first_number), default=-1)
+    values = by_numbers | {ri for ri in by_masks if ri > last_title}
+    first = min(values, default=len(grid.rows))
+    header = frozenset(ri for ri in shown if ri < first)
+    return Roles(end, header, frozenset(values), frozenset(numeric))
+
+
+def recut(grid: Grid, roles: Roles) -> list[GridCell]:
+    """Cut the value region's cells that the lattice says are several: a cell right of the labels
+    spanning the lattice rows of two printed rows (a row rule lost under a seal or a smudge), or,
+    in a value row, several columns of values (a column rule lost). Each becomes one cell per
+    lattice row and column it covers, in the row it stands in; ``grid`` is updated in place and
+    the new cells are returned (for the reader to read).
+
+    A row whose cells disagree with the table's lattice is read on the lattice, not on what a
+    seal or a box left of its rules."""
+    body = {row[0].r0 for ri, row in enumerate(grid.rows) if row and ri not in roles.header}
+    if roles.label_end:  # printed rows are the rows of labels
+        body &= {c.r0 for c in grid.cells if c.c1 <= roles.label_end}
+    value_r = {grid.rows[ri][0].r0 for ri in roles.values if grid.rows[ri]}
+    out: list[GridCell] = []
+    cells: list[GridCell] = []
+    for cell in grid.cells:
+        if cell.c0 < roles.label_end or cell.r0 not in body:
+            cells.append(cell)
+            continue
+        starts = [r for r in range(cell.r0, cell.r1) if r in body]
+        tall = len(starts) > 1 and any(r in value_r for r in starts)
+        numeric = len(set(range(cell.c0, cell.c1)) & roles.numeric)
+        wide = cell.c1 - cell.c0 > 1 and cell.r0 in value_r and (roles.label_end > 0 or numeric > 1)
+        if not (tall or wide):
+            cells.append(cell)
+            continue
+        rows = [*zip(starts, [*starts[1:], cell.r1], strict=True)] if tall else [(cell.r0, cell.r1)]
+        cols = [(c, c + 1) for c in range(cell.c0, cell.c1)] if wide else [(cell.c0, cell.c1)]
+        for r0, r1 in rows:
+            for c0, c1 in cols:
+                piece = GridCell(r0, r1, c0, c1, (grid.xs[c0], grid.ys[r0], grid.xs[c1], grid.ys[r1]))
+                cells.append(piece)
+                out.append(piece)
+    if not out:
+        return out
+    cells.sort(key=lambda c: (c.r0, c.c0))
+    for k, c in enumerate(cells):
+        grid.unit_cell[c.r0:c.r1, c.c0:c.c1] = k
+    by_row: dict[int, list[GridCell]] = {}
+    for c in cells:
+        by_row.setdefault(c.r0, []).append(c)
+    present = {row[0].r0 for row in grid.rows if row}  # (a header printed again may be gone)
+    grid.cells = cells
+    grid.rows = [by_row[r] for r in sorted(by_row) if r in present]
+    return out
+
+
+# --------------------------------------------------------------------------------------------
 # across pages
 
 
-def continues(prev: Grid, grid: Grid, tol: float) -> bool:
+def continues(prev: Grid, grid: Grid, tol: float, shift: float = 0.0) -> bool:
     """Whether ``grid`` (first on its page) plausibly continues ``prev`` (last on the page before):
-    the same left and right edges, within ``tol``."""
-    return abs(prev.xs[0] - grid.xs[0]) <= tol and abs(prev.xs[-1] - grid.xs[-1]) <= tol
+    the same width within ``tol``, and the same left edge within ``tol`` + ``shift`` (a scanner
+    places each sheet a little differently)."""
+    width = abs((prev.xs[-1] - prev.xs[0]) - (grid.xs[-1] - grid.xs[0]))
+    return width <= tol and abs(prev.xs[0] - grid.xs[0]) <= tol + shift
 
 
-def _row_texts(row: list[GridCell]) -> list[str]:
-    return [re.sub(r"\s+", "", c.text) for c in row]
+_PAGE_NO_RE = re.compile(
+    r"^(?:[-—–－~·\s]*\d{1,4}[-—–－~·\s]*|第\s*\d{1,4}\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?|"
+    r"\d{1,4}\s*/\s*\d{1,4}|page\s*\d{1,4}(?:\s*of\s*\d{1,4})?)$",
+    re.I,
+)
 
 
-def trim_continuation(prev: Grid, first: Grid, grid: Grid) -> list[str]:
-    """Trim the top of ``grid``, which continues ``prev`` (``first`` began the table): a repeated
-    header, and label cells left empty because their text stands in a cell merged across the
-    break. Returns notes on what was dropped."""
-    notes = []
+def is_page_number(text: str) -> bool:
+    """A line that is only a page number (``— 3 —``, ``第3页 共6页``, ``3/6``): what may stand between
+    a table and its continuation on the next page.
+
+    >>> is_page_number("— 3 —"), is_page_number("第 2 页"), is_page_number("三、收到和处理")
+    (True, True, False)
+    """
+    return bool(_PAGE_NO_RE.match(unicodedata.normalize("NFKC", text).strip()))
+
+
+def _row_text(row: list[GridCell]) -> str:
+    return "|".join(re.sub(r"\s+", "", c.text) for c in row)
+
+
+def _same_row(a: list[GridCell], b: list[GridCell]) -> bool:
+    """Two printed rows read alike: the same cells, their texts equal (a text layer) or nearly
+    so (OCR reads the same words a little differently each time)."""
+    if len(a) != len(b):
+        return False
+    ta, tb = _row_text(a), _row_text(b)
+    return ta == tb or (len(ta) >= 4 and SequenceMatcher(None, ta, tb, autojunk=False).ratio() >= SAME_ROW)
+
+
+def repeated_header(first: Grid, grid: Grid) -> int:
+    """How many of ``grid``'s top rows repeat the top rows of ``first``, the fragment its table
+    began with: a header printed again on the next page (at least one row is left)."""
     k = 0
-    while k < min(len(first.rows), len(grid.rows) - 1) and _row_texts(first.rows[k]) == _row_texts(grid.rows[k]):
+    while k < min(len(first.rows), len(grid.rows) - 1) and _same_row(first.rows[k], grid.rows[k]):
         k += 1
-    if k:
-        grid.rows = grid.rows[k:]
-        notes.append(f"page {grid.page}: repeated table header ({k} row{'s' if k > 1 else ''}) dropped")
-    if not grid.rows or not prev.rows:
-        return notes
-    last_r = max(c.r1 for c in prev.cells)
-    bottom = [c for c in prev.cells if c.r1 == last_r]
-    row = grid.rows[0]
-    drop = 0
-    for cell in row:
-        if cell.text.strip():
-            break
-        x0, _, x1, _ = cell.bbox
-        above = [c for c in bottom if min(x1, c.bbox[2]) - max(x0, c.bbox[0]) > 0.5 * (x1 - x0)]
-        if cell.r1 - cell.r0 > 1 or any(c.r1 - c.r0 > 1 for c in above):
-            drop += 1
-        else:
-            break
-    if drop:
-        grid.rows[0] = row[drop:]
-    return notes
+    return k
+
+
+@dataclass(slots=True)
+class OpenTable:
+    """A table that may run on at the top of the next page: the fragment it began with, its
+    roles, and its fragment on the page before."""
+
+    first: Grid
+    roles: Roles
+    last: Grid
+
+
+def carried_label_end(first: Grid, roles: Roles, grid: Grid, tol: float) -> int | None:
+    """Where row labels end in ``grid``, which continues the table ``first`` began: at the
+    lattice line of ``grid`` where they ended in ``first`` (``None`` if ``grid`` has none there).
+    The lattice, not the few rows on the new page, says where a continued table's labels end."""
+    if not roles.label_end or roles.label_end >= len(first.xs):
+        return None
+    x = first.xs[roles.label_end] - first.xs[0] + grid.xs[0]
+    near = [c for c, gx in enumerate(grid.xs) if abs(gx - x) <= tol]
+    return near[0] if near else None
 
 
 # --------------------------------------------------------------------------------------------

@@ -40,8 +40,22 @@ import numpy as np
 
 from govreport.errors import BadInputError, MissingDependencyError, TooLargeError
 from govreport.layout.assemble import Assembler, clean_inline, join_lines
-from govreport.layout.grid import Grid, build_grid, chains, cluster, continues, trim_continuation
-from govreport.layout.tokens import CellText, LayoutResult, Token
+from govreport.layout.grid import (
+    Grid,
+    OpenTable,
+    Reading,
+    Roles,
+    build_grid,
+    carried_label_end,
+    chains,
+    cluster,
+    continues,
+    is_page_number,
+    repeated_header,
+    table_roles,
+)
+from govreport.layout.text import MAX_CELL_CHARS
+from govreport.layout.tokens import CellText, Kind, LayoutResult, Token, classify
 from govreport.settings import ExtractSettings
 from govreport.sources import Source, as_source, open_pdf
 from govreport.types import BBox
@@ -57,12 +71,13 @@ RULE_COVER = 0.5  #: share of a lattice unit's side a ruling must cover to separ
 MAX_PAGE_CHARS = 100_000
 MAX_PAGE_EDGES = 50_000
 MAX_GRID_UNITS = 200_000  #: rows x columns of one ruled table
+FILL_RULE = 2.0  #: points: a filled shape no thicker than this is a ruling drawn as a fill
+DARK_FILL = 90  #: luminance (0-255) up to which an opaque fill hides black print under it
+DARK_ALPHA = 200  #: opacity (0-255) from which a fill hides what is under it
+LIGHT_TEXT = 160  #: luminance from which a character's own colour shows on a dark fill (white on black)
+MASK_GLYPH = "■"  #: what a dark box over print reads as
+MASK_MIN = 0.6  #: a box shows in a cell where it covers this share of a character's height, both ways
 
-_PAGE_NO_RE = re.compile(
-    r"^(?:[-—–－~·\s]*\d{1,4}[-—–－~·\s]*|第\s*\d{1,4}\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?|"
-    r"\d{1,4}\s*/\s*\d{1,4}|page\s*\d{1,4}(?:\s*of\s*\d{1,4})?)$",
-    re.I,
-)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -130,6 +145,8 @@ class PageLayout:
     image_cover: float = 0.0  #: share of the page covered by images
     unmapped: int = 0
     problem: str | None = None  #: why the text layer is unusable (None: usable)
+    fills: list[BBox] = field(default_factory=list)  #: dark boxes over the page (redactions)
+    hidden: list[BBox] = field(default_factory=list)  #: characters under them, taken out of ``chars``
 
 
 def _affine_to_display(page: Any, width: float, height: float) -> np.ndarray:
@@ -161,18 +178,66 @@ def _mat_mul(m1: tuple[float, ...], m2: tuple[float, ...]) -> tuple[float, ...]:
     )
 
 
-def _is_white(pr: Any, obj: Any, getter: Any) -> bool:
+Rgba = tuple[int, int, int, int]
+
+
+def _colour(obj: Any, getter: Any) -> Rgba | None:
     r, g, b, a = (ctypes.c_uint() for _ in range(4))
     if not getter(obj, ctypes.byref(r), ctypes.byref(g), ctypes.byref(b), ctypes.byref(a)):
-        return False
-    return a.value == 0 or (r.value > 235 and g.value > 235 and b.value > 235)
+        return None
+    return r.value, g.value, b.value, a.value
 
 
-def _collect_objects(page: Any, disp: np.ndarray) -> tuple[list[tuple[float, float, float, float]], float]:
-    """Axis-aligned visible path edges (display coords: x0, y0, x1, y1) and image area."""
+def _white(c: Rgba | None) -> bool:
+    """No visible colour: fully transparent, or paper white."""
+    return c is None or c[3] == 0 or (c[0] > 235 and c[1] > 235 and c[2] > 235)
+
+
+def _dark(c: Rgba | None) -> bool:
+    """An opaque colour dark enough to hide black print under it (a redaction box)."""
+    return c is not None and c[3] >= DARK_ALPHA and 0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2] <= DARK_FILL
+
+
+def _annotation_boxes(page: Any, disp: np.ndarray) -> list[BBox]:
+    """Square annotations filled with a dark colour (a box a PDF editor drew over the page), in
+    display coordinates."""
+    import pypdfium2.raw as pr
+
+    out: list[BBox] = []
+    for k in range(min(pr.FPDFPage_GetAnnotCount(page), 500)):
+        annot = pr.FPDFPage_GetAnnot(page, k)
+        try:
+            if pr.FPDFAnnot_GetSubtype(annot) != pr.FPDF_ANNOT_SQUARE:
+                continue
+            if not _dark(_colour(annot, lambda o, *rgba: pr.FPDFAnnot_GetColor(
+                    o, pr.FPDFANNOT_COLORTYPE_InteriorColor, *rgba))):
+                continue
+            rect = pr.FS_RECTF()
+            if not pr.FPDFAnnot_GetRect(annot, rect):
+                continue
+            xs = [rect.left, rect.right]
+            ys = [rect.bottom, rect.top]
+            pts = [(disp[0, 0] * x + disp[0, 1] * y + disp[0, 2], disp[1, 0] * x + disp[1, 1] * y + disp[1, 2])
+                   for x in xs for y in ys]
+            out.append((min(p[0] for p in pts), min(p[1] for p in pts), max(p[0] for p in pts),
+                        max(p[1] for p in pts)))
+        finally:
+            pr.FPDFPage_CloseAnnot(annot)
+    return out
+
+
+def _collect_objects(page: Any, disp: np.ndarray) -> tuple[list[tuple[float, float, float, float]], float,
+                                                           list[BBox]]:
+    """Axis-aligned visible path edges (display coords: x0, y0, x1, y1), image area, and the dark
+    filled shapes that hide what is under them (redaction boxes).
+
+    A filled shape thicker than :data:`FILL_RULE` is no ruling, whatever its edges line up with:
+    a black box's edges are not a table's rules, a shaded header's are not either (its outline,
+    if stroked, is)."""
     import pypdfium2.raw as pr
 
     edges: list[tuple[float, float, float, float]] = []
+    fills: list[BBox] = []
     image_area = 0.0
     fx, fy = ctypes.c_float(), ctypes.c_float()
     fill, stroke = ctypes.c_int(), ctypes.c_int()
@@ -198,10 +263,9 @@ def _collect_objects(page: Any, disp: np.ndarray) -> tuple[list[tuple[float, flo
             elif kind == pr.FPDF_PAGEOBJ_PATH:
                 if not pr.FPDFPath_GetDrawMode(obj, ctypes.byref(fill), ctypes.byref(stroke)):
                     continue
-                visible = (stroke.value and not _is_white(pr, obj, pr.FPDFPageObj_GetStrokeColor)) or (
-                    fill.value and not _is_white(pr, obj, pr.FPDFPageObj_GetFillColor)
-                )
-                if not visible:
+                fill_rgba = _colour(obj, pr.FPDFPageObj_GetFillColor) if fill.value else None
+                stroked = bool(stroke.value) and not _white(_colour(obj, pr.FPDFPageObj_GetStrokeColor))
+                if not stroked and _white(fill_rgba):
                     continue
                 pr.FPDFPageObj_GetMatrix(obj, fm)
                 a, b, c, d, e, f = _mat_mul(parent, (fm.a, fm.b, fm.c, fm.d, fm.e, fm.f))
@@ -210,24 +274,36 @@ def _collect_objects(page: Any, disp: np.ndarray) -> tuple[list[tuple[float, flo
                     continue
                 start: tuple[float, float] | None = None
                 prev: tuple[float, float] | None = None
+                mine: list[tuple[float, float, float, float]] = []
+                pts: list[tuple[float, float]] = []
                 for s in range(n):
                     seg = pr.FPDFPath_GetPathSegment(obj, s)
                     pr.FPDFPathSegment_GetPoint(seg, ctypes.byref(fx), ctypes.byref(fy))
                     x, y = fx.value, fy.value
                     pt = (a * x + c * y + e, b * x + d * y + f)
+                    pts.append(pt)
                     typ = pr.FPDFPathSegment_GetType(seg)
                     if typ == pr.FPDF_SEGMENT_MOVETO:
                         start = prev = pt
                         continue
                     if typ == pr.FPDF_SEGMENT_LINETO and prev is not None:
-                        edges.append((*prev, *pt))
+                        mine.append((*prev, *pt))
                     prev = pt
                     if pr.FPDFPathSegment_GetClose(seg) and start is not None:
-                        edges.append((*pt, *start))
+                        mine.append((*pt, *start))
                         prev = start
+                if pts and not _white(fill_rgba):
+                    box = (min(p[0] for p in pts), min(p[1] for p in pts), max(p[0] for p in pts),
+                           max(p[1] for p in pts))
+                    if min(box[2] - box[0], box[3] - box[1]) > FILL_RULE:  # a shape, not a ruling drawn as a fill
+                        if _dark(fill_rgba):
+                            fills.append(box)
+                        if _dark(fill_rgba) or not stroked:
+                            continue
+                edges.extend(mine)
 
     walk(pr.FPDFPage_CountObjects(page), lambda i: pr.FPDFPage_GetObject(page, i), to_disp, 0)
-    return edges, image_area
+    return edges, image_area, fills + _annotation_boxes(page, disp)
 
 
 def _split_edges(
@@ -257,6 +333,8 @@ def _read_page(pdf: Any, index: int) -> PageLayout:
             raw_boxes: list[tuple[float, float, float, float]] = []
             rect = pr.FS_RECTF()
             unmapped = 0
+            light: list[bool] = []
+            r_, g_, b_, a_ = (ctypes.c_uint() for _ in range(4))
             for i in range(n):
                 if pr.FPDFText_IsGenerated(tp, i) == 1:
                     continue
@@ -273,6 +351,8 @@ def _read_page(pdf: Any, index: int) -> PageLayout:
                     ch = "\ufffd"
                 chars.append(ch)
                 raw_boxes.append((rect.left, rect.top, rect.right, rect.bottom))
+                got = pr.FPDFText_GetFillColor(tp, i, *(ctypes.byref(v) for v in (r_, g_, b_, a_)))
+                light.append(bool(got) and 0.299 * r_.value + 0.587 * g_.value + 0.114 * b_.value >= LIGHT_TEXT)
         finally:
             textpage.close()
         if raw_boxes:
@@ -284,18 +364,40 @@ def _read_page(pdf: Any, index: int) -> PageLayout:
             boxes = np.stack([dx.min(1), dy.min(1), dx.max(1), dy.max(1)], axis=1)
         else:
             boxes = np.zeros((0, 4))
-        edges, image_area = _collect_objects(page.raw, disp)
+        edges, image_area, fills = _collect_objects(page.raw, disp)
     finally:
         page.close()
     dw, dh = (height, width) if abs(disp[0, 1]) > abs(disp[0, 0]) else (width, height)
     hs, vs = _split_edges(edges)
-    layout = PageLayout(index + 1, dw, dh, chars, boxes, hs, vs, image_area / max(1.0, dw * dh), unmapped)
+    chars, boxes, hidden = _under_fills(chars, boxes, light, fills)
+    layout = PageLayout(index + 1, dw, dh, chars, boxes, hs, vs, image_area / max(1.0, dw * dh), unmapped,
+                        fills=fills, hidden=hidden)
     layout.problem = text_layer_problem("".join(chars), unmapped)
     if layout.problem is None and layout.image_cover > 0.5:
         visible = sum(1 for c in chars if not c.isspace())
         if visible < 40:  # a scan with a stray line of text (a stamp, a page number)
             layout.problem = f"image page with only {visible} characters of text"
     return layout
+
+
+def _under_fills(chars: list[str], boxes: np.ndarray, light: list[bool], fills: list[BBox],
+                 ) -> tuple[list[str], np.ndarray, list[BBox]]:
+    """Characters a dark box hides taken out (a box drawn over the text leaves it in the text
+    layer; what a reader sees is the box). A light character on a dark fill shows (white on
+    black) and stays. Returns the characters left, their boxes, and the boxes of those taken out."""
+    if not fills or not chars:
+        return chars, boxes, []
+    cx = (boxes[:, 0] + boxes[:, 2]) / 2
+    cy = (boxes[:, 1] + boxes[:, 3]) / 2
+    under = np.zeros(len(chars), dtype=bool)
+    for x0, y0, x1, y1 in fills:
+        under |= (cx >= x0) & (cx <= x1) & (cy >= y0) & (cy <= y1)
+    under &= ~np.asarray(light, dtype=bool)
+    if not under.any():
+        return chars, boxes, []
+    hidden = [tuple(float(v) for v in b) for b in boxes[under]]
+    keep = np.nonzero(~under)[0]
+    return [chars[i] for i in keep], boxes[keep], hidden  # type: ignore[return-value]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -466,8 +568,61 @@ class _Line:
     segments: list[CellText]
 
 
+def _clip(a: BBox, b: BBox) -> BBox | None:
+    box = (max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3]))
+    return box if box[2] > box[0] and box[3] > box[1] else None
+
+
+def _masks(p: PageLayout, grids: list[Grid]) -> tuple[list[str], np.ndarray]:
+    """The page's characters, plus a mask glyph ``■`` wherever a dark box shows where print is or
+    could be: in each table cell it covers, clipped to the cell (so a box over two cells masks
+    both, and its edges make no rule), where it reaches a character's height both ways, or runs
+    over the line of characters the cell shows; outside tables, over the characters it hid."""
+    if not p.fills:
+        return p.chars, p.boxes
+    ink = [i for i, ch in enumerate(p.chars) if not ch.isspace()]
+    char_h = float(np.median(p.boxes[ink, 3] - p.boxes[ink, 1])) if ink else 10.0
+    cx = (p.boxes[:, 0] + p.boxes[:, 2]) / 2 if len(p.chars) else np.zeros(0)
+    cy = (p.boxes[:, 1] + p.boxes[:, 3]) / 2 if len(p.chars) else np.zeros(0)
+    extra: list[BBox] = []
+    for fill in p.fills:
+        for g in grids:
+            if _clip(fill, g.bbox) is None:
+                continue
+            per_cell: dict[int, BBox] = {}
+            for r in range(len(g.ys) - 1):
+                for c in range(len(g.xs) - 1):
+                    part = _clip(fill, (g.xs[c], g.ys[r], g.xs[c + 1], g.ys[r + 1]))
+                    if part is None:
+                        continue
+                    k = int(g.unit_cell[r, c])
+                    have = per_cell.get(k, part)
+                    per_cell[k] = (min(have[0], part[0]), min(have[1], part[1]), max(have[2], part[2]),
+                                   max(have[3], part[3]))
+            for k, part in per_cell.items():
+                x0, y0, x1, y1 = g.cells[k].bbox
+                shown = np.nonzero((cx > x0) & (cx < x1) & (cy > y0) & (cy < y1))[0]
+                if len(shown):  # the cell shows characters: the box counts where it runs over their lines
+                    over = np.minimum(p.boxes[shown, 3], part[3]) - np.maximum(p.boxes[shown, 1], part[1])
+                    counts = bool((over >= 0.5 * (p.boxes[shown, 3] - p.boxes[shown, 1])).any())
+                else:
+                    counts = part[3] - part[1] >= MASK_MIN * char_h
+                if counts and part[2] - part[0] >= MASK_MIN * char_h:
+                    extra.append(part)
+        outside = [h for h in p.hidden if _clip(h, fill) is not None
+                   and not any(_clip(h, g.bbox) is not None for g in grids)]
+        if outside:
+            extra.append((min(h[0] for h in outside), min(h[1] for h in outside), max(h[2] for h in outside),
+                          max(h[3] for h in outside)))
+    if not extra:
+        return p.chars, p.boxes
+    return [*p.chars, *(MASK_GLYPH for _ in extra)], np.vstack([p.boxes.reshape(-1, 4), np.asarray(extra)])
+
+
 def _page_items(p: PageLayout) -> list[tuple[float, Grid | _Line]]:
     grids = sorted(_grids(p.hsegs, p.vsegs, p.number), key=lambda g: (g.xs[-1] - g.xs[0]) * (g.ys[-1] - g.ys[0]))
+    chars, boxes = _masks(p, grids)
+    p = replace(p, chars=chars, boxes=boxes)
     n = len(p.chars)
     free = np.ones(n, dtype=bool)
     if n:
@@ -502,7 +657,7 @@ def _page_items(p: PageLayout) -> list[tuple[float, Grid | _Line]]:
         bottom = max(s.bbox[3] for s in segs if s.bbox)
         whole = " ".join(s.text for s in segs)
         in_margin = bottom < 0.1 * p.height or top > 0.88 * p.height
-        if in_margin and _PAGE_NO_RE.match(unicodedata.normalize("NFKC", whole).strip()):
+        if in_margin and is_page_number(whole):
             continue  # a page number
         items.append((top, _Line(top, segs)))
     items.sort(key=lambda it: it[0])
@@ -622,38 +777,101 @@ def _pages(pdf: Any, path: Path, settings: ExtractSettings) -> list[PageLayout]:
         raise BadInputError(f"{path}: damaged PDF ({exc.__class__.__name__}: {exc})") from exc
 
 
+def _readings(grid: Grid) -> dict[tuple[int, int], Reading]:
+    """Each cell's text as the table's structure sees it (a text layer reads everything clearly)."""
+    out = {}
+    for c in grid.cells:
+        size = len(re.sub(r"\s+", "", c.text))
+        out[(c.r0, c.c0)] = Reading(classify(c.text[:MAX_CELL_CHARS]).kind.value if size else "blank", True, size)
+    return out
+
+
+def _value_text(text: str) -> str:
+    """A value cell's text; where a box hides part of it (a figure and a box), a mask: what is
+    left legible of a covered number is no number."""
+    return MASK_GLYPH if MASK_GLYPH in text and classify(text[:MAX_CELL_CHARS]).kind is Kind.TEXT else text
+
+
+def _label_text(text: str, bbox: BBox, fills: list[BBox]) -> str:
+    """A label's or title's text, with a mask glyph where a dark box touches its cell (the words
+    under it are gone, or hidden): a label read in part says so."""
+    if MASK_GLYPH in text:
+        return text
+    for fill in fills:
+        part = _clip(fill, bbox)
+        if part is None or min(part[2] - part[0], part[3] - part[1]) < FILL_RULE:
+            continue
+        if not text.strip():
+            return MASK_GLYPH
+        return MASK_GLYPH + text if (part[0] + part[2]) < (bbox[0] + bbox[2]) else text + MASK_GLYPH
+    return text
+
+
+def _table_rows(g: Grid, roles: Roles, page: int, continued: bool = False, fills: list[BBox] | None = None,
+                ) -> list[list[CellText]]:
+    """A table's rows as cells in their roles: titles and labels as text, values as numbers,
+    blanks or masks. On a page that continues a table (``continued``), the empty label cells of
+    its first row are left out: their text stands in cells merged across the break, on the page
+    before.
+
+    (A text layer's rulings are drawn, not scanned: none is lost under a seal or a box, so a cell
+    over several lattice units is printed so, and is not cut on the lattice as on a scan.)"""
+    out = []
+    for ri, row in enumerate(g.rows):
+        cells: list[CellText] = []
+        for c in row:
+            role = roles.role(ri, c.c0, c.c1)
+            bbox: BBox = tuple(round(v, 2) for v in c.bbox)  # type: ignore[assignment]
+            if role in ("header", "label"):  # text even where it reads "3" or "■" (an empty one stays a cell)
+                text = _label_text(c.text, c.bbox, fills or [])
+                if continued and ri == 0 and role == "label" and not text.strip():
+                    continue
+                cells.append(CellText(text, page, bbox, label=bool(text.strip())))
+            elif role in ("value", "wide"):
+                cells.append(CellText(_value_text(c.text), page, bbox))
+            else:
+                cells.append(CellText(c.text, page, bbox))
+        out.append(cells)
+    return out
+
+
 def _stitch(pages: list[PageLayout], tri: _Triage) -> Assembler:
     """Pages in order: text-layer pages as table rows and lines, OCRed pages as their tokens; a table
-    continued at the top of the next page continues the row stream (:func:`trim_continuation`)."""
+    continued at the top of the next page continues the row stream, keeping its lattice
+    (:func:`~govreport.layout.grid.continues`)."""
     out = Assembler()
-    prev_grid: Grid | None = None  # the table the previous page ended with
-    first_grid: Grid | None = None  # where that table began
+    open_: OpenTable | None = None  # the table the previous page ended with
     for p in pages:
         if p.number in tri.blank:
             continue
         if p.number in tri.to_ocr:
             if p.number in tri.ocred:
                 out.extend(*tri.ocred[p.number])
-            prev_grid = first_grid = None
+            open_ = None
             continue
         items = _page_items(p)
+        last: OpenTable | None = None
         for k, (_, item) in enumerate(items):
             if isinstance(item, Grid):
-                if k == 0 and prev_grid is not None and first_grid is not None and continues(prev_grid, item,
-                                                                                             4 * LINE_TOL):
-                    tri.notes.extend(trim_continuation(prev_grid, first_grid, item))
-                else:
-                    first_grid = item
-                for row in item.rows:
-                    out.add_row([CellText(c.text, p.number, tuple(round(v, 2) for v in c.bbox)) for c in row])  # type: ignore[misc]
+                g = item
+                carried = None
+                going_on = k == 0 and open_ is not None and continues(open_.last, g, 4 * LINE_TOL)
+                if going_on and open_ is not None:
+                    drop = repeated_header(open_.first, g)
+                    if drop:
+                        g.rows = g.rows[drop:]
+                        tri.notes.append(f"page {p.number}: repeated table header "
+                                         f"({drop} row{'s' if drop > 1 else ''}) dropped")
+                    carried = carried_label_end(open_.first, open_.roles, g, 2 * LINE_TOL)
+                roles = table_roles(g, _readings(g), carried)
+                for row in _table_rows(g, roles, p.number, continued=going_on, fills=p.fills):
+                    out.add_row(row)
+                began = open_ if going_on and open_ is not None else OpenTable(g, roles, g)
+                last = OpenTable(began.first, began.roles, g)
             else:
                 out.add_line(item.segments)
-        last = items[-1][1] if items else None
-        if isinstance(last, Grid):
-            prev_grid = last
-            first_grid = first_grid or last
-        else:
-            prev_grid = first_grid = None
+                last = None
+        open_ = last
     return out
 
 

@@ -17,13 +17,13 @@ import cv2
 import numpy as np
 
 from govreport.layout.assemble import join_lines
-from govreport.layout.grid import Grid
+from govreport.layout.grid import Grid, Reading, Roles
 from govreport.layout.tokens import CellText
 from govreport.ocr.engines import OcrEngine
 from govreport.ocr.numbers import looks_numeric, read_numeric
 from govreport.ocr.page import ScanPage
 from govreport.ocr.preprocess import map_bbox, split_lines, split_tall
-from govreport.ocr.seals import is_redacted
+from govreport.ocr.seals import is_redacted, redaction_box
 from govreport.types import BBox
 
 CELL_INSET = 3  #: pixels cut off each side of a cell before reading it (rule remnants)
@@ -32,6 +32,7 @@ UNDER_SEAL_BLANK = 0.5  #: confidence of "empty" for a cell under a seal (flagge
 REREAD_BELOW = 0.85  #: a one-column cell read with less confidence than this is read again
 TOUCHED_CONF = 0.5  #: cap on a re-read whose dropped ink ran into the digits (it stays flagged)
 SEAL_COVER = 0.25  #: share of a cell covered by red ink above which "empty" is doubted
+MASK = "■"  #: what a black box over print reads as
 
 
 def line_crop(img: np.ndarray, x0: int, y0: int, x1: int, y1: int) -> np.ndarray:
@@ -95,30 +96,24 @@ def read_cells(cells: list[CellRead], clean: np.ndarray, ink: np.ndarray, engine
 
 
 def split_merged_values(
-    reads: list[list[CellRead]], table: Grid, clean: np.ndarray, ink: np.ndarray, engine: OcrEngine, sp: ScanPage
+    reads: list[list[CellRead]], roles: Roles, clean: np.ndarray, ink: np.ndarray, engine: OcrEngine, sp: ScanPage,
 ) -> None:
-    """In rows of values, a cell right of the labels that spans lattice columns lost a rule (a
-    seal or a smudge over it); each column's part is read on its own. Where the lattice lost the
-    line too (a cell far wider than a value column), the cell is cut at wide gaps in its ink."""
-    label_end = _label_end(reads)
+    """In rows of values, a value cell far wider than a value column: the lattice lost a column
+    line (a seal or a smudge over all of it), so the cell is cut where its ink leaves wide gaps
+    and each piece read on its own. (Cells over several lattice columns were cut on the lattice
+    already, :func:`govreport.layout.grid.recut`.)"""
     widths = [cr.cell_bbox[2] - cr.cell_bbox[0] for row in reads for cr in row
-              if cr.c1 - cr.c0 == 1 and cr.c0 >= label_end and confident(cr, "number")]
-    col_w = float(np.median(widths)) if widths else 0.0
+              if cr.c1 - cr.c0 == 1 and cr.c0 >= roles.label_end and confident(cr, "number")]
+    if not widths:
+        return
+    col_w = float(np.median(widths))
     pieces: list[CellRead] = []
     for ri, row in enumerate(reads):
-        if not any(confident(cr, "number") for cr in row if cr.c0 >= label_end):
+        if ri not in roles.values:
             continue
         out: list[CellRead] = []
         for cr in row:
-            if cr.c0 < label_end or cr.kind == "mask":
-                out.append(cr)
-                continue
-            _, y0, _, y1 = cr.cell_bbox
-            split = (
-                [CellRead((table.xs[c], y0, table.xs[c + 1], y1), c, c + 1) for c in range(cr.c0, cr.c1)]
-                if cr.c1 - cr.c0 > 1 else [cr]
-            )
-            split = [q for p in split for q in (_cut_at_gaps(p, ink, col_w) if col_w else [p])]
+            split = _cut_at_gaps(cr, ink, col_w) if roles.role(ri, cr.c0, cr.c1) == "value" else [cr]
             out.extend(split)
             pieces.extend(q for q in split if q is not cr)
         reads[ri] = out
@@ -267,22 +262,6 @@ def label_like(text: str) -> bool:
     return len(text) > 2 and not looks_numeric(text)
 
 
-def _label_end(reads: list[list[CellRead]]) -> int:
-    """The lattice column where row labels end (0 if unknown): in most rows that show a label (a
-    confidently read text of three or more characters) followed by clearly read numbers and no
-    other text, that is where the label's cell ends."""
-    ends: list[int] = []
-    for row in reads:
-        labels = [cr for cr in row if confident(cr, "text") and len(cr.text) >= 3]
-        if not labels:
-            continue
-        right = [cr for cr in row if cr.c0 >= labels[-1].c1 and cr.kind == "ink" and cr.text]
-        numbers = sum(confident(cr, "number") for cr in right)
-        if numbers and numbers >= len(right) - numbers:
-            ends.append(labels[-1].c1)
-    return max(set(ends), key=lambda c: (ends.count(c), -c)) if ends else 0
-
-
 def confident(cr: CellRead, kind: str) -> bool:
     """Read as ``kind`` (number / text) with the confidence of a clear reading."""
     if cr.kind != "ink" or not cr.text or (cr.conf or 0.0) < REREAD_BELOW:
@@ -292,55 +271,87 @@ def confident(cr: CellRead, kind: str) -> bool:
     return len(cr.text) >= 2 and not looks_numeric(cr.text)
 
 
-def finish_rows(reads: list[list[CellRead]], sp: ScanPage) -> list[list[CellText]]:
+def cell_readings(table: Grid, reads: list[list[CellRead]]) -> dict[tuple[int, int], Reading]:
+    """What each cell of ``table`` was read as, for :func:`govreport.layout.grid.table_roles`
+    (``reads`` row by row as ``table.rows``); the grid's cells get their text (to tell a header
+    printed again on the next page)."""
+    out = {}
+    for cells, row in zip(table.rows, reads, strict=True):
+        for cell, cr in zip(cells, row, strict=True):
+            cell.text = cr.text if cr.kind == "ink" else ""
+            if cr.kind != "ink" or not cr.text:
+                out[(cell.r0, cell.c0)] = Reading("mask" if cr.kind == "mask" else "blank")
+                continue
+            kind = read_numeric(cr.text).kind  # number | mask (****) | blank (a dash) | text
+            out[(cell.r0, cell.c0)] = Reading(kind, (cr.conf or 0.0) >= REREAD_BELOW, len(cr.text))
+    return out
+
+
+def read_beside_boxes(cells: list[CellRead], clean: np.ndarray, ink: np.ndarray, engine: OcrEngine,
+                      sp: ScanPage) -> None:
+    """Labels and column titles a black box covers in part: what is left legible is read, with a
+    mask glyph where the box is (``4.■``, ``■保护第三方合法权益``), so the row keeps what its label
+    still says. (A value cell under a box stays masked: part of a number is no number.)"""
+    todo: list[tuple[CellRead, CellRead, float]] = []
+    lifted, lifted_ink = clean, ink
+    for cr in cells:
+        if cr.kind != "mask":
+            continue
+        win = cell_window(cr)
+        box = redaction_box(clean[win])
+        if box is None:
+            continue
+        if lifted is clean:
+            lifted, lifted_ink = clean.copy(), ink.copy()
+        y0, x0 = win[0].start, win[1].start
+        bx0, by0, bx1, by1 = x0 + box[0] - 2, y0 + box[1] - 2, x0 + box[2] + 2, y0 + box[3] + 2
+        lifted[by0:by1, bx0:bx1] = 255
+        lifted_ink[by0:by1, bx0:bx1] = 0
+        todo.append((cr, CellRead(cr.cell_bbox, cr.c0, cr.c1), (bx0 + bx1) / 2))
+    if not todo:
+        return
+    read_cells([cp for _, cp, _ in todo], lifted, lifted_ink, engine, sp)
+    for cr, cp, box_x in todo:
+        if cp.kind != "ink" or not cp.text.strip():
+            continue
+        text_x = (min(b[0] for b in cp.lines) + max(b[2] for b in cp.lines)) / 2 if cp.lines else box_x
+        cr.kind, cr.conf, cr.lines = "ink", cp.conf, cp.lines
+        cr.text = MASK + cp.text if box_x < text_x else cp.text + MASK
+
+
+def finish_rows(reads: list[list[CellRead]], sp: ScanPage, roles: Roles) -> list[list[CellText]]:
     """Numeric clean-up in value cells, text only in labels and headers; build CellText rows.
 
-    Row labels sit left of ``label_end``; header rows come before the first row with a clearly
-    read number (or a black box) and show column titles. A header or label cell holds no value: a number OCR read
-    there with doubts (a seal's strokes) is dropped, an empty one gives no cell.
+    ``roles`` says which rows are column titles, where row labels end and which rows hold values
+    (:func:`govreport.layout.grid.table_roles`). A header or label cell holds no value: a number
+    OCR read there with doubts (a seal's strokes) is dropped, a masked one is a mask glyph in its
+    text, an empty one gives no cell.
     """
-    by_col: dict[int, list[CellRead]] = {}
-    for row in reads:
-        for cr in row:
-            if cr.c1 - cr.c0 == 1 and cr.kind == "ink" and cr.text:
-                by_col.setdefault(cr.c0, []).append(cr)
-    numeric_cols = {c for c, crs in by_col.items() if sum(looks_numeric(cr.text) for cr in crs) >= 0.5 * len(crs)}
-    label_end = _label_end(reads)
-    first_value = next((i for i, row in enumerate(reads) if any(
-        confident(cr, "number") or cr.kind == "mask" for cr in row if cr.c0 >= label_end)), len(reads))
     rows: list[list[CellText]] = []
     for ri, row in enumerate(reads):
         out = []
-        # column titles: text past the first cell of a row (a lone first cell is a row label)
-        header = ri < first_value and any(confident(cr, "text") for cr in row[1:] if cr.c0 >= label_end)
-        in_cols = [cr for cr in row if cr.c1 - cr.c0 == 1 and cr.c0 in numeric_cols]
-        value_row = not header and (
-            sum(cr.kind != "ink" or looks_numeric(cr.text) for cr in in_cols) >= 0.5 * max(1, len(in_cols))
-        )
+        value_row = ri in roles.values
         for cr in row:
             text, conf = cr.text, cr.conf
             bbox = map_bbox(sp.to_page, cr.cell_bbox)
-            if cr.c1 <= label_end or header:
+            role = roles.role(ri, cr.c0, cr.c1)
+            if role in ("header", "label"):
                 # "3" in a label column is the ordinal of "3.其他" (a seal took the rest); a number
                 # read with doubts among column titles is a seal's strokes
-                doubtful_number = header and looks_numeric(text) and (conf or 0.0) < REREAD_BELOW
-                keep = cr.kind == "ink" and not doubtful_number
-                out.append(CellText(text if keep else "", sp.number, bbox, conf, label=True))
+                doubtful_number = role == "header" and looks_numeric(text) and (conf or 0.0) < REREAD_BELOW
+                shown = text if cr.kind == "ink" and not doubtful_number else MASK if cr.kind == "mask" else ""
+                out.append(CellText(shown, sp.number, bbox, conf, label=True))
                 continue
-            one_col = cr.c1 - cr.c0 == 1
-            value_cell = cr.kind == "ink" and (
-                (label_end and cr.c0 >= label_end) or (one_col and (cr.c0 in numeric_cols or not text.strip()))
-            )
-            if value_cell:
+            if cr.kind == "ink" and role in ("value", "wide"):
                 r = read_numeric(text, conf, numeric_column=True)
                 if r.kind != "text":
                     text, conf = (r.text if r.kind != "blank" else ""), r.confidence
                     if r.kind == "mask":
-                        text = "****" if "*" in r.text or "＊" in r.text else "■"
+                        text = "****" if "*" in r.text or "＊" in r.text else MASK
                 if value_row and (r.kind == "text" or not cr.text.strip()):
                     # ink in a value cell that reads as no number (seal text, a smudge): it hides
                     # the value, which the arithmetic may still recover
-                    text, conf = "■", 0.0
+                    text, conf = MASK, 0.0
             if cr.under_seal and conf is not None:
                 conf = min(conf, SEAL_READ_CONF)
             out.append(CellText(text, sp.number, bbox, conf))

@@ -92,6 +92,11 @@ def estimate_skew(binary: np.ndarray, max_angle: float = 15.0) -> float:
     if f > 1:
         small = cv2.resize(binary, (binary.shape[1] // f, binary.shape[0] // f), interpolation=cv2.INTER_AREA)
         small = np.where(small > 64, 255, 0).astype(np.uint8)
+    # solid blocks (a black box, a seal's dense middle) are no lines: lines through a thick bar
+    # lean by up to its thickness over its length
+    s = max(5, small.shape[0] // 300)
+    small = cv2.subtract(small, cv2.dilate(cv2.morphologyEx(small, cv2.MORPH_OPEN, np.ones((s, s), np.uint8)),
+                                           np.ones((3, 3), np.uint8)))
     w = small.shape[1]
     lines = cv2.HoughLinesP(small, 1, np.pi / 720, threshold=max(60, w // 6), minLineLength=w // 4, maxLineGap=6)
     angles, weights = [], []

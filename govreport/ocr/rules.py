@@ -9,6 +9,7 @@ lines, cells, the rule mask) so that :meth:`PageGrid.draw` can show it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import cv2
@@ -134,21 +135,54 @@ def find_tables(binary: np.ndarray, min_cells: int = 2, seals: np.ndarray | None
             xs.append(float(right))
         if len(xs) < 2 or len(ys) < 2 or (len(xs) - 1) * (len(ys) - 1) < min_cells:
             continue
-        t = _lattice(xs, ys, hidden_h, hidden_v)
+        t = _lattice(xs, ys, horiz, vert, hidden_h, hidden_v)
         t.h_segments, t.v_segments = hs, vs
         grid.tables.append(t)
     grid.tables.sort(key=lambda t: (t.bbox[1], t.bbox[0]))
     return grid
 
 
-def _lattice(xs: list[float], ys: list[float], horiz: np.ndarray, vert: np.ndarray) -> Grid:
-    """The table on lattice lines ``xs`` x ``ys``, units separated where the rule masks show a rule."""
+def _lattice(xs: list[float], ys: list[float], horiz: np.ndarray, vert: np.ndarray, hidden_h: np.ndarray,
+             hidden_v: np.ndarray) -> Grid:
+    """The table on lattice lines ``xs`` x ``ys``, units separated where the rule masks show a rule.
+
+    Where a black box or a seal covers the side of a lattice unit (``hidden_*``: rule or solid
+    ink), the rule runs on under it only if it is seen on the same lattice line just beyond the
+    cover: a box over the rule between two rows hides it, a box over a header spanning columns
+    does not cut the header into columns (the edge of a box is never a rule)."""
+
+    def seen_v(r: int, c: int) -> str:
+        along = _inner(ys[r], ys[r + 1])
+        if _covered(vert, along, xs[c + 1], False):
+            return "rule"
+        return "hidden" if _covered(hidden_v, along, xs[c + 1], False) else "none"
+
+    def seen_h(r: int, c: int) -> str:
+        along = _inner(xs[c], xs[c + 1])
+        if _covered(horiz, along, ys[r + 1], True):
+            return "rule"
+        return "hidden" if _covered(hidden_h, along, ys[r + 1], True) else "none"
+
+    def runs_on(seen: Callable[[int], str], start: int, stop: int, step: int) -> bool:
+        for k in range(start, stop, step):
+            got = seen(k)
+            if got != "hidden":
+                return got == "rule"
+        return False
 
     def split_right(r: int, c: int) -> bool:
-        return _covered(vert, _inner(ys[r], ys[r + 1]), xs[c + 1], False)
+        got = seen_v(r, c)
+        if got != "hidden":
+            return got == "rule"
+        up_down = lambda k: seen_v(k, c)  # noqa: E731
+        return runs_on(up_down, r - 1, -1, -1) or runs_on(up_down, r + 1, len(ys) - 1, 1)
 
     def split_down(r: int, c: int) -> bool:
-        return _covered(horiz, _inner(xs[c], xs[c + 1]), ys[r + 1], True)
+        got = seen_h(r, c)
+        if got != "hidden":
+            return got == "rule"
+        sideways = lambda k: seen_h(r, k)  # noqa: E731
+        return runs_on(sideways, c - 1, -1, -1) or runs_on(sideways, c + 1, len(xs) - 1, 1)
 
     return build_grid(xs, ys, split_right, split_down)
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import struct
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import cv2
@@ -24,14 +25,28 @@ import numpy as np
 
 from govreport.errors import BadInputError
 from govreport.layout.assemble import join_lines
-from govreport.layout.grid import Grid, align_columns, group_rows
+from govreport.layout.grid import (
+    Grid,
+    OpenTable,
+    Roles,
+    align_columns,
+    carried_label_end,
+    continues,
+    group_rows,
+    is_page_number,
+    recut,
+    repeated_header,
+    table_roles,
+)
 from govreport.layout.tokens import BREAK, CellText, Kind, LayoutResult, Token, tokens_from_rows
 from govreport.ocr.cells import (
     CellRead,
+    cell_readings,
     cell_window,
     despeckle,
     finish_rows,
     line_crop,
+    read_beside_boxes,
     read_cells,
     reread_doubtful,
     resplit_tall,
@@ -62,6 +77,8 @@ log = logging.getLogger("govreport")
 #: what Pillow's decoders raise on damaged data besides OSError (which ocr.render maps already)
 DECODER_ERRORS = (IndexError, EOFError, ValueError, SyntaxError, struct.error, ZeroDivisionError, OverflowError)
 DESKEW_FROM = 0.15  #: degrees of skew from which a page is rotated straight
+CONTINUED_WIDTH = 0.02  #: a table continued on the next page: the same width within this share
+CONTINUED_SHIFT = 0.06  #: ... and its left edge within this share of its width more
 
 
 def read_scanned(source: Source | Path, settings: ExtractSettings) -> LayoutResult:
@@ -103,10 +120,11 @@ def tokens_from_page_images(
     engine = get_engine(settings.engine, settings.device)
     tokens: list[Token] = []
     lines: list[str] = []
+    open_: OpenTable | None = None  # the table the page before ended with
     for page in pages:
         t0 = time.perf_counter()
         sp = ScanPage(page.number)
-        page_tokens, page_lines = _read_page(page, engine, sp, cell_mode)
+        page_tokens, page_lines, open_ = _read_page(page, engine, sp, cell_mode, open_)
         sp.seconds = time.perf_counter() - t0
         log.info(
             "page %d: OCR in %.2fs (rotation %d°, skew %.1f°, %d table(s))",
@@ -158,7 +176,10 @@ def _prepare(page: PageImage, engine: OcrEngine, sp: ScanPage) -> tuple[np.ndarr
     return gray, binary
 
 
-def _read_page(page: PageImage, engine: OcrEngine, sp: ScanPage, cell_mode: str) -> tuple[list[Token], list[str]]:
+def _read_page(page: PageImage, engine: OcrEngine, sp: ScanPage, cell_mode: str,
+               open_: OpenTable | None = None) -> tuple[list[Token], list[str], OpenTable | None]:
+    """One page's tokens and text lines, and the table it ends with (which the next page may
+    continue); ``open_`` is the table the page before ended with."""
     gray, binary = _prepare(page, engine, sp)
     sp.seals = find_seals(gray)
     sealed = seal_area(sp, gray.shape)
@@ -166,7 +187,7 @@ def _read_page(page: PageImage, engine: OcrEngine, sp: ScanPage, cell_mode: str)
     sp.grid, sp.image = grid, gray
     if not grid.tables:
         sp.notes.append(f"page {page.number}: no ruled table; rows grouped from OCR boxes")
-        return _loose_page(gray, engine, sp)
+        return (*_loose_page(gray, engine, sp), None)
 
     rules = cv2.dilate(grid.rule_mask, np.ones((5, 5), np.uint8)) if grid.rule_mask is not None else None
     clean = gray.copy()
@@ -178,21 +199,66 @@ def _read_page(page: PageImage, engine: OcrEngine, sp: ScanPage, cell_mode: str)
     residue = seal_residue(gray, sp.red) & (ink > 0) if sp.red is not None else None
 
     blocks: list[tuple[float, list[Token], list[str]]] = []
-    boxes_by_table = _detect_in_tables(clean, grid, engine) if cell_mode == "detect" else None
-    for ti, table in enumerate(grid.tables):
-        rows = (
-            _table_rows_by_detection(table, boxes_by_table[ti], sp)
-            if boxes_by_table is not None
-            else _table_rows(table, clean, ink, engine, sp, residue, sealed)
-        )
-        toks = tokens_from_rows(rows)
-        blocks.append((table.bbox[1], toks, [" ".join(c.text for c in r if c.text) for r in rows]))
     for y0, y1 in _free_bands(grid, binary):
         toks, lines = _band_text(clean, ink, y0, y1, engine, sp)
         if toks:
             blocks.append((float(y0), toks, lines))
+    # the first table continues the page before's last one if nothing but a page number is above it
+    said = [b for b in blocks if not all(is_page_number(line) for line in b[2])]
+    first = grid.tables[0]
+    tol = CONTINUED_WIDTH * (first.xs[-1] - first.xs[0])
+    going_on = (open_ is not None and not any(y < first.bbox[1] for y, _, _ in said)
+                and continues(open_.last, first, tol, CONTINUED_SHIFT * (first.xs[-1] - first.xs[0])))
+    boxes_by_table = _detect_in_tables(clean, grid, engine) if cell_mode == "detect" else None
+    last: OpenTable | None = None
+    for ti, table in enumerate(grid.tables):
+        carry = open_ if ti == 0 and going_on else None
+        if boxes_by_table is None:
+            reads = _table_reads(table, clean, ink, engine, sp)
+            roles = _roles(table, reads, carry, sp, lambda crs: read_cells(crs, clean, ink, engine, sp))
+            _second_readings(reads, roles, clean, ink, engine, sp, residue, sealed)
+        else:
+            boxes = boxes_by_table[ti]
+            reads = _table_reads_by_detection(table, boxes)
+            roles = _roles(table, reads, carry, sp, lambda crs, boxes=boxes: _assign_boxes(crs, boxes))
+        rows = finish_rows(reads, sp, roles)
+        toks = tokens_from_rows(rows)
+        blocks.append((table.bbox[1], toks, [" ".join(c.text for c in r if c.text) for r in rows]))
+        last = OpenTable(carry.first, carry.roles, table) if carry is not None else OpenTable(table, roles, table)
     blocks.sort(key=lambda b: b[0])
-    return [t for b in blocks for t in b[1]], [line for b in blocks for line in b[2]]
+    # the page ends with its last table if only a page number comes after it
+    bottom = grid.tables[-1].bbox[3]
+    if any(y > bottom for y, _, _ in said):
+        last = None
+    return [t for b in blocks for t in b[1]], [line for b in blocks for line in b[2]], last
+
+
+def _roles(table: Grid, reads: list[list[CellRead]], carry: OpenTable | None, sp: ScanPage,
+           read: Callable[[list[CellRead]], None]) -> Roles:
+    """The roles of the table's cells (:func:`govreport.layout.grid.table_roles`); a table that
+    continues one from the page before drops a header printed again and keeps the lattice column
+    where its labels end. Value cells over several lattice rows or columns are cut on the lattice
+    (:func:`govreport.layout.grid.recut`) and their pieces read with ``read``."""
+    carried = None
+    if carry is not None:
+        cell_readings(table, reads)  # the grid's cells get their text, to compare with the header before
+        drop = repeated_header(carry.first, table)
+        if drop:
+            del table.rows[:drop]
+            del reads[:drop]
+            sp.notes.append(f"page {sp.number}: repeated table header ({drop} row{'s' if drop > 1 else ''}) dropped")
+        carried = carried_label_end(carry.first, carry.roles, table,
+                                    CONTINUED_WIDTH * (table.xs[-1] - table.xs[0]))
+    roles = table_roles(table, cell_readings(table, reads), carried)
+    # value cells over several lattice rows or columns (a rule lost) are read on the lattice
+    was = {id(c): cr for cells, row in zip(table.rows, reads, strict=True) for c, cr in zip(cells, row, strict=True)}
+    pieces = recut(table, roles)
+    if pieces:
+        reads[:] = [[was.get(id(c)) or CellRead(c.bbox, c.c0, c.c1) for c in cells] for cells in table.rows]
+        old = {id(x) for x in was.values()}
+        read([cr for row in reads for cr in row if id(cr) not in old])
+        roles = table_roles(table, cell_readings(table, reads), roles.label_end)
+    return roles
 
 
 def _free_bands(grid: PageGrid, binary: np.ndarray, min_h: int = 12) -> list[tuple[int, int]]:
@@ -267,18 +333,27 @@ def _band_text(
 # table cells
 
 
-def _table_rows(
-    table: Grid, clean: np.ndarray, ink: np.ndarray, engine: OcrEngine, sp: ScanPage,
-    residue: np.ndarray | None = None, sealed: np.ndarray | None = None,
-) -> list[list[CellText]]:
-    """One table's cells as CellText rows: first readings, then second readings of the doubtful
-    ones (lines cut apart, stray ink lifted, merged cells split, seal residue, lighter overlay
-    and seal rings taken out), then clean-up by row and column role."""
+def _table_reads(table: Grid, clean: np.ndarray, ink: np.ndarray, engine: OcrEngine, sp: ScanPage,
+                 ) -> list[list[CellRead]]:
+    """First readings of one table's cells (and of doubtful ones, lines cut apart and stray ink
+    lifted), row by row as ``table.rows``."""
     reads = [[CellRead(cell.bbox, cell.c0, cell.c1) for cell in row] for row in table.rows]
     read_cells([cr for row in reads for cr in row], clean, ink, engine, sp)
     resplit_tall(reads, clean, ink, engine)
     reread_doubtful(reads, clean, ink, engine)
-    split_merged_values(reads, table, clean, ink, engine, sp)
+    return reads
+
+
+def _second_readings(
+    reads: list[list[CellRead]], roles: Roles, clean: np.ndarray, ink: np.ndarray, engine: OcrEngine,
+    sp: ScanPage, residue: np.ndarray | None = None, sealed: np.ndarray | None = None,
+) -> None:
+    """Second readings, once the cells' roles are known: what a box leaves legible of a label or
+    title, a value cell far wider than its column cut at gaps in its ink, and cells under a seal
+    read without its residue, lighter overlay and ring."""
+    read_beside_boxes([cr for ri, row in enumerate(reads) for cr in row
+                       if roles.role(ri, cr.c0, cr.c1) in ("header", "label")], clean, ink, engine, sp)
+    split_merged_values(reads, roles, clean, ink, engine, sp)
     if residue is not None:
         reread_without(reads, residue, clean, ink, engine, sp)
     reread_without(reads, light_ink(reads, clean, ink), clean, ink, engine, sp)
@@ -288,7 +363,6 @@ def _table_rows(
         for row in reads:
             for cr in row:
                 cr.under_seal = bool(sealed[cell_window(cr)].mean() >= SEAL_OVERLAP) if cr.kind == "ink" else False
-    return finish_rows(reads, sp)
 
 
 def _detect_in_tables(clean: np.ndarray, grid: PageGrid, engine: OcrEngine) -> list[list[OcrBox]]:
@@ -303,25 +377,25 @@ def _detect_in_tables(clean: np.ndarray, grid: PageGrid, engine: OcrEngine) -> l
     return out
 
 
-def _table_rows_by_detection(table: Grid, boxes: list[OcrBox], sp: ScanPage) -> list[list[CellText]]:
-    reads: list[list[CellRead]] = []
-    for row in table.rows:
-        out_row = []
-        for cell in row:
-            x0, y0, x1, y1 = cell.bbox
-            inside = [
-                b for b in boxes if x0 <= (b.bbox[0] + b.bbox[2]) / 2 <= x1 and y0 <= (b.bbox[1] + b.bbox[3]) / 2 <= y1
-            ]
-            inside.sort(key=lambda b: (round(b.bbox[1] / 10), b.bbox[0]))
-            cr = CellRead(cell.bbox, cell.c0, cell.c1)
-            if inside:
-                cr.text = join_lines([b.text for b in inside])
-                cr.conf = round(min(b.score for b in inside), 4)
-            else:
-                cr.kind, cr.conf = "blank", None
-            out_row.append(cr)
-        reads.append(out_row)
-    return finish_rows(reads, sp)
+def _table_reads_by_detection(table: Grid, boxes: list[OcrBox]) -> list[list[CellRead]]:
+    reads = [[CellRead(cell.bbox, cell.c0, cell.c1) for cell in row] for row in table.rows]
+    _assign_boxes([cr for row in reads for cr in row], boxes)
+    return reads
+
+
+def _assign_boxes(cells: list[CellRead], boxes: list[OcrBox]) -> None:
+    """Cells read from a detection pass: each detected box goes to the cell holding its centre."""
+    for cr in cells:
+        x0, y0, x1, y1 = cr.cell_bbox
+        inside = [
+            b for b in boxes if x0 <= (b.bbox[0] + b.bbox[2]) / 2 <= x1 and y0 <= (b.bbox[1] + b.bbox[3]) / 2 <= y1
+        ]
+        inside.sort(key=lambda b: (round(b.bbox[1] / 10), b.bbox[0]))
+        if inside:
+            cr.text = join_lines([b.text for b in inside])
+            cr.conf = round(min(b.score for b in inside), 4)
+        else:
+            cr.kind, cr.conf = "blank", None
 
 
 # --------------------------------------------------------------------------------------------

@@ -117,13 +117,21 @@ def seal_ring(ink: np.ndarray, seal: tuple[float, float, float]) -> tuple[float,
 
 def is_redacted(cell_gray: np.ndarray) -> bool:
     """True when the cell holds a solid dark rectangle (a black redaction box)."""
+    return redaction_box(cell_gray) is not None
+
+
+def redaction_box(cell_gray: np.ndarray) -> tuple[int, int, int, int] | None:
+    """The largest solid dark rectangle (a black redaction box) in a cell, ``(x0, y0, x1, y1)``
+    in the cell's pixels, or None."""
     h, w = cell_gray.shape
     if h < 8 or w < 8:
-        return False
+        return None
     dark = (cell_gray < 90).astype(np.uint8)
     n, _, stats, _ = cv2.connectedComponentsWithStats(dark)
+    best = None
     for i in range(1, n):
-        _, _, bw, bh, area = stats[i]
-        if bh >= max(10, 0.3 * h) and bw >= max(12, 0.8 * bh) and area >= 0.85 * bw * bh:
-            return True
-    return False
+        x, y, bw, bh, area = stats[i]
+        solid = bh >= max(10, 0.3 * h) and bw >= max(12, 0.8 * bh) and area >= 0.85 * bw * bh
+        if solid and (best is None or area > best[0]):
+            best = (area, (int(x), int(y), int(x + bw), int(y + bh)))
+    return best[1] if best else None

@@ -13,9 +13,11 @@ import argparse
 import json
 import logging
 import random
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from govreport.synth.adversarial import ATTACKS, Mark, draw_on_image, plan_attacks, split_rows
 from govreport.synth.degrade import QUALITIES, degrade_pages, jpeg_roundtrip, redact_printed, truth_json
 from govreport.synth.printed import printed_document
 from govreport.synth.truth import random_truth
@@ -29,10 +31,18 @@ EXT = {"scanned_pdf": ".pdf", "text_pdf": ".pdf", "docx": ".docx", "html": ".htm
 
 def generate(kind: str, template: str = "gov2021", seed: int = 0, quality: str = "office",
              out: str | Path = ".", name: str | None = None, variant: str | None = None,
+             attacks: Sequence[str] = (), redaction: str = "removed",
              ) -> tuple[list[Path], dict[str, Any]]:
-    """Write one document of ``kind`` and its truth file; returns (document files, truth)."""
+    """Write one document of ``kind`` and its truth file; returns (document files, truth).
+
+    ``attacks`` (:data:`govreport.synth.adversarial.ATTACKS`) lays black boxes and seals over
+    table structure and splits tables across pages (scans and PDFs); ``redaction`` says what a
+    PDF's boxes leave of the text under them: ``removed`` (a redaction tool) or ``kept`` (a box
+    drawn over the text)."""
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {', '.join(KINDS)} (got {kind!r})")
+    if redaction not in ("removed", "kept"):
+        raise ValueError(f"redaction must be removed or kept (got {redaction!r})")
     q = QUALITIES[quality]
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -60,33 +70,48 @@ def generate(kind: str, template: str = "gov2021", seed: int = 0, quality: str =
         from govreport.synth.render_pdf import layout_document
 
         splits: dict[str, int] = {}
-        if q.split_tables:
+        if "split" in attacks:
+            splits = split_rows(doc, rng)
+        elif q.split_tables:
             n = len(next(t for t in doc.tables() if t.table_id == "applications").rows)
             splits["applications"] = rng.randint(6, n - 4)
         layouts = layout_document(doc, splits=splits)
+        marks = plan_attacks(layouts, doc, attacks, rng, status) if attacks else []
+        if attacks:
+            synth["attacks"] = list(attacks)
+            synth["splits"] = splits
+            synth["marks"] = [{"attack": m.attack, "kind": m.kind, "page": m.page + 1,
+                               "bbox": [round(v, 1) for v in m.bbox], "covers": [list(k) for k in m.covers]}
+                              for m in marks]
         if kind == "text_pdf":
+            from govreport.synth.adversarial import hidden_text
             from govreport.synth.render_pdf import render_pdf
 
             path = out / (base + ".pdf")
-            render_pdf(doc, path, layouts)
+            texts = [hidden_text(p, marks, i) for i, p in enumerate(layouts)] if redaction == "removed" else None
+            render_pdf(doc, path, layouts, marks=marks, texts=texts)
+            if marks:
+                synth["redaction"] = redaction
             files.append(path)
             placements = {k: (p.number - 1, b) for p in layouts for k, b in p.cells.items()}
             synth["pages"] = [{"page": p.number, "size": [round(p.width, 2), round(p.height, 2)]}
                               for p in layouts]
             data = truth_json(doc, status, path.name, kind, placements, pages=len(layouts), synth=synth)
         else:
-            data, files = _scan(kind, doc, status, layouts, q, rng, out, base, synth)
+            data, files = _scan(kind, doc, status, layouts, q, rng, out, base, synth, marks)
     truth_path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
     log.info("wrote %s and %s", ", ".join(str(f) for f in files), truth_path)
     return files, data
 
 
 def _scan(kind: str, doc: Any, status: dict[CellRef, str], layouts: list[Any], q: Any, rng: random.Random,
-          out: Path, base: str, synth: dict[str, Any]) -> tuple[dict[str, Any], list[Path]]:
+          out: Path, base: str, synth: dict[str, Any], marks: Sequence[Mark] = ()) -> tuple[dict[str, Any], list[Path]]:
     from govreport.synth.render_image import render_page, scale_bbox
 
     dpi = rng.choice(q.dpi)
     images = [render_page(p, dpi, seal_agency=doc.truth.agency) for p in layouts]
+    for i, img in enumerate(images):
+        draw_on_image(img, marks, i, dpi, doc.truth.agency)
     placements = {k: (p.number - 1, scale_bbox(b, dpi)) for p in layouts for k, b in p.cells.items()}
     images, placements, info, notes = degrade_pages(images, placements, q, rng, status, doc.truth.agency, dpi)
     jq = rng.randint(*q.jpeg)
@@ -124,6 +149,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--degrade", choices=tuple(QUALITIES), default="office")
     ap.add_argument("--variant", choices=("split", "single"), default=None,
                     help="applications table variant (default: random, as truth.py picks)")
+    ap.add_argument("--attack", action="append", choices=(*ATTACKS, "all"), default=[],
+                    help="black boxes and seals over table structure, tables split across pages "
+                    "(repeatable; all: every one)")
+    ap.add_argument("--redaction", choices=("removed", "kept"), default="removed",
+                    help="text_pdf: what a box leaves of the text under it")
     ap.add_argument("--out", default=".")
     ap.add_argument("--name", default=None, help="file stem (default: report + truth.json)")
     ap.add_argument("-n", type=int, default=1, help="documents to write (seeds seed.., one folder each)")
@@ -131,8 +161,9 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING)
     for i in range(args.n):
         out = Path(args.out) if args.n == 1 else Path(args.out) / f"{args.seed + i:05d}"
+        attacks = list(ATTACKS) if "all" in args.attack else args.attack
         files, data = generate(args.kind, args.template, args.seed + i, args.degrade, out, args.name,
-                               args.variant)
+                               args.variant, attacks, args.redaction)
         counts: dict[str, int] = {}
         for c in data["cells"]:
             counts[c["status"]] = counts.get(c["status"], 0) + 1

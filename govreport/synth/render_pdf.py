@@ -17,9 +17,11 @@ True
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from govreport.synth.fonts import FONT_NAME, cjk_font, text_width
 from govreport.synth.printed import Paragraph, PrintedDocument, PrintedTable
@@ -77,6 +79,20 @@ class Rule:
     width: float = 0.6
 
 
+@dataclass(slots=True)
+class PrintedBox:
+    """One printed table cell (or its fragment on a page): where it is and what it shows."""
+
+    table: str
+    row: int  #: row of the printed table's grid
+    col: int  #: column of the printed table's grid (its first, for a cell spanning columns)
+    text: str
+    header: bool
+    key: CellRef | None  #: the template cell a value cell prints
+    bbox: BBox  #: points, top-left origin
+    lines: list[Text] = field(default_factory=list)  #: the text lines drawn in it (none on a continued fragment)
+
+
 @dataclass
 class PageLayout:
     number: int  #: 1-based
@@ -86,6 +102,7 @@ class PageLayout:
     rules: list[Rule] = field(default_factory=list)
     cells: dict[CellRef, BBox] = field(default_factory=dict)  #: value cell boxes (points, top-left origin)
     tables: list[tuple[str, BBox]] = field(default_factory=list)  #: table fragments on this page
+    printed: list[PrintedBox] = field(default_factory=list)  #: every table cell (fragment) on this page
     seal_center: tuple[float, float] | None = None  #: where the issuing agency's seal goes
 
 
@@ -251,6 +268,8 @@ class _Flow:
                                Rule(x0, y0, x0, y1, w), Rule(x1, y0, x1, y1, w)]
                 box = frag_box.setdefault(pi, [x0, y0, x1, y1])
                 box[:] = [min(box[0], x0), min(box[1], y0), max(box[2], x1), max(box[3], y1)]
+                printed = PrintedBox(t.table_id, r, c, cell.text, cell.header, cell.key, (x0, y0, x1, y1))
+                page.printed.append(printed)
                 if k:
                     continue  # a merged cell split by a page break prints its text once
                 if cell.key is not None:
@@ -259,7 +278,8 @@ class _Flow:
                 for i, ln in enumerate(lines):
                     lw = text_width(ln, st.table_size)
                     base = top + i * lead + (lead - st.table_size) / 2 + _ascent() * st.table_size
-                    page.texts.append(Text(x0 + (x1 - x0 - lw) / 2, base, ln, st.table_size))
+                    printed.lines.append(Text(x0 + (x1 - x0 - lw) / 2, base, ln, st.table_size))
+                    page.texts.append(printed.lines[-1])
         for pi, box in frag_box.items():
             self.pages[pi].tables.append((t.table_id, (box[0], box[1], box[2], box[3])))
 
@@ -297,10 +317,18 @@ def layout_document(doc: PrintedDocument, style: Style | None = None,
 
 
 def render_pdf(doc: PrintedDocument, path: str | Path, pages: list[PageLayout] | None = None,
-               seal: bool = True) -> list[PageLayout]:
-    """Write a born-digital PDF (embedded CJK font, real text layer); returns its page layouts."""
+               seal: bool = True, marks: Sequence[Any] = (), texts: list[list[Text]] | None = None,
+               ) -> list[PageLayout]:
+    """Write a born-digital PDF (embedded CJK font, real text layer); returns its page layouts.
+
+    ``marks`` (:class:`govreport.synth.adversarial.Mark`) are drawn over each page's text: a box
+    as a black vector fill, a seal as an image; ``texts`` replaces each page's text lines (the
+    text a redaction tool left)."""
     from reportlab.lib.colors import black
+    from reportlab.lib.utils import ImageReader
     from reportlab.pdfgen import canvas
+
+    from govreport.synth.seal import seal_image
 
     pages = pages if pages is not None else layout_document(doc)
     cjk_font()
@@ -308,20 +336,26 @@ def render_pdf(doc: PrintedDocument, path: str | Path, pages: list[PageLayout] |
     c.setTitle(f"{doc.truth.agency}{doc.truth.year}年政府信息公开工作年度报告")
     c.setAuthor(doc.truth.agency)
     c.setCreator("govreport.synth")
-    for page in pages:
+    for index, page in enumerate(pages):
         h = page.height
         c.setStrokeColor(black)
         for rule in page.rules:
             c.setLineWidth(rule.width)
             c.line(rule.x0, h - rule.y0, rule.x1, h - rule.y1)
-        for t in page.texts:
+        for t in texts[index] if texts is not None else page.texts:
             c.setFont(FONT_NAME, t.size)
             c.drawString(t.x, h - t.baseline, t.text)
+        for m in marks:
+            if m.page != index:
+                continue
+            x0, y0, x1, y1 = m.bbox
+            if m.kind == "box":
+                c.setFillColor(black)
+                c.rect(x0, h - y1, x1 - x0, y1 - y0, stroke=0, fill=1)
+            else:
+                img = seal_image(doc.truth.agency, px=480, angle=m.angle)
+                c.drawImage(ImageReader(img), x0, h - y1, x1 - x0, y1 - y0, mask="auto")
         if seal and page.seal_center is not None:
-            from reportlab.lib.utils import ImageReader
-
-            from govreport.synth.seal import seal_image
-
             diam = 120.0
             img = seal_image(doc.truth.agency, px=480)
             cx, cy = page.seal_center
