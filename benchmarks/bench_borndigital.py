@@ -4,9 +4,11 @@ Generates report PDFs with the 2021 applications table (tests/borndigital.py: fp
 font): plain, split over two pages, with a repeated header, Kangxi radicals with rulings drawn as
 filled rectangles. Score: of the printed figures of the 25 data rows x 7 columns, how many a reader
 puts in the row with the right label and at the right column (counting from the row's end).
-Also times the Word and HTML readers on the same reports. Prints markdown tables.
+Also times the Word and HTML readers on the same reports. Then adversarial reports (black boxes as
+vector fills over the text layer, the text under them removed or left; seals over labels and
+headers; every table split across pages), scored on every template cell. Prints markdown tables.
 
-    python benchmarks/bench_borndigital.py [--docs 8] [--repeat 3]
+    python benchmarks/bench_borndigital.py [--docs 8] [--repeat 3] [--adversarial 2]
 """
 
 from __future__ import annotations
@@ -26,8 +28,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import borndigital as bd  # noqa: E402
+from common import DocScore, load_truth, map_grid_tables, score_report  # noqa: E402
 
 from govreport.layout.docx import read_docx  # noqa: E402
 from govreport.layout.html import read_html  # noqa: E402
@@ -117,10 +121,67 @@ def build(n: int, work: Path) -> list[tuple[Path, int, bd.Table, list[object], s
     return docs
 
 
+def camelot_grids(path: Path) -> list[list[list[str]]]:
+    import camelot
+
+    return [t.df.values.tolist() for t in camelot.read_pdf(str(path), pages="all", flavor="lattice", backend="pdfium")]
+
+
+def pdfplumber_grids(path: Path) -> list[list[list[str]]]:
+    import pdfplumber
+
+    with pdfplumber.open(str(path)) as pdf:
+        return [[["" if v is None else v for v in r] for r in table] for page in pdf.pages
+                for table in page.extract_tables()]
+
+
+def adversarial(n: int, work: Path) -> None:
+    """Generated reports (govreport.synth text_pdf, office redactions) with each attack of
+    govreport.synth.adversarial, redaction boxes as vector fills with the text under them removed
+    or left: every template cell scored on the contract output (benchmarks/common.py); the other
+    readers' tables mapped to template cells by row label and column order."""
+    from govreport.api import extract
+    from govreport.synth.__main__ import generate
+    from govreport.synth.adversarial import ATTACKS
+
+    docs = []
+    for attack in ATTACKS:
+        for i in range(n):
+            out = work / f"adv_{attack}_{i}"
+            files, _ = generate("text_pdf", "gov2021", 500 + i, "office", out, attacks=[attack],
+                                redaction="removed" if i % 2 == 0 else "kept")
+            docs.append((attack, files[0], load_truth(out / "truth.json")))
+    pages = sum(t["meta"]["pages"] for _, _, t in docs)
+    print(f"\n{len(docs)} adversarial PDFs ({n} per attack: {', '.join(ATTACKS)}), {pages} pages\n")
+    print("| reader | cells right | silent wrong | s/page | by attack (right) |")
+    print("|---|---:|---:|---:|---|")
+    readers = {"govreport": lambda p, t: extract(str(p)).to_dict(),
+               "camelot lattice (pdfium)": lambda p, t: map_grid_tables(camelot_grids(p), t),
+               "pdfplumber extract_tables": lambda p, t: map_grid_tables(pdfplumber_grids(p), t)}
+    for name, fn in readers.items():
+        total, secs = DocScore(), 0.0
+        by: dict[str, DocScore] = {}
+        try:
+            for attack, path, truth in docs:
+                t0 = time.perf_counter()
+                report = fn(path, truth)
+                secs += time.perf_counter() - t0
+                got = score_report(report, truth)
+                total += got
+                by.setdefault(attack, DocScore()).__iadd__(got)
+        except Exception as exc:  # a competitor missing or failing is reported, not fatal
+            print(f"| {name} | error: {exc.__class__.__name__}: {exc} | | | |")
+            continue
+        kinds = ", ".join(f"{a}: {100 * d.accuracy:.1f}%" for a, d in by.items())
+        print(f"| {name} | {total.correct}/{total.cells} ({100 * total.accuracy:.2f}%) | {total.silent} | "
+              f"{secs / pages:.3f} | {kinds} |")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--docs", type=int, default=8)
     ap.add_argument("--repeat", type=int, default=3, help="timing runs per reader and document (best is kept)")
+    ap.add_argument("--adversarial", type=int, default=2, help="adversarial PDFs per attack (0: none)")
     args = ap.parse_args()
     warnings.filterwarnings("ignore")
     logging.disable(logging.WARNING)
@@ -186,6 +247,8 @@ def main() -> None:
                 hits += h
                 total += t
             print(f"| {label} | {secs / len(docs):.4f} | {hits}/{total} ({100 * hits / max(1, total):.1f}%) |")
+        if args.adversarial:
+            adversarial(args.adversarial, work)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """Scan benchmark: govreport vs img2table + Tesseract vs a raw RapidOCR pass, on generated scans.
 
     python benchmarks/bench_scan.py --n 5 --quality office --workers 2
+    python benchmarks/bench_scan.py --n 14 --quality poor --attack each    # adversarial scans
 
 Documents come from ``python -m govreport.synth`` (cached under ``benchmarks/_work/``); see
 ``benchmarks/README.md`` for what is measured and how the baselines are mapped.
@@ -9,12 +10,11 @@ Documents come from ``python -m govreport.synth`` (cached under ``benchmarks/_wo
 from __future__ import annotations
 
 import argparse
-import difflib
 import logging
 import os
+import resource
 import sys
 import time
-import unicodedata
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -22,22 +22,32 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from common import DocScore, load_truth, numbers_in, numbers_recovered, score_report
+from common import DocScore, load_truth, map_grid_tables, numbers_in, numbers_recovered, score_report
 
 WORK = Path(__file__).resolve().parent / "_work"
 SYSTEMS = ("govreport", "govreport-detect", "img2table", "rapidocr")
 
 
 # -- documents ---------------------------------------------------------------------------------------
-def make_docs(n: int, quality: str, seed: int) -> list[tuple[Path, Path]]:
+def attacks_for(attack: str, i: int) -> list[str]:
+    """The adversarial edits of document ``i``: none, one named attack, or (``each``) the attacks
+    of :data:`govreport.synth.adversarial.ATTACKS` in turn, one per document."""
+    from govreport.synth.adversarial import ATTACKS
+
+    if not attack:
+        return []
+    return [ATTACKS[i % len(ATTACKS)]] if attack == "each" else [attack]
+
+
+def make_docs(n: int, quality: str, seed: int, attack: str = "") -> list[tuple[Path, Path]]:
     from govreport.synth.__main__ import generate
 
     out: list[tuple[Path, Path]] = []
     for i in range(n):
-        d = WORK / f"scan_{quality}" / f"{seed + i:05d}"
+        d = WORK / (f"scan_{quality}" + (f"_{attack}" if attack else "")) / f"{seed + i:05d}"
         pdf, truth = d / "report.pdf", d / "truth.json"
         if not (pdf.is_file() and truth.is_file()):
-            generate("scanned_pdf", "gov2021", seed + i, quality, d)
+            generate("scanned_pdf", "gov2021", seed + i, quality, d, attacks=attacks_for(attack, i))
         out.append((pdf, truth))
     return out
 
@@ -64,97 +74,6 @@ def run_govreport_detect(pdf: Path, truth: dict[str, Any]) -> dict[str, Any]:
     tokens, text = tokens_from_page_images(pages, settings, cell_mode="detect")
     layout = LayoutResult(tokens, text, "scanned_pdf", pages=len(pages), dpi=OCR_DPI)
     return {"report": build_report(layout, str(pdf), settings).to_dict()}
-
-
-def _norm(s: str) -> str:
-    s = unicodedata.normalize("NFKC", s)
-    return "".join(ch for ch in s if not ch.isspace())
-
-
-def _num(s: Any) -> int | float | str | None:
-    """A table cell's number, None when empty, '?' when it holds something else."""
-    if s is None or (isinstance(s, float) and s != s):
-        return None
-    t = _norm(str(s)).replace(",", "")
-    if not t:
-        return None
-    try:
-        return int(t)
-    except ValueError:
-        try:
-            return float(t)
-        except ValueError:
-            return "?"
-
-
-def _label_index(template: str, variant: str | None) -> list[tuple[str, str, list[str]]]:
-    from govreport.models.template import get_template
-
-    out: list[tuple[str, str, list[str]]] = []
-    for t in get_template(template).tables:
-        if t.id == "appeals":
-            continue
-        for r in t.active_rows(variant if t.id == "applications" else None):
-            out.append((t.id, r.id, [_norm(x) for x in r.labels]))
-    return out
-
-
-def map_grid_tables(grids: list[list[list[Any]]], truth: dict[str, Any]) -> dict[str, Any]:
-    """Map plain table grids (rows of cell strings, merged cells repeated) to template cells as
-    fairly as we can: each row to the template row whose label is most similar, its numbers to
-    the template's columns in order; the appeals table by its one row of 15 numbers."""
-    from govreport.models.template import get_template
-
-    template = truth["template"]
-    tpl = get_template(template)
-    index = _label_index(template, truth["synth"].get("variant"))
-    best: dict[tuple[str, str], tuple[float, list[Any]]] = {}
-    appeals: list[Any] | None = None
-    for grid in grids:
-        for row in grid:
-            labels: list[str] = []
-            for cell in row:
-                if _num(cell) == "?" and _norm(str(cell)) not in labels:
-                    labels.append(_norm(str(cell)))
-            nums = [_num(c) for c in row]
-            if not labels and sum(isinstance(v, int | float) for v in nums) >= 10 and len(nums) >= 15:
-                appeals = nums[-15:]
-                continue
-            if not labels:
-                continue
-            text, last = "".join(labels), labels[-1]
-            score, hit = 0.0, None
-            for tid, rid, cands in index:
-                for cand in cands:
-                    r = max(difflib.SequenceMatcher(None, last, cand).ratio(),
-                            difflib.SequenceMatcher(None, text, cand).ratio())
-                    if r > score:
-                        score, hit = r, (tid, rid)
-            if hit is None or score < 0.5:
-                continue
-            ncols = len(tpl.table(hit[0]).columns)
-            values = nums[-ncols:] if len(nums) > ncols else nums
-            if len(values) == ncols and score > best.get(hit, (0.0, []))[0]:
-                best[hit] = (score, values)
-    found: dict[tuple[str, str, str], Any] = {}
-    for (tid, rid), (_, values) in best.items():
-        for col, v in zip(tpl.table(tid).columns, values, strict=True):
-            found[(tid, rid, col.id)] = v
-    if appeals is not None:
-        cols = [c.id for c in tpl.table("appeals").columns]
-        for i, rid in enumerate(("review", "direct_suit", "suit_after_review")):
-            for j, col in enumerate(cols):
-                found[("appeals", rid, col)] = appeals[i * 5 + j]
-    cells = []
-    for c in truth["cells"]:
-        key = (c["table"], c["row"], c["col"])
-        if key not in found:
-            cells.append({**c, "value": None, "status": "missing", "text": None})
-        else:
-            v = found[key]
-            cells.append({**c, "value": v if v != "?" else None,
-                          "status": "blank" if v is None else "read", "text": None})
-    return {"cells": cells, "issues": []}
 
 
 def run_img2table(pdf: Path, truth: dict[str, Any]) -> dict[str, Any]:
@@ -215,14 +134,21 @@ def available(system: str) -> str | None:
 def _task(system: str, pdf: str, truth_path: str) -> dict[str, Any]:
     logging.disable(logging.WARNING)
     truth = load_truth(truth_path)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), _cpu()
     try:
         out = RUNNERS[system](Path(pdf), truth)
     except Exception as e:  # a baseline failing on a document is a result, not a crash
         out = {"error": f"{type(e).__name__}: {e}"}
     out["seconds"] = time.perf_counter() - t0
+    out["cpu"] = _cpu() - c0
     out["pages"] = truth["meta"]["pages"]
     return out
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and its finished children (tesseract runs as a child)."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 # -- report ------------------------------------------------------------------------------------------
@@ -233,19 +159,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--seed", type=int, default=1000)
     ap.add_argument("--systems", default=",".join(SYSTEMS))
+    ap.add_argument("--attack", default="", help="adversarial scans: an attack of govreport.synth.adversarial, "
+                    "or each (one attack per document, in turn)")
     ap.add_argument("-v", "--verbose", action="store_true", help="print silent wrong examples")
     args = ap.parse_args(argv)
     systems = [s for s in args.systems.split(",") if s]
-    docs = make_docs(args.n, args.quality, args.seed)
+    docs = make_docs(args.n, args.quality, args.seed, args.attack)
     truths = [load_truth(t) for _, t in docs]
     pages = sum(t["meta"]["pages"] for t in truths)
-    print(f"{len(docs)} {args.quality} scans, {pages} pages, "
-          f"dpi {sorted({t['meta']['dpi'] for t in truths})}, workers {args.workers}\n")
+    print(f"{len(docs)} {args.quality} scans{f' (attack: {args.attack})' if args.attack else ''}, {pages} pages, "
+          f"dpi {sorted({t['meta']['dpi'] for t in truths})}, workers {args.workers}, load {os.getloadavg()[0]:.1f}\n")
     rows = []
     for system in systems:
         why = available(system)
         if why:
-            rows.append((system, "n/a", "n/a", "n/a", "n/a", why))
+            rows.append((system, "n/a", "n/a", "n/a", "n/a", "n/a", why))
             continue
         jobs = [(system, str(p), str(t)) for p, t in docs]
         if args.workers > 1:
@@ -254,6 +182,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             results = [_task(*j) for j in jobs]
         secs = sum(r["seconds"] for r in results) / max(1, pages)
+        cpu = sum(r["cpu"] for r in results) / max(1, pages)
         errors = [r["error"] for r in results if "error" in r]
         note = f"{len(errors)} error(s): {errors[0][:80]}" if errors else ""
         total = DocScore()
@@ -267,18 +196,19 @@ def main(argv: list[str] | None = None) -> int:
                 want += r["numbers"][1]
         if system == "rapidocr":
             rows.append((system, "n/a (no table)", "n/a", f"{hit}/{want} ({hit / max(1, want):.1%})",
-                         f"{secs:.2f}", note))
+                         f"{secs:.2f}", f"{cpu:.2f}", note))
         else:
             n_cells = sum(len(t["cells"]) for t in truths)
             total.cells = n_cells if errors else total.cells
             rows.append((system, f"{total.correct}/{total.cells} ({total.accuracy:.1%})",
                          f"{total.silent} ({total.silent / max(1, total.cells):.1%})",
-                         "", f"{secs:.2f}", note or (f"missing {total.missing}, flagged {total.flagged}")))
+                         "", f"{secs:.2f}", f"{cpu:.2f}",
+                         note or f"missing {total.missing}, flagged {total.flagged}"))
             if args.verbose:
                 for ex_ in total.silent_examples[:10]:
                     print(f"  {system} silent: {ex_}")
-    print("| system | cell accuracy | silent wrong | numbers recovered | s/page | notes |")
-    print("|---|---|---|---|---|---|")
+    print("| system | cell accuracy | silent wrong | numbers recovered | s/page | CPU s/page | notes |")
+    print("|---|---|---|---|---|---|---|")
     for row in rows:
         print("| " + " | ".join(row) + " |")
     return 0

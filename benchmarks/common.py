@@ -15,6 +15,7 @@ stay at zero.
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 import unicodedata
@@ -117,3 +118,95 @@ def numbers_recovered(found: Counter[str], truth: dict[str, Any]) -> tuple[int, 
     want = Counter(c["text"] for c in truth["cells"] if c["status"] == "read" and c["text"])
     hit = sum(min(n, found.get(t, 0)) for t, n in want.items())
     return hit, sum(want.values())
+
+
+# -- baselines: plain table grids mapped to template cells ------------------------------------
+def norm_text(s: str) -> str:
+    s = unicodedata.normalize("NFKC", s)
+    return "".join(ch for ch in s if not ch.isspace())
+
+
+def cell_number(s: Any) -> int | float | str | None:
+    """A table cell's number, None when empty, '?' when it holds something else."""
+    if s is None or (isinstance(s, float) and s != s):
+        return None
+    t = norm_text(str(s)).replace(",", "")
+    if not t:
+        return None
+    try:
+        return int(t)
+    except ValueError:
+        try:
+            return float(t)
+        except ValueError:
+            return "?"
+
+
+def label_index(template: str, variant: str | None) -> list[tuple[str, str, list[str]]]:
+    from govreport.models.template import get_template
+
+    out: list[tuple[str, str, list[str]]] = []
+    for t in get_template(template).tables:
+        if t.id == "appeals":
+            continue
+        for r in t.active_rows(variant if t.id == "applications" else None):
+            out.append((t.id, r.id, [norm_text(x) for x in r.labels]))
+    return out
+
+
+def map_grid_tables(grids: list[list[list[Any]]], truth: dict[str, Any]) -> dict[str, Any]:
+    """Map plain table grids (rows of cell strings, merged cells repeated) to template cells as
+    fairly as we can: each row to the template row whose label is most similar, its numbers to
+    the template's columns in order; the appeals table by its one row of 15 numbers."""
+    from govreport.models.template import get_template
+
+    template = truth["template"]
+    tpl = get_template(template)
+    index = label_index(template, truth["synth"].get("variant"))
+    best: dict[tuple[str, str], tuple[float, list[Any]]] = {}
+    appeals: list[Any] | None = None
+    for grid in grids:
+        for row in grid:
+            labels: list[str] = []
+            for cell in row:
+                if cell_number(cell) == "?" and norm_text(str(cell)) not in labels:
+                    labels.append(norm_text(str(cell)))
+            nums = [cell_number(c) for c in row]
+            if not labels and sum(isinstance(v, int | float) for v in nums) >= 10 and len(nums) >= 15:
+                appeals = nums[-15:]
+                continue
+            if not labels:
+                continue
+            text, last = "".join(labels), labels[-1]
+            score, hit = 0.0, None
+            for tid, rid, cands in index:
+                for cand in cands:
+                    r = max(difflib.SequenceMatcher(None, last, cand).ratio(),
+                            difflib.SequenceMatcher(None, text, cand).ratio())
+                    if r > score:
+                        score, hit = r, (tid, rid)
+            if hit is None or score < 0.5:
+                continue
+            ncols = len(tpl.table(hit[0]).columns)
+            values = nums[-ncols:] if len(nums) > ncols else nums
+            if len(values) == ncols and score > best.get(hit, (0.0, []))[0]:
+                best[hit] = (score, values)
+    found: dict[tuple[str, str, str], Any] = {}
+    for (tid, rid), (_, values) in best.items():
+        for col, v in zip(tpl.table(tid).columns, values, strict=True):
+            found[(tid, rid, col.id)] = v
+    if appeals is not None:
+        cols = [c.id for c in tpl.table("appeals").columns]
+        for i, rid in enumerate(("review", "direct_suit", "suit_after_review")):
+            for j, col in enumerate(cols):
+                found[("appeals", rid, col)] = appeals[i * 5 + j]
+    cells = []
+    for c in truth["cells"]:
+        key = (c["table"], c["row"], c["col"])
+        if key not in found:
+            cells.append({**c, "value": None, "status": "missing", "text": None})
+        else:
+            v = found[key]
+            cells.append({**c, "value": v if v != "?" else None,
+                          "status": "blank" if v is None else "read", "text": None})
+    return {"cells": cells, "issues": []}

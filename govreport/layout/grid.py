@@ -242,6 +242,22 @@ def label_end(grid: Grid, readings: dict[tuple[int, int], Reading]) -> int:
 _NOTHING = Reading("blank")
 
 
+def _first_column_labels(grid: Grid, readings: dict[tuple[int, int], Reading]) -> int:
+    """1 where no row shows a readable label but the first lattice column is one of labels all
+    the same: it never holds a clear number, and shows masks or text in rows whose other cells
+    hold clear numbers (every label covered or cut short); else 0."""
+    shows = False
+    for row in grid.rows:
+        got = [(c, readings.get((c.r0, c.c0), _NOTHING)) for c in row]
+        first = [rd for c, rd in got if c.c0 == 0 and c.c1 == 1]
+        if any(rd.kind == "number" and rd.sure for rd in first):
+            return 0
+        numbers = sum(rd.kind == "number" and rd.sure for c, rd in got if c.c0 >= 1)
+        if numbers and first and first[0].kind in ("mask", "text"):
+            shows = True
+    return 1 if shows else 0
+
+
 def table_roles(grid: Grid, readings: dict[tuple[int, int], Reading], label_cols: int | None = None) -> Roles:
     """The roles of ``grid``'s rows and columns from its cells' ``readings`` (keyed by each cell's
     ``(r0, c0)``); ``label_cols`` imposes where labels end (a table continued from the page
@@ -253,6 +269,8 @@ def table_roles(grid: Grid, readings: dict[tuple[int, int], Reading], label_cols
     labels (titles, a masked title) are header rows.
     """
     end = label_end(grid, readings) if label_cols is None else label_cols
+    if not end and label_cols is None:
+        end = _first_column_labels(grid, readings)
     by_numbers: set[int] = set()
     by_masks: set[int] = set()
     numeric: set[int] = set()

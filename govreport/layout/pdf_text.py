@@ -76,6 +76,7 @@ DARK_FILL = 90  #: luminance (0-255) up to which an opaque fill hides black prin
 DARK_ALPHA = 200  #: opacity (0-255) from which a fill hides what is under it
 LIGHT_TEXT = 160  #: luminance from which a character's own colour shows on a dark fill (white on black)
 MASK_GLYPH = "■"  #: what a dark box over print reads as
+ADJACENT = 0.35  #: a box this close beside a character (share of its height) may hide more of its word
 MASK_MIN = 0.6  #: a box shows in a cell where it covers this share of a character's height, both ways
 
 
@@ -576,8 +577,9 @@ def _clip(a: BBox, b: BBox) -> BBox | None:
 def _masks(p: PageLayout, grids: list[Grid]) -> tuple[list[str], np.ndarray]:
     """The page's characters, plus a mask glyph ``■`` wherever a dark box shows where print is or
     could be: in each table cell it covers, clipped to the cell (so a box over two cells masks
-    both, and its edges make no rule), where it reaches a character's height both ways, or runs
-    over the line of characters the cell shows; outside tables, over the characters it hid."""
+    both, and its edges make no rule), where it reaches a character's height both ways, or, in a
+    cell that shows characters, where it runs over their line at or right beside them; outside
+    tables, over the characters it hid."""
     if not p.fills:
         return p.chars, p.boxes
     ink = [i for i, ch in enumerate(p.chars) if not ch.isspace()]
@@ -602,9 +604,11 @@ def _masks(p: PageLayout, grids: list[Grid]) -> tuple[list[str], np.ndarray]:
             for k, part in per_cell.items():
                 x0, y0, x1, y1 = g.cells[k].bbox
                 shown = np.nonzero((cx > x0) & (cx < x1) & (cy > y0) & (cy < y1))[0]
-                if len(shown):  # the cell shows characters: the box counts where it runs over their lines
+                if len(shown):  # the cell shows characters: the box counts where it runs over their line, at them
+                    heights = p.boxes[shown, 3] - p.boxes[shown, 1]
                     over = np.minimum(p.boxes[shown, 3], part[3]) - np.maximum(p.boxes[shown, 1], part[1])
-                    counts = bool((over >= 0.5 * (p.boxes[shown, 3] - p.boxes[shown, 1])).any())
+                    gap = np.maximum(part[0] - p.boxes[shown, 2], p.boxes[shown, 0] - part[2])
+                    counts = bool(((over >= 0.5 * heights) & (gap < ADJACENT * heights)).any())
                 else:
                     counts = part[3] - part[1] >= MASK_MIN * char_h
                 if counts and part[2] - part[0] >= MASK_MIN * char_h:

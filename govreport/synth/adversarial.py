@@ -18,9 +18,10 @@ Attacks (``ATTACKS``):
 - ``split``: every table of the report that can break breaks across a page, at a row drawn
   anywhere in it (so over many documents, in every section).
 
-A value cell is either wholly under a box (its truth becomes ``masked``) or clear of it by at
-least :data:`CLEAR` points: a box is trimmed back rather than cut through a printed number, so the
-truth never depends on how much of a digit a reader could still make out.
+A value cell's number is either wholly under a box (its truth becomes ``masked``) or clear of it
+by at least :data:`CLEAR` points above and below and :data:`CLEAR_SIDE` of its size beside it: a
+box is trimmed back rather than cut through or butted against a printed number, so the truth
+never depends on how much of a number a reader could still make out.
 
 >>> from govreport.synth.truth import random_truth
 >>> from govreport.synth.printed import printed_document
@@ -48,7 +49,8 @@ from govreport.synth.render_pdf import PageLayout, PrintedBox, Text
 from govreport.types import BBox, CellRef
 
 ATTACKS = ("box_rule", "box_header", "box_label", "box_appeals_header", "seal_label", "seal_header", "split")
-CLEAR = 1.5  #: points a box keeps clear of a printed number it does not cover
+CLEAR = 1.5  #: points a box keeps clear of a printed number it does not cover, above and below it
+CLEAR_SIDE = 0.45  #: ... and beside it, as a share of the font size (a box right beside a number may hide digits)
 SEAL_DIAMETER = 120.0  #: points (42 mm)
 
 
@@ -101,15 +103,18 @@ def settle(rect: BBox, page: PageLayout) -> tuple[BBox, list[CellRef]]:
         changed = False
         for _, ink in value_inks(page):
             r = (x0, y0, x1, y1)
-            if not _overlap(r, ink) or _inside(ink, r):
+            beside = CLEAR_SIDE * (ink[3] - ink[1]) / 1.04
+            near = (ink[0] - beside, ink[1], ink[2] + beside, ink[3])  # a box close beside a number hides it
+            if not _overlap(r, near) or _inside(ink, r):
                 continue
             # trim the side that cuts into the number least
             cuts = {"left": ink[2] - x0, "right": x1 - ink[0], "top": ink[3] - y0, "bottom": y1 - ink[1]}
             side = min(cuts, key=lambda s: cuts[s])
+            beside = CLEAR_SIDE * (ink[3] - ink[1]) / 1.04  # the ink box is 1.04 font sizes tall
             if side == "left":
-                x0 = ink[2] + CLEAR
+                x0 = ink[2] + beside
             elif side == "right":
-                x1 = ink[0] - CLEAR
+                x1 = ink[0] - beside
             elif side == "top":
                 y0 = ink[3] + CLEAR
             else:

@@ -214,11 +214,6 @@ def fits(pieces: Sequence[str], labels: Sequence[str]) -> bool:
     return False
 
 
-def _lost(seg: Segment, ncols: int) -> bool:
-    """A row of values whose label shows no words (masked, or lost)."""
-    return _row_like(seg, ncols) and not re.sub(r"[\W\d_]", "", _MASKS.sub("", norm(seg.label)))
-
-
 def settle_rows(match: Match, segments: Sequence[Segment]) -> list[str]:
     """Rows placed against what their own labels print, moved where the labels say.
 
@@ -284,38 +279,55 @@ def _move_contradicted(t: _Table) -> list[str]:
     return notes
 
 
+def _unlabelled(seg: Segment | None) -> bool:
+    """The row's own label cell shows neither words nor an ordinal (masked, or lost): whatever
+    the matching made of the text before it (a header above), only its place says which row it is."""
+    return seg is not None and not legible(seg) and not printed_ordinals(seg) and not any(
+        len(re.sub(r"[\W\d_]", "", p)) >= 2 for p in _MASKS.split(_plain(
+            next((t.text for t in reversed(seg.label_tokens) if t.kind is Kind.TEXT and t.text.strip()), "")))
+    )
+
+
 def _fill_lost(t: _Table, segments: Sequence[Segment], index: dict[int, int], taken: set[int],
                match: Match) -> list[str]:
+    """Rows between two rows their labels place (or the table's ends) are taken in order when
+    there are exactly as many printed rows of values there as free template rows, each one
+    compatible with its row: rows left unmatched, and rows matched on nothing of their own
+    (their label cell masked) alike."""
     want = expected_ordinals(t.spec, t.variant)
+    labels = {r.id: r.labels for r in t.spec.active_rows(t.variant)}
     order = t.order
     ncols = len(t.spec.columns)
-    placed = sorted((index[id(seg)], order.index(u.cells[0][0])) for u, seg in zip(t.units, t.segs, strict=True)
-                    if seg is not None and id(seg) in index)
-    if not placed:
+    units = {index[id(seg)]: u for u, seg in zip(t.units, t.segs, strict=True) if seg is not None and id(seg) in index}
+    if not units:
         return []
-    notes = []
+    anchored = sorted((i, order.index(u.cells[0][0])) for i, u in units.items() if not _unlabelled(segments[i]))
     # the table's own stretch of segments: from after the table before it to before the next
-    first, last = placed[0][0], placed[-1][0]
-    start = max((i for i in taken if i < first), default=-1) + 1
-    stop = min((i for i in taken if i > last), default=len(segments))
-    bounds = [(start - 1, -1), *placed, (stop, len(order))]
-    labels = {r.id: r.labels for r in t.spec.active_rows(t.variant)}
+    start = max((i for i in taken if i < min(units)), default=-1) + 1
+    stop = min((i for i in taken if i > max(units)), default=len(segments))
+    bounds = [(start - 1, -1), *anchored, (stop, len(order))]
+    held = {order[r] for _, r in anchored}
+    notes = []
     for (s0, r0), (s1, r1) in zip(bounds, bounds[1:], strict=False):
-        stray = [segments[i] for i in range(s0 + 1, s1) if i not in taken and _row_like(segments[i], ncols)]
-        held = {u.cells[0][0] for u in t.units}
+        rows = [i for i in range(s0 + 1, s1) if i in units or (i not in taken and _row_like(segments[i], ncols))]
         free = [r for r in order[r0 + 1:r1] if r not in held]
-        if not stray or len(stray) != len(free):
+        if not rows or len(rows) != len(free) or (all(i in units for i in rows) and all(
+                units[i].cells[0][0] == r for i, r in zip(rows, free, strict=True))):
             continue
-        pairs = list(zip(stray, free, strict=True))
+        pairs = [(segments[i], r) for i, r in zip(rows, free, strict=True)]
         # each row says it is that one: no words left, or its ordinal agrees, or its words fit
         if not all(not _contradicts(printed_ordinals(seg), want.get(r, {})) and (
-                _lost(seg, ncols) or _agrees(printed_ordinals(seg), want.get(r, {})) or fits(legible(seg), labels[r]))
+                _unlabelled(seg) or _agrees(printed_ordinals(seg), want.get(r, {})) or fits(legible(seg), labels[r]))
                 for seg, r in pairs):
             continue
-        for seg, row in pairs:
-            match.units.append(Unit(t.spec.id, [(row, c.id) for c in t.spec.columns], seg.slots, seg.label))
-            notes.append(f"{t.spec.id}: the row printed as {seg.label[-20:]!r}, the only one between its "
-                         f"matched neighbours, taken as {row}")
+        for i, row in zip(rows, free, strict=True):
+            seg = segments[i]
+            if i in units:
+                units[i].cells = [(row, c.id) for c in t.spec.columns]
+            else:
+                match.units.append(Unit(t.spec.id, [(row, c.id) for c in t.spec.columns], seg.slots, seg.label))
+            notes.append(f"{t.spec.id}: the row printed as {seg.label[-20:]!r}, in order between its "
+                         f"neighbours, taken as {row}")
             log.debug("%s", notes[-1])
     return notes
 
@@ -390,9 +402,10 @@ def _ordinal_doubts(t: _Table) -> list[tuple[str, set[CellKey]]]:
             continue
         row = unit.cells[0][0]
         printed = printed_ordinals(seg)
-        what = (f"the ordinal {_show(printed)}, which is not its row's ({_show(want.get(row, {}))})"
-                if _contradicts(printed, want.get(row, {})) else f"{seg.label_tokens[-1].text!r}"
-                " (what is legible of its label), which is another row's label" if seg else "")
+        if _contradicts(printed, want.get(row, {})):
+            what = f"the ordinal {_show(printed)}, which is not its row's ({_show(want.get(row, {}))})"
+        else:
+            what = f"{'…'.join(legible(seg))!r} of its label, which is another row's label"
         out.append((f"row {row} prints {what}: the numbers may belong to another row", _row_keys(t, [row])))
     return out
 
