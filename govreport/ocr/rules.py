@@ -19,6 +19,7 @@ from govreport.layout.grid import Grid, Segment, build_grid, cluster
 
 MIN_LINE_SHARE = 0.15  #: a lattice line's rule length, as a share of the table's longest line
 SEAL_RULE_WEIGHT = 0.5  #: what a rule piece's length counts where it lies under a seal
+BLOCK_MARGIN = 9  #: pixels around a solid block within which straight pieces are its edges, not rules
 RULE_COVER = 0.6  #: share of a lattice unit's side a rule must run along to separate two units
 
 
@@ -82,10 +83,11 @@ def rule_masks(binary: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return horiz, vert, solid
 
 
-def _support(segs: list[Segment], seals: np.ndarray | None) -> list[float]:
+def _support(segs: list[Segment], seals: np.ndarray | None, blocks: np.ndarray | None = None) -> list[float]:
     """Each rule piece's weight as lattice evidence: its length, counting the part under a seal
     at :data:`SEAL_RULE_WEIGHT` (a seal's ring and star leave straight pieces, but a real rule may
-    run under a seal too).
+    run under a seal too), and nothing of the part along a solid block (``blocks``: the edges of
+    a black box, blurred, are no rule; a rule running past a box is mostly elsewhere).
 
     Lattice lines are kept when their pieces add up to :data:`MIN_LINE_SHARE` of the table's
     longest line: a seal's ring or star, a box edge or a large digit leaves short straight pieces,
@@ -94,11 +96,13 @@ def _support(segs: list[Segment], seals: np.ndarray | None) -> list[float]:
     out = []
     for x0, y0, x1, y1 in segs:
         length = float(max(x1 - x0, y1 - y0))
+        n = int(length) + 1
+        xs = np.linspace(x0, x1, n).round().astype(int)
+        ys = np.linspace(y0, y1, n).round().astype(int)
         if seals is not None:
-            n = int(length) + 1
-            xs = np.linspace(x0, x1, n).round().astype(int)
-            ys = np.linspace(y0, y1, n).round().astype(int)
             length *= 1.0 - (1.0 - SEAL_RULE_WEIGHT) * float(seals[ys, xs].mean())
+        if blocks is not None:
+            length *= 1.0 - float((blocks[ys, xs] > 0).mean())
         out.append(length)
     return out
 
@@ -114,6 +118,8 @@ def find_tables(binary: np.ndarray, min_cells: int = 2, seals: np.ndarray | None
     tol = max(6, h // 300)
     # a lattice line is taken to run on under a black box or a seal that hides it
     hidden_h, hidden_v = cv2.bitwise_or(horiz, solid), cv2.bitwise_or(vert, solid)
+    # around a solid block, what passes for a rule is its blurred edge
+    blocks = cv2.dilate(solid, np.ones((BLOCK_MARGIN, BLOCK_MARGIN), np.uint8))
     for i in range(1, n):
         x, y, bw, bh, _ = stats[i]
         if bw < w * 0.15 or bh < max(20, h * 0.01):
@@ -125,8 +131,8 @@ def find_tables(binary: np.ndarray, min_cells: int = 2, seals: np.ndarray | None
         vs = [s for s in vs if s[3] - s[1] >= 0.02 * bh]
         if len(hs) < 2:
             continue
-        ys = cluster([s[1] for s in hs], _support(hs, seals), tol, MIN_LINE_SHARE)
-        xs = cluster([s[0] for s in vs], _support(vs, seals), tol, MIN_LINE_SHARE)
+        ys = cluster([s[1] for s in hs], _support(hs, seals, blocks), tol, MIN_LINE_SHARE)
+        xs = cluster([s[0] for s in vs], _support(vs, seals, blocks), tol, MIN_LINE_SHARE)
         # tables printed without outer vertical borders: close them on the rules' extent
         left, right = min(s[0] for s in hs), max(s[2] for s in hs)
         if not xs or xs[0] - left > tol:
