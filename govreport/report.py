@@ -117,9 +117,11 @@ class Report:
         return out
 
     def to_json(self, indent: int | None = 2) -> str:
-        import json
+        """The contract as JSON text (a source name that is not UTF-8 as ``\\udcXX`` escapes:
+        :mod:`govreport.names`)."""
+        from govreport.names import json_dumps
 
-        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
+        return json_dumps(self.to_dict(), indent=indent)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Report:

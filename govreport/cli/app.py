@@ -3,8 +3,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import io
 import logging
+import os
+import signal
 import sys
+import threading
+from collections.abc import Iterator
 
 import typer
 
@@ -25,9 +32,20 @@ app.command("verify")(verify_command)
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: runs the app and maps every failure to one stderr line and an exit code."""
+    """Entry point: runs the app and maps every failure to one stderr line and an exit code.
+
+    Ctrl-C stops the command (finished work is kept) with exit code 130; a second Ctrl-C while it
+    winds down ends the process at once. A closed standard output is an output error (exit 8)."""
+    if sys.stdout is None:  # started with fd 1 closed
+        sys.stdout = _ClosedStream()
+    with _second_interrupt_exits():
+        return _run(argv)
+
+
+def _run(argv: list[str] | None) -> int:
     try:
         rc = app(args=argv, standalone_mode=False)
+        sys.stdout.flush()
     except GovreportError as exc:
         sys.stderr.write(f"govreport: error: {exc}\n")
         return int(exc.exit_code)
@@ -36,6 +54,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("govreport: interrupted\n")
         return int(ExitCode.INTERRUPTED)
+    except OSError as exc:
+        if exc.errno in (errno.EPIPE, errno.EBADF):
+            sys.stderr.write("govreport: error: cannot write to standard output (it is closed)\n")
+            _quiet_stdout_at_exit()
+            return int(ExitCode.OUTPUT_ERROR)
+        return _internal(exc)
     except Exception as exc:  # click usage errors and the unexpected
         name = type(exc).__name__
         if name == "Abort":
@@ -46,8 +70,50 @@ def main(argv: list[str] | None = None) -> int:
             if message:
                 sys.stderr.write(f"govreport: error: {message}\n")
             return int(ExitCode.USAGE)
-        logging.getLogger("govreport").debug("internal error", exc_info=True)
-        sys.stderr.write(f"govreport: internal error: {type(exc).__name__}: {exc} (please report this; "
-                         "rerun with -vv for details)\n")
-        return int(ExitCode.INTERNAL)
+        return _internal(exc)
     return int(rc) if isinstance(rc, int) else 0
+
+
+def _internal(exc: BaseException) -> int:
+    logging.getLogger("govreport").debug("internal error", exc_info=True)
+    sys.stderr.write(f"govreport: internal error: {type(exc).__name__}: {exc} (please report this; "
+                     "rerun with -vv for details)\n")
+    return int(ExitCode.INTERNAL)
+
+
+class _ClosedStream(io.TextIOBase):
+    """``sys.stdout`` when the process started without one: writing to it is an output error."""
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "standard output is closed")
+
+
+def _quiet_stdout_at_exit() -> None:
+    """After a closed pipe, let the interpreter's last flush of stdout go nowhere (no second error)."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
+@contextlib.contextmanager
+def _second_interrupt_exits() -> Iterator[None]:
+    """The first Ctrl-C raises ``KeyboardInterrupt`` (the command stops and keeps what it finished);
+    a second one while it winds down exits at once with 130."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def second(signum: int, frame: object) -> None:
+        os.write(2, b"govreport: interrupted\n")
+        os._exit(int(ExitCode.INTERRUPTED))
+
+    def first(signum: int, frame: object) -> None:
+        signal.signal(signal.SIGINT, second)
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, first)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)

@@ -9,6 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from govreport.cli import common
+from govreport.settings import MAX_MEMORY_MB, MAX_SECONDS
 
 
 def extract(
@@ -22,18 +23,23 @@ def extract(
     password: common.Password = None,
     template: common.Template = None,
     max_pages: common.MaxPages = 200,
+    max_memory: common.MaxMemory = MAX_MEMORY_MB,
+    timeout: common.Timeout = MAX_SECONDS,
     ids: Annotated[bool, typer.Option("--ids", help="summary: contract IDs instead of the printed labels")] = False,
     verbose: common.Verbose = 0,
 ) -> None:
     """Extract one report's template tables, check them, and show or save the result."""
     common.setup_logging(common.verbosity(verbose))
-    from govreport.api import extract as do_extract
-    from govreport.output.export import write_report
+    from govreport.isolate import extract_isolated
+    from govreport.output.export import FORMATS, write_report
     from govreport.output.summary import print_summary
 
     settings = common.extract_settings(engine=engine, device=device, dpi=dpi, password=password,
-                                       template=template, max_pages=max_pages)
-    report = do_extract(file, settings)
+                                       template=template, max_pages=max_pages, max_memory_mb=max_memory,
+                                       max_seconds=timeout)
+    if output is not None:
+        common.check_output(output, [file], FORMATS)
+    report = extract_isolated(file, settings)  # under the memory and time limits
     if output is not None:
         write_report(report, output)
     if json_out:

@@ -24,7 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from govreport.output.export import atomic_path
+from govreport.errors import OutputError
+from govreport.names import display
+from govreport.output.export import atomic_path, neutralise
 from govreport.verify.apply import apply_corrections
 
 log = logging.getLogger("govreport")
@@ -55,9 +57,20 @@ def norm_agency(name: str | None) -> str:
 
 
 def valid_report(data: object) -> bool:
-    """Whether ``data`` looks like a complete contract JSON (the resume test)."""
-    return (isinstance(data, dict) and isinstance(data.get("cells"), list) and isinstance(data.get("issues"), list)
-            and "source" in data and "template" in data)
+    """Whether ``data`` is a complete contract JSON (the resume test; a malformed one is left out
+    of the exports with a warning).
+
+    >>> valid_report({"source": "a", "template": "gov2021", "cells": [{"table": 1}], "issues": []})
+    False
+    """
+    if not (isinstance(data, dict) and isinstance(data.get("cells"), list) and isinstance(data.get("issues"), list)
+            and isinstance(data.get("source"), str) and "template" in data
+            and isinstance(data.get("meta", {}), dict)):
+        return False
+    cells_ok = all(isinstance(c, dict) and all(isinstance(c.get(k), str) for k in ("table", "row", "col"))
+                   and (c.get("value") is None or isinstance(c.get("value"), int | float))
+                   for c in data["cells"])
+    return cells_ok and all(isinstance(i, dict) and isinstance(i.get("kind"), str) for i in data["issues"])
 
 
 def load_report_file(path: Path) -> dict[str, Any] | None:
@@ -96,7 +109,7 @@ def _entry(rid: str, data: dict[str, Any], path: Path | None, layouts: dict[tupl
     cols = tuple(f"{c['table']}.{c['row']}.{c['col']}" for c in data["cells"])
     carry = {(c["row"], c["col"]): c.get("value") for c in data["cells"]
              if c.get("table") == "applications" and c.get("row") in CARRY_ROWS}
-    return Entry(rid, path, str(data.get("source", "")), dict(data.get("meta") or {}), data.get("template"),
+    return Entry(rid, path, display(str(data.get("source", ""))), dict(data.get("meta") or {}), data.get("template"),
                  len(data["issues"]), layouts.setdefault(cols, cols), carry)
 
 
@@ -159,7 +172,8 @@ def shareable(path: Path) -> None:
         os.chmod(path, _MODE)
 
 def _fmt(value: Any) -> Any:
-    return "" if value is None else value
+    """A CSV field: empty for None, formulas neutralised (:func:`~govreport.output.export.neutralise`)."""
+    return "" if value is None else neutralise(value)
 
 
 PARQUET_BATCH = 25  #: reports per parquet row group
@@ -180,7 +194,12 @@ def _head(e: Entry) -> list[Any]:
 
 
 def _stream_exports(folder: Path, entries: list[Entry], cross: list[CrossIssue]) -> int:
-    """Write the four exports reading one report JSON at a time (memory stays flat)."""
+    """Write the four exports reading one report JSON at a time (memory stays flat). A write that
+    fails (a full disk) is an ``OutputError`` naming the file it was writing."""
+    return _write_exports(folder, entries, cross, ["reports.xlsx"])
+
+
+def _write_exports(folder: Path, entries: list[Entry], cross: list[CrossIssue], stage: list[str]) -> int:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -189,64 +208,87 @@ def _stream_exports(folder: Path, entries: list[Entry], cross: list[CrossIssue])
     schema = _parquet_schema()
     n_issues = 0
     with contextlib.ExitStack() as stack:
-        tmp_xlsx = stack.enter_context(atomic_path(folder / "reports.xlsx"))
-        xlsx = _XlsxStream(tmp_xlsx, header)
-        stack.callback(xlsx.abort)
-        tmp_parquet = stack.enter_context(atomic_path(folder / "cells.parquet"))
-        tmp_reports = stack.enter_context(atomic_path(folder / "reports.csv"))
-        tmp_issues = stack.enter_context(atomic_path(folder / "issues.csv"))
-        fh_reports = stack.enter_context(tmp_reports.open("w", encoding="utf-8-sig", newline=""))
-        fh_issues = stack.enter_context(tmp_issues.open("w", encoding="utf-8-sig", newline=""))
-        w_reports, w_issues = csv.writer(fh_reports, lineterminator="\n"), csv.writer(fh_issues, lineterminator="\n")
-        w_reports.writerow(header)
-        w_issues.writerow(list(ISSUE_COLS))
-        writer = stack.enter_context(pq.ParquetWriter(tmp_parquet, schema, compression="zstd"))
-        columns: dict[str, list[Any]] = {name: [] for name in schema.names}
-        by_id = {e.id: e for e in entries}
-        for n, e in enumerate(entries, 1):
-            data = load_report_file(e.path) if e.path is not None else None
-            if data is None:
-                raise OSError(f"{e.path}: changed while the exports were written")
-            year = e.meta.get("year") if isinstance(e.meta.get("year"), int) else None
-            values = {}
-            for c in data["cells"]:
-                values[f"{c['table']}.{c['row']}.{c['col']}"] = c.get("value")
-                columns["report_id"].append(e.id)
-                columns["source"].append(e.source)
-                columns["agency"].append(e.meta.get("agency"))
-                columns["year"].append(year)
-                columns["template"].append(e.template)
-                for f in CELL_FIELDS:
-                    v = c.get(f)
-                    columns[f].append(float(v) if f == "value" and v is not None else v)
-            if n % PARQUET_BATCH == 0 or n == len(entries):
-                writer.write_table(pa.table(columns, schema=schema))
-                columns = {name: [] for name in schema.names}
-            row = [e.id, e.source, e.meta.get("agency"), e.meta.get("year"), e.template, e.meta.get("input_kind"),
-                   e.meta.get("pages"), e.issue_count] + [values.get(k) for k in cell_cols]
-            w_reports.writerow([_fmt(v) for v in row])
-            xlsx.report(row)
-            for i in data["issues"]:
-                irow = [*_head(e), i.get("kind"), i.get("table"), i.get("message"),
-                        json.dumps(i.get("cells", []), ensure_ascii=False), None]
+        try:
+            tmp_xlsx = stack.enter_context(atomic_path(folder / "reports.xlsx"))
+            xlsx = _XlsxStream(tmp_xlsx, header)
+            stack.callback(xlsx.abort)
+            tmp_parquet = stack.enter_context(atomic_path(folder / "cells.parquet"))
+            tmp_reports = stack.enter_context(atomic_path(folder / "reports.csv"))
+            tmp_issues = stack.enter_context(atomic_path(folder / "issues.csv"))
+            stage[0] = "reports.csv"
+            fh_reports = stack.enter_context(tmp_reports.open("w", encoding="utf-8-sig", newline=""))
+            w_reports = csv.writer(fh_reports, lineterminator="\n")
+            w_reports.writerow(header)
+            stage[0] = "issues.csv"
+            fh_issues = stack.enter_context(tmp_issues.open("w", encoding="utf-8-sig", newline=""))
+            w_issues = csv.writer(fh_issues, lineterminator="\n")
+            w_issues.writerow(list(ISSUE_COLS))
+            stage[0] = "cells.parquet"
+            writer = stack.enter_context(pq.ParquetWriter(tmp_parquet, schema, compression="zstd"))
+            columns: dict[str, list[Any]] = {name: [] for name in schema.names}
+            by_id = {e.id: e for e in entries}
+            for n, e in enumerate(entries, 1):
+                data = load_report_file(e.path) if e.path is not None else None
+                if data is None:
+                    raise OSError(f"{e.path}: changed while the exports were written")
+                year = e.meta.get("year") if isinstance(e.meta.get("year"), int) else None
+                values = {}
+                for c in data["cells"]:
+                    values[f"{c['table']}.{c['row']}.{c['col']}"] = c.get("value")
+                    columns["report_id"].append(e.id)
+                    columns["source"].append(e.source)
+                    columns["agency"].append(e.meta.get("agency"))
+                    columns["year"].append(year)
+                    columns["template"].append(e.template)
+                    for f in CELL_FIELDS:
+                        v = c.get(f)
+                        columns[f].append(float(v) if f == "value" and v is not None else v)
+                if n % PARQUET_BATCH == 0 or n == len(entries):
+                    stage[0] = "cells.parquet"
+                    writer.write_table(pa.table(columns, schema=schema))
+                    columns = {name: [] for name in schema.names}
+                row = [e.id, e.source, e.meta.get("agency"), e.meta.get("year"), e.template, e.meta.get("input_kind"),
+                       e.meta.get("pages"), e.issue_count] + [values.get(k) for k in cell_cols]
+                stage[0] = "reports.csv"
+                w_reports.writerow([_fmt(v) for v in row])
+                stage[0] = "reports.xlsx"
+                xlsx.report(row)
+                for i in data["issues"]:
+                    irow = [*_head(e), i.get("kind"), i.get("table"), i.get("message"),
+                            json.dumps(i.get("cells", []), ensure_ascii=False), None]
+                    stage[0] = "issues.csv"
+                    w_issues.writerow([_fmt(v) for v in irow])
+                    stage[0] = "reports.xlsx"
+                    xlsx.issue(irow)
+                    n_issues += 1
+            for c in cross:
+                irow = [*_head(by_id[c.report_id]), c.kind, c.table, c.message,
+                        json.dumps(c.cells, ensure_ascii=False), c.related_report_id]
+                stage[0] = "issues.csv"
                 w_issues.writerow([_fmt(v) for v in irow])
+                stage[0] = "reports.xlsx"
                 xlsx.issue(irow)
                 n_issues += 1
-        for c in cross:
-            irow = [*_head(by_id[c.report_id]), c.kind, c.table, c.message,
-                    json.dumps(c.cells, ensure_ascii=False), c.related_report_id]
-            w_issues.writerow([_fmt(v) for v in irow])
-            xlsx.issue(irow)
-            n_issues += 1
-        if not entries:
-            writer.write_table(pa.table(columns, schema=schema))
-        for fh in (fh_reports, fh_issues):
-            fh.flush()
-            os.fsync(fh.fileno())
-        writer.close()
-        xlsx.close()
-        for tmp in (tmp_parquet, tmp_reports, tmp_issues, tmp_xlsx):
-            shareable(tmp)
+            stage[0] = "cells.parquet"
+            if not entries:
+                writer.write_table(pa.table(columns, schema=schema))
+            for name, fh in (("reports.csv", fh_reports), ("issues.csv", fh_issues)):
+                stage[0] = name
+                fh.flush()
+                os.fsync(fh.fileno())
+            stage[0] = "cells.parquet"
+            writer.close()
+            stage[0] = "reports.xlsx"
+            xlsx.close()
+            for tmp in (tmp_parquet, tmp_reports, tmp_issues, tmp_xlsx):
+                shareable(tmp)
+            stage[0] = "the exports"
+        except OSError as exc:  # named here: atomic_path would blame the innermost file
+            raise OutputError(f"{folder / stage[0]}: cannot write ({exc.strerror or exc})") from None
+        except Exception as exc:
+            if type(exc).__module__.startswith("xlsxwriter"):
+                raise OutputError(f"{folder / stage[0]}: cannot write ({exc})") from None
+            raise
     return n_issues
 
 
@@ -259,7 +301,8 @@ class _XlsxStream:
         import xlsxwriter
 
         self.wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False,
-                                                  "strings_to_formulas": False, "strings_to_urls": False})
+                                                  "strings_to_formulas": False, "strings_to_urls": False,
+                                                  "tmpdir": str(path.parent)})  # its scratch files beside it
         self.wb.set_properties({"created": datetime.datetime(1980, 1, 1)})  # no timestamps: same input, same bytes
         self.reports, self.issues = self.wb.add_worksheet("reports"), self.wb.add_worksheet("issues")
         self.n_reports = self.n_issues = 0
