@@ -22,6 +22,7 @@ from __future__ import annotations
 import importlib
 import logging
 import os
+import re
 from collections.abc import Callable
 
 from govreport.checks.meta import read_meta
@@ -33,6 +34,7 @@ from govreport.report import Report
 from govreport.settings import ExtractSettings
 from govreport.sources import Source, one_line, open_source
 from govreport.tables.build import build_tables
+from govreport.tables.labels import norm
 from govreport.tables.match import Match, best_match
 from govreport.tables.segments import segment
 from govreport.tables.structure import check_structure
@@ -43,6 +45,7 @@ Reader = Callable[[Source, ExtractSettings], LayoutResult]
 
 MAX_SEGMENTS = 5000  #: text/number runs searched for tables (a report has a few hundred)
 MIN_ROWS = 3  #: template rows a document must show to be a report
+_WORDS = re.compile(r"[^\W\d_]")  #: a letter of any script
 
 
 def extract_file(path: str | os.PathLike[str], settings: ExtractSettings, name: str | None = None) -> Report:
@@ -118,8 +121,29 @@ def match_tables(layout: LayoutResult, name: str, settings: ExtractSettings) -> 
     match = best_match(segments, layout.text, settings.template)
     if len(match.units) < MIN_ROWS:
         raise NotAReportError(f"{name}: no table of the national annual-report template was found")
+    if not has_template_wording(match, layout.text):
+        raise NotAReportError(f"{name}: numbers, but none of the template's wording (no row label, column header "
+                              "or table title): not a report")
     log.debug("%s: template %s, %d units matched", name, match.template.id, len(match.units))
     return match, notes
+
+
+def has_template_wording(match: Match, text: str) -> bool:
+    """Whether the document shows some of the template's words: a matched row's printed label, a
+    column header or a table title. Rows of bare numbers can fit the arithmetic by chance; without
+    a word of the template they are no report.
+
+    >>> from govreport.layout.text import text_to_tokens
+    >>> from govreport.tables.match import best_match
+    >>> bare = "1\\t2\\t3\\t4\\t5\\t6\\n" * 3
+    >>> has_template_wording(best_match(segment(text_to_tokens(bare)), bare), bare)
+    False
+    """
+    if any(_WORDS.search(u.label or "") for u in match.units):
+        return True
+    body = norm(text)
+    words = [t.title for t in match.template.tables] + [c.label for t in match.template.tables for c in t.columns]
+    return any(len(w) >= 2 and w in body for w in (norm(x) for x in [*words, *match.template.markers]))
 
 
 def build_report(layout: LayoutResult, name: str, settings: ExtractSettings) -> Report:

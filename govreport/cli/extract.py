@@ -13,7 +13,7 @@ from govreport.settings import MAX_MEMORY_MB, MAX_SECONDS
 
 
 def extract(
-    file: Annotated[Path, typer.Argument(help="report file: .txt/.md, .pdf, .docx, .html, .png/.jpg/.tif")],
+    file: Annotated[str, typer.Argument(help="report file: .txt/.md, .pdf, .docx, .html, .png/.jpg/.tif")],
     json_out: Annotated[bool, typer.Option("--json", help="print the contract JSON on stdout, nothing else")] = False,
     output: Annotated[Optional[Path], typer.Option("-o", "--output",  # noqa: UP045
                                                    help="write .json, .csv, .xlsx, .parquet or .html")] = None,
@@ -38,7 +38,7 @@ def extract(
                                        template=template, max_pages=max_pages, max_memory_mb=max_memory,
                                        max_seconds=timeout)
     if output is not None:
-        common.check_output(output, [file], FORMATS)
+        common.check_output(output, [Path(file)], FORMATS)
     report = extract_isolated(file, settings)  # under the memory and time limits
     if output is not None:
         write_report(report, output)

@@ -236,7 +236,7 @@ def check_device(name: str, device: str) -> None:
         providers = ort.get_available_providers()
         if "CUDAExecutionProvider" not in providers:
             raise MissingDependencyError(
-                "--device cuda needs onnxruntime with CUDA: pip uninstall onnxruntime && pip install "
+                "--device cuda needs onnxruntime-gpu (the CUDA build): pip uninstall onnxruntime && pip install "
                 f"'govreport[gpu]' (onnxruntime here offers only {', '.join(providers)})")
     elif name == "paddle":
         try:
