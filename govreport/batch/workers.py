@@ -41,6 +41,7 @@ log = logging.getLogger("govreport")
 
 PARENT_CHECK_S = 0.5  #: how often a worker checks that its parent is alive
 SERVICE_RESTARTS = 3  #: a recognition service that dies is restarted this many times
+READY = "ready"  #: what a worker says once it can take documents
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +122,7 @@ def _worker_main(conn: Connection, settings: ExtractSettings, tmp_root: str, lev
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what Ctrl-C does
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
     logging.getLogger("govreport").setLevel(level)
+    import govreport.api  # noqa: F401 - the pipeline's imports, before the first document's clock starts
     from govreport.ocr import engines
 
     if service is not None:
@@ -128,6 +130,7 @@ def _worker_main(conn: Connection, settings: ExtractSettings, tmp_root: str, lev
     elif warm_ocr:
         with contextlib.suppress(Exception):  # the reports that need it fail with the proper message
             engines.get_engine(settings.engine, settings.device)
+    conn.send(READY)
     while True:
         try:
             item = conn.recv()
@@ -178,6 +181,7 @@ class _Slot:
     conn: Connection | None = None
     item: Item | None = None
     watch: Watch | None = None
+    ready: bool = False
 
 
 class _Service:
@@ -230,7 +234,7 @@ def run_pool(items: list[Item], settings: ExtractSettings, workers: int, tmp_roo
                                 daemon=True, name="govreport-worker")
         slot.proc.start()
         child.close()
-        slot.conn, slot.item, slot.watch = parent, None, None
+        slot.conn, slot.item, slot.watch, slot.ready = parent, None, None, False
 
     def end(slot: _Slot) -> None:
         if slot.proc is not None and slot.proc.is_alive():
@@ -250,20 +254,32 @@ def run_pool(items: list[Item], settings: ExtractSettings, workers: int, tmp_roo
             start(slot)
         while pending or any(s.item is not None for s in slots):
             for slot in slots:
-                if slot.item is None and pending:
+                if slot.ready and slot.item is None and pending:
                     item = pending.popleft()
                     assert slot.conn is not None and slot.proc is not None
                     try:
                         slot.conn.send(item)
-                    except OSError:  # it died idle: start another and hand the item to it
+                    except OSError:  # it died idle: start another, the item waits for it
+                        pending.appendleft(item)
                         end(slot)
                         start(slot)
-                        slot.conn.send(item)  # type: ignore[union-attr]
+                        continue
                     slot.item = item
                     slot.watch = Watch(slot.proc.pid, settings.max_memory_mb, settings.max_seconds, item.source)
+            starting = [s for s in slots if not s.ready]
             busy = [s for s in slots if s.item is not None]
-            waitables: list[Any] = [s.conn for s in busy] + [s.proc.sentinel for s in busy]
+            waitables: list[Any] = [s.conn for s in (*busy, *starting)] + [s.proc.sentinel for s in (*busy, *starting)]
             ready = set(wait(waitables, timeout=POLL_S))
+            for slot in starting:
+                if slot.conn in ready or slot.proc.sentinel in ready:
+                    try:
+                        slot.ready = slot.conn.recv() == READY  # type: ignore[union-attr]
+                    except (EOFError, OSError):
+                        slot.ready = False
+                    if not slot.ready:  # a worker that cannot even start: nothing will work
+                        slot.proc.join()
+                        raise GovreportError(f"a worker process could not start (exit {slot.proc.exitcode}); "
+                                             "rerun with --workers 0 -vv to see why")
             for slot in busy:
                 assert slot.item is not None and slot.watch is not None
                 if slot.conn in ready:

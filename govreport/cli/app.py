@@ -16,6 +16,7 @@ from collections.abc import Iterator
 import typer
 
 from govreport.cli.batch import batch_command
+from govreport.cli.common import stdout_guard
 from govreport.cli.extract import extract
 from govreport.cli.review import review_command
 from govreport.cli.templates import templates
@@ -44,8 +45,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(argv: list[str] | None) -> int:
     try:
-        rc = app(args=argv, standalone_mode=False)
-        sys.stdout.flush()
+        with stdout_guard():
+            rc = app(args=argv, standalone_mode=False)
     except GovreportError as exc:
         sys.stderr.write(f"govreport: error: {exc}\n")
         return int(exc.exit_code)
@@ -54,12 +55,6 @@ def _run(argv: list[str] | None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("govreport: interrupted\n")
         return int(ExitCode.INTERRUPTED)
-    except OSError as exc:
-        if exc.errno in (errno.EPIPE, errno.EBADF):
-            sys.stderr.write("govreport: error: cannot write to standard output (it is closed)\n")
-            _quiet_stdout_at_exit()
-            return int(ExitCode.OUTPUT_ERROR)
-        return _internal(exc)
     except Exception as exc:  # click usage errors and the unexpected
         name = type(exc).__name__
         if name == "Abort":
@@ -71,6 +66,8 @@ def _run(argv: list[str] | None) -> int:
                 sys.stderr.write(f"govreport: error: {message}\n")
             return int(ExitCode.USAGE)
         return _internal(exc)
+    if rc == ExitCode.INTERRUPTED:  # typer turns Ctrl-C into a return of 130, silently
+        sys.stderr.write("govreport: interrupted\n")
     return int(rc) if isinstance(rc, int) else 0
 
 
@@ -86,14 +83,6 @@ class _ClosedStream(io.TextIOBase):
 
     def write(self, text: str) -> int:
         raise OSError(errno.EBADF, "standard output is closed")
-
-
-def _quiet_stdout_at_exit() -> None:
-    """After a closed pipe, let the interpreter's last flush of stdout go nowhere (no second error)."""
-    with contextlib.suppress(OSError, ValueError, AttributeError):
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
 
 
 @contextlib.contextmanager

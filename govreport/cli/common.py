@@ -3,16 +3,18 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import logging
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Annotated, NoReturn, Optional
 
 import typer
 
-from govreport.errors import ExitCode, UsageError
+from govreport.errors import ExitCode, OutputError, UsageError
 from govreport.names import display
 from govreport.settings import ExtractSettings
 
@@ -25,6 +27,23 @@ MaxPages = Annotated[int, typer.Option(help="refuse documents with more pages")]
 MaxMemory = Annotated[int, typer.Option("--max-memory", metavar="MB", help="refuse a document that needs more memory")]
 Timeout = Annotated[float, typer.Option("--timeout", metavar="SECONDS", help="refuse a document that takes longer")]
 Verbose = Annotated[int, typer.Option("-v", "--verbose", count=True, help="more logging on stderr")]
+
+
+@contextlib.contextmanager
+def stdout_guard() -> Iterator[None]:
+    """Writing to a closed standard output (``| head``, ``>&-``) is an :class:`OutputError` (exit 8),
+    not a traceback; the interpreter's last flush then goes nowhere."""
+    try:
+        yield
+        sys.stdout.flush()
+    except OSError as exc:
+        if exc.errno not in (errno.EPIPE, errno.EBADF):
+            raise
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
+        raise OutputError("cannot write to standard output (it is closed)") from None
 
 
 def fail(code: ExitCode, message: str) -> NoReturn:

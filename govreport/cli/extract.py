@@ -42,9 +42,10 @@ def extract(
     report = extract_isolated(file, settings)  # under the memory and time limits
     if output is not None:
         write_report(report, output)
-    if json_out:
-        sys.stdout.write(report.to_json() + "\n")
-    elif output is None:
-        print_summary(report, ids=ids)
-    else:
+    with common.stdout_guard():  # before typer sees a closed pipe (it would exit 1 without a word)
+        if json_out:
+            sys.stdout.write(report.to_json() + "\n")
+        elif output is None:
+            print_summary(report, ids=ids)
+    if output is not None and not json_out:
         sys.stderr.write(f"govreport: wrote {output} ({len(report.cells)} cells, {len(report.issues)} issues)\n")
