@@ -2,7 +2,8 @@
 
 ``check_narrative(text, report)`` finds statements such as 收到政府信息公开申请17宗，已办结15宗，2宗结转下年度
 or 受理行政复议十三起，其中结果维持7起 in the prose (table lines are skipped), links each figure to the cell, or
-sum of cells, it describes, and returns one ``narrative`` entry per figure plus a ``narrative_mismatch`` issue
+sum of cells, it describes (and to the scope it is stated for, when that is not the report's own: 全市, 各部门,
+代表区政府受理 …), and returns one ``narrative`` entry per figure plus a ``narrative_mismatch`` issue
 for each figure the table contradicts. Table values are never changed. Anything it cannot attribute with
 confidence is left out: a missed figure is better than a false alarm.
 
@@ -360,6 +361,23 @@ class _State:
     parent: str | None = None  # "apps" | "appeals:<row>" | "procurement" | "other"
     app_row: str = "new"
     prior: bool = False  # the sentence is about an earlier year
+    scope: str | None = None  # another scope than the report's own tables (全市, 各部门, 代表区政府), or None
+
+
+# -- scope: whose figures a sentence states ---------------------------------------------------------------------
+_SCOPE = re.compile(
+    r"(?P<other>全(?:省|市|州|盟|县|区|旗|镇|乡|街道|系统)(?![域内外面])(?:各级)?(?:各(?:部门|单位))?(?:行政机关)?"
+    r"|各(?:级|部门|单位|乡镇|镇街|街道|区县|县区|县市区|县(?:市|区)|成员单位|行政机关)"
+    r"|(?:市|县|区)直(?:各)?(?:部门|单位|机关)"
+    r"|(?:代表|以)(?:本级|省|市|州|县|区)(?:人民)?政府(?:的)?(?:名义)?)"
+    r"|(?P<own>本机关|本单位|本部门|本级|我局|我委|我办|我单位|本局|本委|本办)")
+
+
+def _scope_update(state: _State, text: str) -> None:
+    """The scope a sentence speaks for, after ``text``: the last scope marker in it, if any."""
+    for m in _SCOPE.finditer(text):
+        state.scope = re.sub(r"(?:的)?名义$", "", m.group("other")).replace("以", "代表", 1) if m.group("other") \
+            else None
 
 
 def _time_update(state: _State, text: str, year: int | None) -> None:
@@ -502,6 +520,7 @@ def _scan_sentence(sentence: str, year: int | None, para_ctx: str | None, apps_o
             left = clause[pos:fig.start]
             _time_update(state, left, year)
             _parent_update(state, left)
+            _scope_update(state, left)
             right = clause[fig.end:clause_figs[n + 1].start if n + 1 < len(clause_figs) else len(clause)]
             pos = fig.end
             figures_in_sentence = True
@@ -513,14 +532,15 @@ def _scan_sentence(sentence: str, year: int | None, para_ctx: str | None, apps_o
             if qid == "applications.new.total" and _INCLUDES_OVER.match(right):
                 qid = "applications.new+carried_over.total"
             _after_figure(state, qid)
-            record(sentence, fig.value, qid, fig.approx, fig.decimals, fig.unit)
+            record(sentence, fig.value, qid, fig.approx, fig.decimals, fig.unit, state.scope)
         rest = clause[pos:]
         _time_update(state, rest, year)
         _parent_update(state, rest)
+        _scope_update(state, rest)
         if not clause_figs and not state.prior and not comp:
             for qid in _zeros(clause.strip()):
                 if apps_ok or not qid.startswith("applications"):
-                    record(sentence, 0, qid)
+                    record(sentence, 0, qid, scope=state.scope)
     return figures_in_sentence
 
 
@@ -555,7 +575,7 @@ def check_narrative(text: str, report: Report) -> tuple[list[dict[str, Any]], li
     seen: set[tuple[str, float]] = set()
 
     def record(sentence: str, figure: int | float, qid: str, approx: bool = False, decimals: int = 0,
-               unit: str = "件") -> None:
+               unit: str = "件", scope: str | None = None) -> None:
         keys = cells.resolve(qid)
         if keys and qid.startswith("art20_1."):
             qid = ".".join(keys[0])  # 本年制发件数 (gov2021) or 本年新制作数量 (gov2019)
@@ -569,13 +589,16 @@ def check_narrative(text: str, report: Report) -> tuple[list[dict[str, Any]], li
         agrees: bool | None = None
         if keys and table_value is not None and not approx:
             agrees = _agree(figure, table_value, decimals, unit)
-        entries.append({"sentence": sentence, "figure": figure, "quantity": qid,
-                        "cells": [list(k) for k in keys] if keys else [], "table_value": table_value,
-                        "agrees": agrees})
+        entry = {"sentence": sentence, "figure": figure, "quantity": qid,
+                 "cells": [list(k) for k in keys] if keys else [], "table_value": table_value, "agrees": agrees}
+        if scope is not None:
+            entry["scope"] = scope  # the figure is stated for another scope than the report's own tables
+        entries.append(entry)
         if agrees is False and keys and (qid, float(figure)) not in seen:
             seen.add((qid, float(figure)))
-            issues.append(Issue("narrative_mismatch", keys[0][0],
-                                f"{qid}: the prose says {_fmt(figure)}, the table {_fmt(table_value)} "
+            said = (f"the prose says {_fmt(figure)} for {scope} (another scope than the table's), the table "
+                    if scope else f"the prose says {_fmt(figure)}, the table ")
+            issues.append(Issue("narrative_mismatch", keys[0][0], f"{qid}: {said}{_fmt(table_value)} "
                                 f"(“{sentence[:80]}”)", [[k[1], k[2]] for k in keys]))
 
     section: str | None = None

@@ -224,4 +224,16 @@ def build_report(layout: LayoutResult, source: str, settings: ExtractSettings) -
 
     report.narrative, prose_issues = check_narrative(layout.text, report)
     report.issues.extend(prose_issues)
+    _audit_material(layout.text, report)
     return report
+
+
+def _audit_material(text: str, report: Report) -> None:
+    """What the audit needs of the text, kept with the report: its parts' prose and its printed dates."""
+    from govreport.checks.deadlines import find_dates
+    from govreport.checks.parts import split_parts
+
+    report.parts = split_parts(text)
+    dates = find_dates(text)
+    if dates:
+        report.meta["dates"] = dates

@@ -1,0 +1,1 @@
+"""Checks of a report beyond its tables' arithmetic: what the law and the template ask (audit)."""

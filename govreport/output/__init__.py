@@ -1,0 +1,1 @@
+"""Writers of what govreport produces beyond the contract JSON (audit memos)."""
