@@ -14,7 +14,7 @@ From Python:
 >>> out = pathlib.Path(tempfile.mkdtemp())
 >>> res = run_batch(["samples/sample_2019_pipes.md"], out, workers=0)
 >>> res.ok, res.failed, sorted(p.name for p in out.glob("*.csv"))
-(1, 0, ['issues.csv', 'reports.csv'])
+(1, 0, ['issues.csv', 'reports.csv', 'series.csv'])
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ import typer
 
 from govreport import cli_options as opts
 from govreport.archive import Item, Problem, discover, read_item
-from govreport.dataset import export_dataset, load_report_file, report_files, shareable
+from govreport.dataset import export_dataset, install_meta, load_report_file, report_files, shareable
 from govreport.errors import ExitCode, GovreportError, MissingDependencyError, OutputError
 from govreport.export import atomic_path
 from govreport.settings import ExtractSettings
@@ -324,6 +324,7 @@ class BatchResult:
     """Counts of one :func:`run_batch` call (``failures`` are this run's inputs that have no JSON)."""
 
     out: Path
+    ids: set[str] = field(default_factory=set)  #: the ids of the documents given to this run
     total: int = 0  #: distinct documents found
     processed: int = 0  #: extracted in this run (ok or failed)
     resumed: int = 0  #: skipped: a valid JSON was already there
@@ -456,6 +457,7 @@ def run_batch(inputs: Iterable[str | os.PathLike[str]], out: str | os.PathLike[s
                 log.info("%s: failed before (%s); skipped (use --retry-failed)", found.source, prev.get("exit_code"))
                 continue
             todo.append(found)
+        result.ids = set(mine)
         log.info("%d document(s): %d already done, %d to extract", result.total, result.resumed, len(todo))
 
         bar = _Progress(len(todo), progress)
@@ -580,6 +582,7 @@ def batch_command(
         "--progress/--no-progress", help="progress bar (default: when stderr is a terminal)")] = None,
     review: Annotated[bool, typer.Option("--review", help="also write DIR/review/: an HTML review page per "
                                          "report and index.html, worst first")] = False,
+    meta: opts.Meta = None,
     verbose: Annotated[int, typer.Option("-v", "--verbose", count=True, help="debug logging")] = 0,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="no per-report log lines")] = False,
 ) -> None:
@@ -588,6 +591,9 @@ def batch_command(
     if out is None:
         _usage("--out DIR is required")
     assert out is not None
+    if meta is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        install_meta(out, meta)
     if export_only:
         if inputs:
             _usage("--export-only takes no inputs")

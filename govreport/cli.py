@@ -134,10 +134,10 @@ def templates() -> None:
 
 
 def _register_optional_commands() -> None:
-    """Commands that live in their own modules (``govreport.batch``, ``govreport.review``)."""
+    """Commands that live in their own modules (``govreport.batch``, ``govreport.review``, ``govreport.audit``)."""
     import importlib
 
-    for module, name in (("govreport.batch", "batch"), ("govreport.review", "review")):
+    for module, name in (("govreport.batch", "batch"), ("govreport.review", "review"), ("govreport.audit", "audit")):
         try:
             mod = importlib.import_module(module)
         except ImportError:

@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from govreport.checks.findings import Finding
+from govreport.checks.findings import Finding, flagged_cells
 from govreport.checks.rules import rules
 
 JUMP_FACTOR = 10.0  #: a count this many times last year's (or this fraction of it) is an abrupt jump
@@ -74,15 +74,10 @@ def year_point(rid: str, data: dict[str, Any], body: str) -> YearPoint | None:
         everything.append((key, c.get("value")))
         if key in watch:
             values[key] = (c.get("value"), c.get("status"))
-    flagged: dict[str, list[str]] = defaultdict(list)
-    for i in data.get("issues", []):
-        for rc in i.get("cells", []):
-            key = f"{i.get('table')}.{rc[0]}.{rc[1]}" if len(rc) == 2 else ""
-            if key in watch and i["kind"] != "corrected":
-                flagged[key].append(i["kind"])
+    flagged = {".".join(k): sorted(kinds) for k, kinds in flagged_cells(data).items() if ".".join(k) in watch}
     digest = hashlib.sha256(json.dumps(sorted(everything), ensure_ascii=False).encode()).hexdigest()[:16]
     return YearPoint(rid, str(data.get("source", "")), body, str(meta.get("agency") or body), year,
-                     data.get("template"), values, dict(flagged), digest)
+                     data.get("template"), values, flagged, digest)
 
 
 def _fmt(v: Any) -> str:

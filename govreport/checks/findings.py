@@ -29,6 +29,9 @@ KIND_SEVERITY: dict[str, str] = {
     "indicator_outlier": "warning",
 }
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+TRUSTING = frozenset({"corrected"})  #: issue kinds whose cells are as good as read (the arithmetic fixed them)
+
+CellKey = tuple[str, str, str]
 
 
 def severity_of(kind: str) -> str:
@@ -73,3 +76,30 @@ class Finding:
         d = issue.to_dict() if isinstance(issue, Issue) else issue
         return cls(d["kind"], severity_of(d["kind"]), d["message"], table=d.get("table"),
                    cells=[list(c) for c in d.get("cells", [])], report_id=report_id)
+
+
+def flagged_cells(data: dict[str, Any]) -> dict[CellKey, set[str]]:
+    """The cells of a report (its contract dict) that an issue doubts, with the issue kinds.
+
+    Every issue but a ``corrected`` one counts, except that a ``narrative_mismatch`` doubts a cell only
+    when the prose figure it disagrees with is stated for the report's own scope (a figure for 全市 does
+    not make the body's own count doubtful).
+
+    >>> data = {"issues": [{"kind": "narrative_mismatch", "table": "applications", "cells": [["new", "total"]]}],
+    ...         "narrative": [{"agrees": False, "scope": "全市", "cells": [["applications", "new", "total"]]}]}
+    >>> flagged_cells(data)
+    {}
+    """
+    own_scope = {tuple(c) for e in data.get("narrative", []) if e.get("agrees") is False and not e.get("scope")
+                 for c in e.get("cells", [])}
+    out: dict[CellKey, set[str]] = {}
+    for i in data.get("issues", []):
+        kind, table = i.get("kind"), i.get("table")
+        if kind in TRUSTING or not table:
+            continue
+        for rc in i.get("cells", []):
+            key = (table, rc[0], rc[1]) if len(rc) == 2 else None
+            if key is None or (kind == "narrative_mismatch" and key not in own_scope):
+                continue
+            out.setdefault(key, set()).add(kind)
+    return out

@@ -3,8 +3,8 @@ percentile ranks and outliers.
 
 An indicator is a ratio of sums of cells, as the rules file defines it. It is computed only from cells
 with a value; a cell masked or missing leaves the indicator empty and says which; a cell printed empty
-counts as 0 and is named; a cell some issue names (other than a ``corrected`` one, which the arithmetic
-fixed) still gives a value, marked ``doubtful`` with the cells and issue kinds. Nothing is silent.
+counts as 0 and is named; a cell an issue doubts (:func:`~govreport.checks.findings.flagged_cells`) still
+gives a value, marked ``doubtful`` with the cells and issue kinds. Nothing is silent.
 
 >>> from govreport.report import Cell, Issue, Report
 >>> r = Report("x", "gov2021", cells=[Cell("applications", row, "total", value=v, status="read")
@@ -23,14 +23,13 @@ import fnmatch
 from dataclasses import dataclass, field
 from typing import Any
 
-from govreport.checks.findings import Finding
+from govreport.checks.findings import Finding, flagged_cells
 from govreport.checks.rules import IndicatorRule, rules
 
 MIN_SAMPLE = 10  #: percentile ranks need at least this many reports with the indicator (same year)
 MIN_DENOMINATOR = 5  #: a ratio over fewer cases is shown but not ranked nor called an outlier
 OUTLIER_IQR = 3.0  #: an outlier lies beyond the quartiles by this many interquartile ranges ...
 OUTLIER_GAP = 0.2  #: ... and at least this far (as a share) from the median
-TRUSTING = frozenset({"corrected"})  #: issue kinds whose cells are as good as read (the arithmetic fixed them)
 
 
 @dataclass(slots=True)
@@ -107,13 +106,7 @@ def _one(rule: IndicatorRule, cells: dict[tuple[str, str, str], dict[str, Any]],
 def report_indicators(data: dict[str, Any]) -> dict[str, Indicator]:
     """The indicators of one report (its contract dict), by id."""
     cells = {(c["table"], c["row"], c["col"]): c for c in data.get("cells", [])}
-    flagged: dict[tuple[str, str, str], set[str]] = {}
-    for i in data.get("issues", []):
-        if i.get("kind") in TRUSTING or not i.get("table"):
-            continue
-        for rc in i.get("cells", []):
-            if len(rc) == 2:
-                flagged.setdefault((i["table"], rc[0], rc[1]), set()).add(i["kind"])
+    flagged = flagged_cells(data)
     return {r.id: _one(r, cells, flagged) for r in rules().indicators}
 
 
