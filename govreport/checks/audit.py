@@ -114,11 +114,16 @@ class Audit:
         return rows
 
 
+def series_cells() -> list[str]:
+    """The cells the series table shows (those the cross-year checks use; carried totals only)."""
+    return sorted(k for k in watched_cells() if not k.startswith("applications.carried_") or k.endswith(".total"))
+
+
 def series_columns() -> list[str]:
     """The series table's columns, in order."""
     head = ["body", "agency", "year", "kind", "template", "reports", "report_ids", "date", "date_source", "deadline",
             "deadline_status", "errors", "warnings", "notes"]
-    return head + sorted(watched_cells()) + [f"indicator.{i.id}" for i in rules().indicators]
+    return head + series_cells() + [f"indicator.{i.id}" for i in rules().indicators]
 
 
 class Auditor:
@@ -129,7 +134,7 @@ class Auditor:
         self.reports: list[ReportAudit] = []
         self.points: list[YearPoint] = []
         self.sketches: list[PartSketch] = []
-        self._watch = watched_cells()
+        self._watch = set(series_cells())
 
     def add(self, rid: str, data: dict[str, Any]) -> ReportAudit:
         """Audit one report (its contract dict) on its own and keep what the batch checks need."""

@@ -138,10 +138,10 @@ def _jumps(prev: YearPoint, cur: YearPoint) -> list[Finding]:
         if lo < JUMP_MIN_BASE or hi < JUMP_FACTOR * lo:
             continue
         table, row, col = key.split(".")
-        direction = f"{hi / lo:.1f} times" if b > a else f"a {lo / hi * 100:.0f}% share of"
+        direction = "times" if b > a else "times less than"
         out.append(Finding(
             "cross_year_jump", "warning",
-            f"{key}: {_fmt(b)} in {cur.year} is {direction} {_fmt(a)} in {prev.year}"
+            f"{key}: {_fmt(b)} in {cur.year} is {hi / lo:.1f} {direction} {_fmt(a)} in {prev.year}"
             f"{_flag_note(cur, [key]) or _flag_note(prev, [key])}",
             table=table, cells=[[row, col]], report_id=cur.id, related_report_id=prev.id))
     return out

@@ -261,20 +261,25 @@ def render_html(blocks: list[Block]) -> str:
 
 
 # -- Word ----------------------------------------------------------------------------------------------------
-def _shade(cell: Any, colour: str) -> None:
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
+def _xml_text(text: str) -> str:
+    return escape(text, quote=False)
 
-    shd = OxmlElement("w:shd")
-    shd.set(qn("w:val"), "clear")
-    shd.set(qn("w:color"), "auto")
-    shd.set(qn("w:fill"), colour)
-    cell._tc.get_or_add_tcPr().append(shd)
+
+def _docx_row(cells: list[Cell], header: bool = False) -> str:
+    """One table row as WordprocessingML (built as text: python-docx's cell API is slow on big tables)."""
+    out = []
+    for c in cells:
+        fill = "EEEEEE" if header else COLOURS.get(c.mark or "")
+        pr = f'<w:tcPr><w:shd w:val="clear" w:color="auto" w:fill="{fill}"/></w:tcPr>' if fill else ""
+        run = f'<w:r><w:t xml:space="preserve">{_xml_text(c.text)}</w:t></w:r>' if c.text else ""
+        out.append(f"<w:tc>{pr}<w:p>{run}</w:p></w:tc>")
+    return "".join(out)
 
 
 def render_docx(blocks: list[Block], path: Path) -> None:
     import docx
-    from docx.oxml.ns import qn
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls, qn
     from docx.shared import Pt
 
     d = docx.Document()
@@ -296,16 +301,12 @@ def render_docx(blocks: list[Block], path: Path) -> None:
                 if f.source:
                     p.add_run(f" ({f.source})").italic = True
         elif b.kind == "table":
-            table = d.add_table(rows=1, cols=len(b.header))
+            table = d.add_table(rows=0, cols=len(b.header))
             table.style = "Table Grid"
-            for cell, text in zip(table.rows[0].cells, b.header, strict=True):
-                cell.text = text
-                _shade(cell, "EEEEEE")
-            for row in b.rows:
-                for cell, c in zip(table.add_row().cells, row, strict=True):
-                    cell.text = c.text
-                    if c.mark:
-                        _shade(cell, COLOURS[c.mark])
+            rows = [_docx_row([Cell(h) for h in b.header], header=True), *(_docx_row(r) for r in b.rows)]
+            body = "".join(f"<w:tr>{r}</w:tr>" for r in rows)
+            tbl = parse_xml(f"<w:tbl {nsdecls('w')}>{body}</w:tbl>")
+            table._tbl.extend(list(tbl))
     d.save(str(path))
 
 
