@@ -38,6 +38,7 @@ NUM_PERM = 32  #: MinHash signature length
 BANDS = 16  #: LSH bands (NUM_PERM / BANDS rows each): pairs with Jaccard ~0.3 and up become candidates
 MAX_BUCKET = 40  #: a larger LSH bucket is compared through its first few members only
 BUCKET_REPRESENTATIVES = 3
+MIN_ESTIMATE = 0.2  #: candidates whose signatures agree on fewer positions (estimated Jaccard) are not checked
 PASSAGE_CHARS = 160  #: longest shared passages are quoted up to this length
 
 _BASE = np.uint64(1_000_003)
@@ -121,6 +122,7 @@ class PartSketch:
     year: int | None
     part: str
     heading: str
+    hashes: np.ndarray  #: its distinct shingles (sorted)
     signature: np.ndarray
 
 
@@ -132,8 +134,9 @@ def sketch_parts(report_id: str, source: str, body: str, agency: str, year: int 
         norm = _norm(p.get("text") or "")[0]
         if len(norm) < MIN_PART_CHARS:
             continue
+        hashes = shingles(p.get("text") or "")
         out.append(PartSketch(report_id, source, body, agency, year, p["id"], p.get("heading") or p["id"],
-                              signature(shingles(p.get("text") or ""))))
+                              hashes, signature(hashes)))
     return out
 
 
@@ -149,10 +152,12 @@ def boilerplate_findings(sketches: list[PartSketch],
                          load_parts: Callable[[str], list[dict[str, Any]] | None]) -> list[Finding]:
     """``boilerplate`` findings: a part repeating its body's previous report, and a part shared with
     another body's. ``load_parts(report_id)`` gives a report's parts (their full text) for the check."""
-    cached = lru_cache(maxsize=256)(lambda rid: {p["id"]: p for p in (load_parts(rid) or [])})
+    cached = lru_cache(maxsize=64)(lambda rid: {p["id"]: p for p in (load_parts(rid) or [])})
     out: list[Finding] = []
 
     def check(a: PartSketch, b: PartSketch) -> Shared | None:
+        if np.intersect1d(a.hashes, b.hashes, assume_unique=True).size < MIN_SHARE * a.hashes.size:
+            return None
         pa, pb = cached(a.report_id).get(a.part), cached(b.report_id).get(b.part)
         if pa is None or pb is None:
             return None
@@ -199,7 +204,8 @@ def boilerplate_findings(sketches: list[PartSketch],
                     candidates[m].add(r)
     for n in sorted(candidates, key=lambda i: _order(sketches[i])):
         a = sketches[n]
-        hits = [(res, sketches[r]) for r in sorted(candidates[n], key=lambda i: _order(sketches[i]))
+        near = [r for r in candidates[n] if np.mean(sketches[r].signature == a.signature) >= MIN_ESTIMATE]
+        hits = [(res, sketches[r]) for r in sorted(near, key=lambda i: _order(sketches[i]))
                 if (res := check(a, sketches[r])) is not None]
         if hits:
             res, b = max(hits, key=lambda h: (h[0].share, h[0].chars))

@@ -261,19 +261,49 @@ def render_html(blocks: list[Block]) -> str:
 
 
 # -- Word ----------------------------------------------------------------------------------------------------
+# The body is written as WordprocessingML text and parsed once per block: python-docx's paragraph and cell
+# API looks styles up by walking all of them, which takes minutes on a memo of a thousand reports.
+TEXT_WIDTH = 9_000  #: twips across the page's text (A4 or Letter with python-docx's default margins)
+
+
 def _xml_text(text: str) -> str:
-    return escape(text, quote=False)
+    """Text for a ``w:t`` element (characters XML 1.0 does not allow are dropped)."""
+    return escape("".join(ch for ch in text if ch in "\t\n" or ord(ch) >= 0x20), quote=False)
+
+
+def _run(text: str, bold: bool = False, italic: bool = False) -> str:
+    pr = ("<w:b/>" if bold else "") + ("<w:i/>" if italic else "")
+    return f'<w:r>{f"<w:rPr>{pr}</w:rPr>" if pr else ""}<w:t xml:space="preserve">{_xml_text(text)}</w:t></w:r>'
+
+
+def _para(runs: str, style: str | None = None) -> str:
+    pr = f'<w:pPr><w:pStyle w:val="{style}"/></w:pPr>' if style else ""
+    return f"<w:p>{pr}{runs}</w:p>"
 
 
 def _docx_row(cells: list[Cell], header: bool = False) -> str:
-    """One table row as WordprocessingML (built as text: python-docx's cell API is slow on big tables)."""
     out = []
     for c in cells:
         fill = "EEEEEE" if header else COLOURS.get(c.mark or "")
         pr = f'<w:tcPr><w:shd w:val="clear" w:color="auto" w:fill="{fill}"/></w:tcPr>' if fill else ""
-        run = f'<w:r><w:t xml:space="preserve">{_xml_text(c.text)}</w:t></w:r>' if c.text else ""
-        out.append(f"<w:tc>{pr}<w:p>{run}</w:p></w:tc>")
-    return "".join(out)
+        out.append(f"<w:tc>{pr}{_para(_run(c.text) if c.text else '')}</w:tc>")
+    return f"<w:tr>{''.join(out)}</w:tr>"
+
+
+def _docx_block(b: Block, styles: dict[str, str]) -> str:
+    if b.kind in ("h1", "h2", "h3", "h4"):
+        return _para(_run(b.text), styles[b.kind])
+    if b.kind == "p":
+        return _para(_run(b.text))
+    if b.kind == "findings":
+        return "".join(_para(_run(f"{f.kind}" + (f" [{f.rule}]" if f.rule else "") + ": ", bold=True)
+                             + _run(f.message) + (_run(f" ({f.source})", italic=True) if f.source else ""),
+                             styles["li"]) for f in b.findings)
+    width = TEXT_WIDTH // max(1, len(b.header))
+    grid = "".join(f'<w:gridCol w:w="{width}"/>' for _ in b.header)
+    rows = _docx_row([Cell(h) for h in b.header], header=True) + "".join(_docx_row(r) for r in b.rows)
+    return (f'<w:tbl><w:tblPr><w:tblStyle w:val="{styles["table"]}"/><w:tblW w:w="0" w:type="auto"/>'
+            f'</w:tblPr><w:tblGrid>{grid}</w:tblGrid>{rows}</w:tbl>' + _para(""))
 
 
 def render_docx(blocks: list[Block], path: Path) -> None:
@@ -288,25 +318,13 @@ def render_docx(blocks: list[Block], path: Path) -> None:
     normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), "SimSun")
     d.core_properties.title = blocks[0].text if blocks else "Audit memo"
     d.core_properties.author = "govreport"
+    styles = {k: d.styles[name].style_id for k, name in (("h1", "Title"), ("h2", "Heading 1"), ("h3", "Heading 2"),
+                                                           ("h4", "Heading 3"), ("li", "List Bullet"),
+                                                           ("table", "Table Grid"))}
+    end = d.element.body.sectPr  # the section's properties stay last
     for b in blocks:
-        if b.kind in ("h1", "h2", "h3", "h4"):
-            d.add_heading(b.text, level=int(b.kind[1]) - 1 if b.kind != "h1" else 0)
-        elif b.kind == "p":
-            d.add_paragraph(b.text)
-        elif b.kind == "findings":
-            for f in b.findings:
-                p = d.add_paragraph(style="List Bullet")
-                p.add_run(f"{f.kind}" + (f" [{f.rule}]" if f.rule else "") + ": ").bold = True
-                p.add_run(f.message)
-                if f.source:
-                    p.add_run(f" ({f.source})").italic = True
-        elif b.kind == "table":
-            table = d.add_table(rows=0, cols=len(b.header))
-            table.style = "Table Grid"
-            rows = [_docx_row([Cell(h) for h in b.header], header=True), *(_docx_row(r) for r in b.rows)]
-            body = "".join(f"<w:tr>{r}</w:tr>" for r in rows)
-            tbl = parse_xml(f"<w:tbl {nsdecls('w')}>{body}</w:tbl>")
-            table._tbl.extend(list(tbl))
+        for el in parse_xml(f"<w:body {nsdecls('w')}>{_docx_block(b, styles)}</w:body>"):
+            end.addprevious(el)
     d.save(str(path))
 
 
