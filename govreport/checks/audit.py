@@ -93,6 +93,7 @@ class Audit:
                 "errors": counts["error"], "warnings": counts["warning"], "notes": counts["info"]}
             row.update(first.values)
             row.update({f"indicator.{k}": v.value for k, v in first.indicators.items()})
+            row.update({f"percentile.{k}": v.percentile for k, v in first.indicators.items()})
             rows.append(row)
         return rows
 
@@ -123,7 +124,8 @@ def series_columns() -> list[str]:
     """The series table's columns, in order."""
     head = ["body", "agency", "year", "kind", "template", "reports", "report_ids", "date", "date_source", "deadline",
             "deadline_status", "errors", "warnings", "notes"]
-    return head + series_cells() + [f"indicator.{i.id}" for i in rules().indicators]
+    ids = [i.id for i in rules().indicators]
+    return head + series_cells() + [f"indicator.{i}" for i in ids] + [f"percentile.{i}" for i in ids]
 
 
 class Auditor:
