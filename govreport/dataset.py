@@ -31,6 +31,7 @@ from govreport.checks.deadlines import MetaRow, read_meta_csv
 from govreport.checks.rules import norm_agency
 from govreport.errors import BadInputError, InputNotFoundError
 from govreport.export import atomic_path
+from govreport.verify.apply import apply_corrections
 
 log = logging.getLogger("govreport")
 
@@ -293,6 +294,9 @@ def install_meta(folder: Path, source: Path) -> None:
 def export_dataset(folder: Path) -> dict[str, int]:
     """Write the dataset exports of ``folder`` from its report JSONs; returns row counts.
 
+    The reviewers' decisions in ``folder/corrections.jsonl`` are applied to the JSONs first
+    (:mod:`govreport.verify.apply`), so every export shows them.
+
     Reports are read twice, one at a time (a summary pass, then the writing pass), so memory
     does not grow with the number of reports (the audit keeps a small summary of each, and reads
     back the prose of the few parts it compares).
@@ -301,6 +305,7 @@ def export_dataset(folder: Path) -> dict[str, int]:
     0
     """
     folder = Path(folder)
+    apply_corrections(folder, report_files(folder))  # reviewers' decisions (corrections.jsonl) first
     auditor = Auditor(folder_meta(folder))
     entries = _scan(folder, auditor)
     audit = auditor.finish(lambda rid: load_report_file(folder / f"{rid}.json"))

@@ -29,7 +29,9 @@ KIND_SEVERITY: dict[str, str] = {
     "indicator_outlier": "warning",
 }
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
-TRUSTING = frozenset({"corrected"})  #: issue kinds whose cells are as good as read (the arithmetic fixed them)
+#: issue kinds whose cells are as good as read: fixed by the arithmetic, or verified by a person (whose value
+#: stands whatever a new extraction reads)
+TRUSTING = frozenset({"corrected", "verified_conflict"})
 
 CellKey = tuple[str, str, str]
 
@@ -81,7 +83,7 @@ class Finding:
 def flagged_cells(data: dict[str, Any]) -> dict[CellKey, set[str]]:
     """The cells of a report (its contract dict) that an issue doubts, with the issue kinds.
 
-    Every issue but a ``corrected`` one counts, except that a ``narrative_mismatch`` doubts a cell only
+    Every issue counts but those of ``TRUSTING`` kinds, except that a ``narrative_mismatch`` doubts a cell only
     when the prose figure it disagrees with is stated for the report's own scope (a figure for 全市 does
     not make the body's own count doubtful).
 
