@@ -290,6 +290,11 @@ def _docx_row(cells: list[Cell], header: bool = False) -> str:
     return f"<w:tr>{''.join(out)}</w:tr>"
 
 
+def _width(text: str) -> int:
+    """Display width: a CJK character takes two columns."""
+    return sum(2 if ord(ch) >= 0x2E80 else 1 for ch in text)
+
+
 def _docx_block(b: Block, styles: dict[str, str]) -> str:
     if b.kind in ("h1", "h2", "h3", "h4"):
         return _para(_run(b.text), styles[b.kind])
@@ -299,11 +304,13 @@ def _docx_block(b: Block, styles: dict[str, str]) -> str:
         return "".join(_para(_run(f"{f.kind}" + (f" [{f.rule}]" if f.rule else "") + ": ", bold=True)
                              + _run(f.message) + (_run(f" ({f.source})", italic=True) if f.source else ""),
                              styles["li"]) for f in b.findings)
-    width = TEXT_WIDTH // max(1, len(b.header))
-    grid = "".join(f'<w:gridCol w:w="{width}"/>' for _ in b.header)
+    # columns as wide as their longest text (within bounds): labels and notes get the room
+    weights = [min(40, max([_width(h), *(_width(r[i].text) for r in b.rows if i < len(r))])) + 4
+               for i, h in enumerate(b.header)]
+    grid = "".join(f'<w:gridCol w:w="{TEXT_WIDTH * w // sum(weights)}"/>' for w in weights)
     rows = _docx_row([Cell(h) for h in b.header], header=True) + "".join(_docx_row(r) for r in b.rows)
-    return (f'<w:tbl><w:tblPr><w:tblStyle w:val="{styles["table"]}"/><w:tblW w:w="0" w:type="auto"/>'
-            f'</w:tblPr><w:tblGrid>{grid}</w:tblGrid>{rows}</w:tbl>' + _para(""))
+    return (f'<w:tbl><w:tblPr><w:tblStyle w:val="{styles["table"]}"/><w:tblW w:w="{TEXT_WIDTH}" w:type="dxa"/>'
+            f'<w:tblLayout w:type="fixed"/></w:tblPr><w:tblGrid>{grid}</w:tblGrid>{rows}</w:tbl>' + _para(""))
 
 
 def render_docx(blocks: list[Block], path: Path) -> None:
