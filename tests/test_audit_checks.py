@@ -53,7 +53,7 @@ ORDINALS = ["一、", "二、", "三、", "四、", "五、", "六、"]
 @st.composite
 def report_texts(draw):
     """A report with some of the six parts, headings in one of the styles reports use, and what each says."""
-    style = draw(st.sampled_from(["lines", "markdown", "dot", "run_on", "part_word"]))
+    style = draw(st.sampled_from(["lines", "markdown", "dot", "run_on", "part_word", "year_lead"]))
     present = draw(st.lists(st.booleans(), min_size=6, max_size=6))
     rng = random.Random(draw(st.integers(0, 10_000)))
     intro = "本报告依据《条例》编制，全文包括总体情况、主动公开政府信息情况、收到和处理政府信息公开申请情况等六个部分。"
@@ -63,7 +63,8 @@ def report_texts(draw):
             continue
         name = title[2:]
         heading = {"lines": title, "markdown": f"## {title}", "dot": f"{'一二三四五六'[n]}.{name}",
-                   "run_on": title, "part_word": f"第{'一二三四五六'[n]}部分 {name}"}[style]
+                   "run_on": title, "part_word": f"第{'一二三四五六'[n]}部分 {name}",
+                   "year_lead": f"{title[:2]}2023年度{name}"}[style]
         body = "，".join(rng.sample(PROBLEMS, 2)) + "。"
         expected[rules().parts[n].id] = body
         chunks.append(heading + ("" if style == "run_on" else "\n") + body)

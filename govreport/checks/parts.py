@@ -28,6 +28,7 @@ from govreport.checks.rules import PartRule, rules
 _CN = "一二三四五六七八九十"
 _ORDINAL = rf"(?:[{_CN}]{{1,2}}\s*[、.．]|第[{_CN}]{{1,2}}部分\s*[、:：,]?|\d{{1,2}}\s*[、．](?!\d))"
 _BEFORE = r"(?:^|(?<![一二三四五六七八九十第\d(]))[#>*\s]*"
+_LEAD = r"(?:(?:19|20)\d\d\s*年(?:度)?)?(?:本机关|本单位|全区|全市|全县)?"  #: 一、2023年度总体情况
 _TAIL = r"(?:(?<!情况)(?<!事项)[^\n。;,]{0,12}?(?:情况|事项|措施|打算))?"
 _SENTENCE_END = "。;!?"
 _DATE_LINE = re.compile(r"^[(（]?\s*(?:(?:19|20)\d\d|[〇○零一二三四五六七八九]{4})\s*年.{1,8}日\s*[)）]?$|"
@@ -70,9 +71,9 @@ def _is_label_line(line: str) -> bool:
 
 
 def _heading_re(part: PartRule) -> tuple[re.Pattern[str], re.Pattern[str]]:
-    with_ord = re.compile(rf"{_BEFORE}(?P<h>{_ORDINAL}\s*(?:{part.keywords.pattern}){_TAIL})",
+    with_ord = re.compile(rf"{_BEFORE}(?P<h>{_ORDINAL}\s*{_LEAD}(?:{part.keywords.pattern}){_TAIL})",
                           re.M)
-    alone = re.compile(rf"^[#>*\s]*(?P<h>(?:{part.keywords.pattern})[^\n。;,]{{0,12}})\s*$", re.M)
+    alone = re.compile(rf"^[#>*\s]*(?P<h>{_LEAD}(?:{part.keywords.pattern})[^\n。;,]{{0,12}})\s*$", re.M)
     return with_ord, alone
 
 
