@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from govreport.audit import audit_json, audit_paths
-from govreport.batch import run_batch
+from govreport.batch.run import run_batch
 from govreport.checks.audit import Auditor
 from govreport.cli import main
-from govreport.dataset import export_dataset, load_report_file, report_files
+from govreport.cli.audit import audit_json, audit_paths
 from govreport.errors import ExitCode
+from govreport.output.dataset import export_dataset, load_report_file, report_files
 from govreport.synth.archive import EXT, build_archive
 
 AUDIT_KINDS = {"compliance", "deadline", "boilerplate", "narrative_mismatch", "indicator_outlier"}

@@ -15,9 +15,9 @@ from govreport.checks.compliance import check_compliance
 from govreport.checks.cross_year import YearPoint, cross_year_findings
 from govreport.checks.deadlines import check_deadline, find_dates, parse_date, read_meta_csv
 from govreport.checks.indicators import MIN_SAMPLE, Indicator, rank_batch, report_indicators
+from govreport.checks.narrative import check_narrative
 from govreport.checks.parts import split_parts
 from govreport.checks.rules import body_kind, rules
-from govreport.narrative import check_narrative
 from govreport.report import Cell, Issue, Report
 from govreport.synth.prose import IMPROVEMENTS, PROBLEMS
 

@@ -12,8 +12,9 @@ import pytest
 
 import govreport
 from govreport.checks.audit import Auditor
-from govreport.inputs import load
+from govreport.pipeline import read
 from govreport.settings import ExtractSettings
+from govreport.sources import open_source
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL = ROOT.parent / "shared" / "real"
@@ -38,7 +39,8 @@ def audited():  # type: ignore[no-untyped-def]
     for p in paths:
         rid = p.name
         data[rid] = govreport.extract(p).to_dict()
-        texts[rid] = _compact(load(p, ExtractSettings()).text)
+        settings = ExtractSettings()
+        texts[rid] = _compact(read(open_source(p, settings), settings).text)
         a.add(rid, data[rid])
     return a.finish(data.get), texts
 

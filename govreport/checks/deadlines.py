@@ -26,9 +26,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from govreport.checks.cn_numbers import cn_to_int
 from govreport.checks.findings import Finding, quote
 from govreport.checks.rules import body_kind, rules
-from govreport.cn_numbers import cn_to_int
 
 HEAD_CHARS = 2000  #: a web page's 发布日期 is looked for this far into the text
 SIGN_LINES = 12  #: the closing date is looked for in this many last lines

@@ -29,7 +29,7 @@ from govreport.checks.audit import Audit, ReportAudit
 from govreport.checks.findings import SEVERITY_ORDER, Finding, flagged_cells
 from govreport.checks.rules import rules
 from govreport.errors import OutputError
-from govreport.export import atomic_path
+from govreport.output.export import atomic_path
 
 Loader = Callable[[str], "dict[str, Any] | None"]
 FORMATS = (".docx", ".html", ".htm")

@@ -27,12 +27,13 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from govreport import cli_options as opts
+from govreport.batch.run import BatchSettings, run_batch
 from govreport.checks.audit import Audit, Auditor
 from govreport.checks.deadlines import read_meta_csv
-from govreport.dataset import folder_meta, load_report_file, report_files
+from govreport.cli import common
 from govreport.errors import BadInputError, ExitCode, InputNotFoundError
-from govreport.export import write_text_atomic
+from govreport.output.dataset import folder_meta, load_report_file, report_files
+from govreport.output.export import write_text_atomic
 from govreport.settings import ExtractSettings
 
 log = logging.getLogger("govreport")
@@ -52,8 +53,6 @@ def audit_paths(inputs: Iterable[str | Path], meta: str | Path | None = None, se
     Returns ``(audit, load, failures)``: ``load(report_id)`` gives a report's contract dict back,
     ``failures`` lists the inputs that could not be read (as ``govreport batch`` records them).
     """
-    from govreport.batch import run_batch
-
     inputs = [str(p) for p in inputs]
     folders = [Path(p) for p in inputs if _dataset_folder(Path(p))]
     documents = [p for p in inputs if not _dataset_folder(Path(p))]
@@ -75,7 +74,8 @@ def audit_paths(inputs: Iterable[str | Path], meta: str | Path | None = None, se
         if work is None:
             keep = tempfile.TemporaryDirectory(prefix="govreport-audit-")
         out = Path(work) if work is not None else Path(keep.name)  # type: ignore[union-attr]
-        res = run_batch(documents, out, settings, workers=workers, export=False, progress=progress, exclude=exclude)
+        res = run_batch(documents, out, settings, BatchSettings(workers=workers, export=False, progress=progress,
+                                                                exclude=tuple(exclude)))
         failures = res.failures
         paths.update({p.stem: p for p in report_files(out) if p.stem in res.ids})
 
@@ -123,45 +123,35 @@ def audit_command(
         help="report files, folders, globs, .zip archives, or batch folders of report JSONs", show_default=False)],
     output: Annotated[Path, typer.Option("-o", "--output", help="the memo: .docx or .html (or .json: the audit "
                                          "as data)")],
-    meta: opts.Meta = None,
+    meta: common.Meta = None,
     workers: Annotated[int, typer.Option("--workers", "-j", help="worker processes (0: in this process)")] = 1,
     work: Annotated[Optional[Path], typer.Option(  # noqa: UP045
         "--work", metavar="DIR", help="keep the extracted report JSONs here (a rerun resumes)")] = None,
     exclude: Annotated[Optional[list[str]], typer.Option(  # noqa: UP045
         "--exclude", "-x", help="leave out file names matching this glob (repeatable)")] = None,
-    engine: opts.Engine = "rapidocr",
-    device: opts.Device = "cpu",
-    dpi: opts.Dpi = None,
-    password: opts.Password = None,
-    template: opts.Template = None,
-    max_pages: opts.MaxPages = 200,
-    verbose: Annotated[int, typer.Option("-v", "--verbose", count=True, help="more logging on stderr")] = 0,
+    engine: common.Engine = "rapidocr",
+    device: common.Device = "cpu",
+    dpi: common.Dpi = None,
+    password: common.Password = None,
+    template: common.Template = None,
+    max_pages: common.MaxPages = 200,
+    verbose: common.Verbose = 0,
 ) -> None:
     """Audit reports: required content, deadlines, cross-year series, indicators, boilerplate; write a memo."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("govreport: %(levelname)s: %(message)s"))
-    logging.getLogger("govreport").handlers[:] = [handler]
-    logging.getLogger("govreport").setLevel(logging.WARNING if verbose == 0 else logging.INFO if verbose == 1
-                                            else logging.DEBUG)
+    common.setup_logging(common.verbosity(verbose))
     if output.suffix.lower() not in (".docx", ".html", ".htm", ".json"):
-        sys.stderr.write(f"govreport: error: {output}: the memo is written as .docx, .html or .json\n")
-        raise typer.Exit(int(ExitCode.USAGE))
+        common.fail(ExitCode.USAGE, f"{output}: the memo is written as .docx, .html or .json")
     if workers < 0:
-        sys.stderr.write(f"govreport: error: --workers must be 0 or more (got {workers})\n")
-        raise typer.Exit(int(ExitCode.USAGE))
-    try:
-        settings = ExtractSettings(engine=engine, device=device, dpi=dpi, password=password, template=template,
-                                   max_pages=max_pages)
-    except ValueError as exc:
-        sys.stderr.write(f"govreport: error: {exc}\n")
-        raise typer.Exit(int(ExitCode.USAGE)) from None
+        common.fail(ExitCode.USAGE, f"--workers must be 0 or more (got {workers})")
+    settings = common.extract_settings(engine=engine, device=device, dpi=dpi, password=password, template=template,
+                                       max_pages=max_pages)
     for p in inputs:
         if not any(ch in p for ch in "*?[") and not Path(p).exists():
             raise InputNotFoundError(f"{p}: no such file or folder")
     audit, load, failures = audit_paths(inputs, meta, settings, workers, work, exclude or (), progress=None)
     if not audit.reports:
-        sys.stderr.write(f"govreport: error: no report could be read ({len(failures)} input(s) failed)\n")
-        raise typer.Exit(int(ExitCode.BATCH_FAILURES if failures else ExitCode.NOT_A_REPORT))
+        common.fail(ExitCode.BATCH_FAILURES if failures else ExitCode.NOT_A_REPORT,
+                    f"no report could be read ({len(failures)} input(s) failed)")
     write_audit(audit, load, output, failures)
     counts = {"error": 0, "warning": 0, "info": 0}
     for r in audit.reports:

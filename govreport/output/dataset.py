@@ -21,7 +21,6 @@ import logging
 import os
 import re
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,7 +29,7 @@ from govreport.checks.audit import Audit, Auditor, series_columns
 from govreport.checks.deadlines import MetaRow, read_meta_csv
 from govreport.checks.rules import norm_agency
 from govreport.errors import BadInputError, InputNotFoundError
-from govreport.export import atomic_path
+from govreport.output.export import atomic_path
 from govreport.verify.apply import apply_corrections
 
 log = logging.getLogger("govreport")
@@ -119,17 +118,6 @@ def shareable(path: Path) -> None:
 
 def _fmt(value: Any) -> Any:
     return "" if value is None else value
-
-
-def _write_csv(target: Path, header: Iterable[str], rows: Iterable[Iterable[Any]]) -> None:
-    with atomic_path(target) as tmp, tmp.open("w", encoding="utf-8-sig", newline="") as fh:
-        shareable(tmp)
-        w = csv.writer(fh, lineterminator="\n")
-        w.writerow(list(header))
-        for row in rows:
-            w.writerow([_fmt(v) for v in row])
-        fh.flush()
-        os.fsync(fh.fileno())
 
 
 PARQUET_BATCH = 25  #: reports per parquet row group
