@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from govreport.report import Issue
+from govreport.types import CellRef
 
 #: severity of the extraction's issue kinds and of the audit's own (a finding may set its own)
 KIND_SEVERITY: dict[str, str] = {
@@ -32,8 +33,6 @@ SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 #: issue kinds whose cells are as good as read: fixed by the arithmetic, or verified by a person (whose value
 #: stands whatever a new extraction reads)
 TRUSTING = frozenset({"corrected", "verified_conflict"})
-
-CellKey = tuple[str, str, str]
 
 
 def severity_of(kind: str) -> str:
@@ -80,7 +79,7 @@ class Finding:
                    cells=[list(c) for c in d.get("cells", [])], report_id=report_id)
 
 
-def flagged_cells(data: dict[str, Any]) -> dict[CellKey, set[str]]:
+def flagged_cells(data: dict[str, Any]) -> dict[CellRef, set[str]]:
     """The cells of a report (its contract dict) that an issue doubts, with the issue kinds.
 
     Every issue counts but those of ``TRUSTING`` kinds, except that a ``narrative_mismatch`` doubts a cell only
@@ -94,7 +93,7 @@ def flagged_cells(data: dict[str, Any]) -> dict[CellKey, set[str]]:
     """
     own_scope = {tuple(c) for e in data.get("narrative", []) if e.get("agrees") is False and not e.get("scope")
                  for c in e.get("cells", [])}
-    out: dict[CellKey, set[str]] = {}
+    out: dict[CellRef, set[str]] = {}
     for i in data.get("issues", []):
         kind, table = i.get("kind"), i.get("table")
         if kind in TRUSTING or not table:

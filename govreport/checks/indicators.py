@@ -25,6 +25,7 @@ from typing import Any
 
 from govreport.checks.findings import Finding, flagged_cells
 from govreport.checks.rules import IndicatorRule, rules
+from govreport.types import CellRef
 
 MIN_SAMPLE = 10  #: percentile ranks need at least this many reports with the indicator (same year)
 MIN_DENOMINATOR = 5  #: a ratio over fewer cases is shown but not ranked nor called an outlier
@@ -56,8 +57,8 @@ class Indicator:
         return self.value is not None and not self.doubtful and (self.denominator or 0) >= MIN_DENOMINATOR
 
 
-def _expand(terms: tuple[str, ...], cells: dict[tuple[str, str, str], dict[str, Any]]) -> list[tuple[str, str, str]]:
-    out: list[tuple[str, str, str]] = []
+def _expand(terms: tuple[str, ...], cells: dict[CellRef, dict[str, Any]]) -> list[CellRef]:
+    out: list[CellRef] = []
     for term in terms:
         table, row, col = term.split(".")
         hits = sorted(k for k in cells if k[0] == table and k[2] == col and fnmatch.fnmatchcase(k[1], row))
@@ -65,8 +66,8 @@ def _expand(terms: tuple[str, ...], cells: dict[tuple[str, str, str], dict[str, 
     return out
 
 
-def _one(rule: IndicatorRule, cells: dict[tuple[str, str, str], dict[str, Any]],
-         flagged: dict[tuple[str, str, str], set[str]]) -> Indicator:
+def _one(rule: IndicatorRule, cells: dict[CellRef, dict[str, Any]],
+         flagged: dict[CellRef, set[str]]) -> Indicator:
     ind = Indicator(rule.id, rule.name, rule.formula)
     sums: list[float | None] = []
     for side in (rule.numerator, rule.denominator):

@@ -23,7 +23,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from govreport.checks.audit import Audit, Auditor, series_columns
 from govreport.checks.deadlines import MetaRow, read_meta_csv
@@ -137,6 +137,28 @@ def _head(e: Entry) -> list[Any]:
     return [e.id, e.source, e.meta.get("agency"), e.meta.get("year"), e.template]
 
 
+def _issue_rows(e: Entry, audit: Audit) -> list[list[Any]]:
+    """The ``issues.csv`` rows of one report: its own issues, then the audit's findings about it."""
+    rows = []
+    for f in [*audit.report(e.id).issues, *audit.findings_for(e.id)]:
+        i = f.to_issue()
+        rows.append([*_head(e), i.kind, i.table, i.message, json.dumps(i.cells, ensure_ascii=False),
+                     f.related_report_id, f.severity])
+    return rows
+
+
+def _write_series(fh: IO[str], xlsx: _XlsxStream, series: list[dict[str, Any]]) -> None:
+    """``series.csv`` (to ``fh``) and the workbook's series sheet: one row per body and year."""
+    header = series_columns()
+    writer = csv.writer(fh, lineterminator="\n")
+    writer.writerow(header)
+    xlsx.series(header)
+    for srow in series:
+        values = [srow.get(k) for k in header]
+        writer.writerow([_fmt(v) for v in values])
+        xlsx.series(values)
+
+
 def _stream_exports(folder: Path, entries: list[Entry], audit: Audit, series: list[dict[str, Any]]) -> int:
     """Write the exports reading one report JSON at a time (memory stays flat)."""
     import pyarrow as pa
@@ -184,23 +206,12 @@ def _stream_exports(folder: Path, entries: list[Entry], audit: Audit, series: li
                    e.meta.get("pages"), e.issue_count] + [values.get(k) for k in cell_cols]
             w_reports.writerow([_fmt(v) for v in row])
             xlsx.report(row)
-            findings = [*audit.report(e.id).issues, *audit.findings_for(e.id)]
-            for f in findings:
-                i = f.to_issue()
-                irow = [*_head(e), i.kind, i.table, i.message, json.dumps(i.cells, ensure_ascii=False),
-                        f.related_report_id, f.severity]
+            for irow in _issue_rows(e, audit):
                 w_issues.writerow([_fmt(v) for v in irow])
                 xlsx.issue(irow)
                 n_issues += 1
-        series_header = series_columns()
         fh_series = stack.enter_context(tmp_series.open("w", encoding="utf-8-sig", newline=""))
-        w_series = csv.writer(fh_series, lineterminator="\n")
-        w_series.writerow(series_header)
-        xlsx.series(series_header)
-        for srow in series:
-            values = [srow.get(k) for k in series_header]
-            w_series.writerow([_fmt(v) for v in values])
-            xlsx.series(values)
+        _write_series(fh_series, xlsx, series)
         if not entries:
             writer.write_table(pa.table(columns, schema=schema))
         for fh in (fh_reports, fh_issues, fh_series):
