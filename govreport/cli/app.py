@@ -15,6 +15,7 @@ from collections.abc import Iterator
 
 import typer
 
+from govreport.cli.audit import audit_command
 from govreport.cli.batch import batch_command
 from govreport.cli.common import stdout_guard
 from govreport.cli.extract import extract
@@ -30,6 +31,7 @@ app.command()(templates)
 app.command("batch")(batch_command)
 app.command("review")(review_command)
 app.command("verify")(verify_command)
+app.command("audit")(audit_command)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -14,7 +14,7 @@ from govreport.batch.run import BatchResult, BatchSettings, run_batch, write_rev
 from govreport.cli import common
 from govreport.errors import ExitCode, OutputError
 from govreport.ocr.service import BATCH_PAGES
-from govreport.output.dataset import export_dataset
+from govreport.output.dataset import export_dataset, install_meta
 from govreport.output.folder import clean_parts, is_dataset, writing
 from govreport.settings import MAX_MEMORY_MB, MAX_SECONDS
 
@@ -52,6 +52,7 @@ def batch_command(
         "--progress/--no-progress", help="progress bar (default: when stderr is a terminal)")] = None,
     review: Annotated[bool, typer.Option("--review", help="also write DIR/review/: an HTML review page per "
                                          "report and index.html, worst first")] = False,
+    meta: common.Meta = None,
     verbose: Annotated[int, typer.Option("-v", "--verbose", count=True, help="debug logging")] = 0,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="no per-report log lines")] = False,
 ) -> None:
@@ -60,7 +61,7 @@ def batch_command(
     if out is None:
         common.fail(ExitCode.USAGE, "--out DIR is required")
     if export_only:
-        _export_only(out, bool(inputs), review)
+        _export_only(out, bool(inputs), review, meta)
         return
     if not inputs:
         common.fail(ExitCode.USAGE, "give at least one input (file, folder, glob or .zip)")
@@ -71,7 +72,7 @@ def batch_command(
     try:
         batch = BatchSettings(workers=workers, ray_address=ray_address or ("local" if ray else None),
                               retry_failed=retry_failed, progress=progress, exclude=tuple(exclude or ()),
-                              recognizer=recognizer, batch_pages=batch_pages)
+                              recognizer=recognizer, batch_pages=batch_pages, meta=meta)
     except ValueError as exc:
         common.fail(ExitCode.USAGE, str(exc))
     result = run_batch(inputs, out, settings, batch)
@@ -84,8 +85,9 @@ def batch_command(
         raise typer.Exit(int(ExitCode.BATCH_FAILURES))
 
 
-def _export_only(out: Path, has_inputs: bool, review: bool) -> None:
-    """``--export-only``: rebuild the exports (and review pages) from the folder's JSONs."""
+def _export_only(out: Path, has_inputs: bool, review: bool, meta: Path | None) -> None:
+    """``--export-only``: rebuild the exports (and review pages) from the folder's JSONs (with ``meta``
+    installed first, when given)."""
     if has_inputs:
         common.fail(ExitCode.USAGE, "--export-only takes no inputs")
     if not out.is_dir():
@@ -94,6 +96,8 @@ def _export_only(out: Path, has_inputs: bool, review: bool) -> None:
         common.fail(ExitCode.USAGE, f"{out}: not a folder written by govreport batch; nothing exported")
     with writing(out):
         clean_parts(out, "review", ".verify")
+        if meta is not None:
+            install_meta(out, meta)
         export_dataset(out)
         if review:
             write_reviews(out)

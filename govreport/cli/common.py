@@ -26,6 +26,9 @@ Template = Annotated[Optional[str], typer.Option(help="force a template: gov2021
 MaxPages = Annotated[int, typer.Option(help="refuse documents with more pages")]
 MaxMemory = Annotated[int, typer.Option("--max-memory", metavar="MB", help="refuse a document that needs more memory")]
 Timeout = Annotated[float, typer.Option("--timeout", metavar="SECONDS", help="refuse a document that takes longer")]
+Meta = Annotated[Optional[Path], typer.Option(  # noqa: UP045
+    "--meta", metavar="FILE", help="CSV of the reports' publication dates (columns source, date; optional kind: "
+    "department or government), checked against 条例 art. 49's deadlines")]
 Verbose = Annotated[int, typer.Option("-v", "--verbose", count=True, help="more logging on stderr")]
 
 
