@@ -262,6 +262,12 @@ def _write_exports(folder: Path, entries: list[Entry], audit: Audit, series: lis
     return n_issues
 
 
+def _shown(row: list[Any]) -> list[Any]:
+    """A workbook row whose text any UTF-8 writer can write (a file name that is not UTF-8, quoted in
+    an audit finding, is shown as ``\\xNN``)."""
+    return [display(v) if isinstance(v, str) else v for v in row]
+
+
 class _XlsxStream:
     """reports.xlsx written row by row (xlsxwriter's constant-memory mode), reproducibly."""
 
@@ -282,15 +288,15 @@ class _XlsxStream:
         self.closed = False
 
     def report(self, row: list[Any]) -> None:
-        self.reports.write_row(self.n_reports, 0, row)
+        self.reports.write_row(self.n_reports, 0, _shown(row))
         self.n_reports += 1
 
     def issue(self, row: list[Any]) -> None:
-        self.issues.write_row(self.n_issues, 0, row)
+        self.issues.write_row(self.n_issues, 0, _shown(row))
         self.n_issues += 1
 
     def series(self, row: list[Any]) -> None:
-        self.series_sheet.write_row(self.n_series, 0, row)
+        self.series_sheet.write_row(self.n_series, 0, _shown(row))
         self.n_series += 1
 
     def close(self) -> None:
