@@ -1,8 +1,13 @@
 """Plain-text reports: decode the bytes, then turn flattened tables back into tokens.
 
-Handles tab-separated rows whose positions drift, ``|``-separated rows (Markdown too), one cell
-per line (tab-prefixed cells with blank lines between rows, or bare lines with blank cells as
-empty lines), and text whose whitespace collapsed so blank cells vanished.
+Handles tab-separated rows whose positions drift, ``|``-separated rows (Markdown too: the outer
+pipes of ``| a | b |`` are no cells, and a heading above a table row is not part of that row), one
+cell per line (tab-prefixed cells with blank lines between rows, or bare lines with blank cells as
+empty lines; lines that are no cells there are prose), text whose whitespace collapsed so blank
+cells vanished, and text extracted with no separators at all, where digits run into labels and
+into each other (``（一）予以公开7000007``): there, digit runs become ``glued`` number tokens,
+split into cells later by the template's arithmetic, and label ordinals (``2.其他…``) stay label
+text.
 
 >>> r = read_text("行政许可\\t12\\t\\t696\\n")
 >>> [t.kind.value for t in r.tokens]
@@ -29,6 +34,15 @@ MAX_LINE_CHARS = 200_000  #: a longer line is cut (a 50 MB one-line file is junk
 MAX_CELL_CHARS = 500  #: a longer cell is prose: kept as TEXT, never parsed as a number
 
 _CELL_LINE = re.compile(r"^\t[^\t]*$")
+#: a digit run glued to the label before it, not followed by a unit, date or ordinal mark: the sign
+#: of text whose cell separators were lost (``规章000规范性文件898989``)
+_GLUE_EVIDENCE = re.compile(r"[\u4e00-\u9fff)）”][0-9]{2,}(?![0-9.．、年月日号时件条个项次宗起份家篇户人%％])")
+MIN_GLUED = 3  #: glued runs needed before a document is read as glued text
+_RUN = re.compile(r"-?\d+(?:\.\d+)?")
+#: after a digit run: a counting unit or date (prose: "共收到申请161件"), or an ordinal mark ("2.属于…")
+_PROSE_AFTER = re.compile(r"^(?:[年月日号时件条个项次宗起份家篇户人%％]|[.．、](?!\d))")
+_DIGIT = re.compile(r"\d")
+_AMOUNT_AFTER = re.compile(r"^(?:亿元|万元|千元|元)")
 _PIPE_SEP = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 
 
@@ -115,6 +129,61 @@ def _mode(lines: list[str]) -> str:
     return "plain"
 
 
+def is_glued(text: str) -> bool:
+    """Whether ``text`` ran its table cells together (a web archiver's or ``text_content()``'s
+    output): several digit runs glued to the labels before them.
+
+    >>> is_glued("规章000规范性文件898989行政许可3960181"), is_glued("共收到申请161件，办结150件")
+    (True, False)
+    """
+    return len(_GLUE_EVIDENCE.findall(normalize(text))) >= MIN_GLUED
+
+
+def unglue(word: str) -> list[Token]:
+    """A word of glued text as label text and ``glued`` digit runs. A run followed by a unit or a
+    date is prose and stays text; the digit before an ordinal mark (``00000002.其他…``) is the
+    next label's ordinal; an amount keeps its unit (``394432.52元``).
+
+    >>> [(t.kind.value, t.text, t.glued) for t in unglue("（七）总计23")]
+    [('text', '(七)总计', False), ('number', '23', True)]
+    >>> [t.text for t in unglue("00000002.其他法律行政法规禁止公开")]
+    ['0000000', '2.其他法律行政法规禁止公开']
+    >>> [t.kind.value for t in unglue("收到申请161件")]
+    ['text']
+    """
+    s = normalize(word)
+    out: list[Token] = []
+    start = 0  # where the text not yet emitted begins
+    for m in _RUN.finditer(s):
+        run, end = m.group(), m.end()
+        after = s[end:]
+        if _PROSE_AFTER.match(after):
+            if after[0] not in ".．、" or len(run.lstrip("-")) < 2:
+                continue  # prose (161件, 2019年) or an ordinal on its own (1.属于…)
+            run, end = run[:-1], end - 1  # the last digit is the next label's ordinal
+        unit = _AMOUNT_AFTER.match(after)
+        if unit:
+            end += len(unit.group())
+        if m.start() > start:
+            out.append(Token(Kind.TEXT, s[start:m.start()]))
+        digits = run.lstrip("-").replace(".", "")
+        out.append(Token(Kind.NUMBER, s[m.start():end], parse_number(s[m.start():end]), glued=len(digits) > 1))
+        start = end
+    if start < len(s):
+        out.append(Token(Kind.TEXT, s[start:]))
+    return out
+
+
+def _fields(line: str, sep: str) -> list[Token]:
+    """The cells of a tab- or ``|``-separated line, each with its field index; the outer pipes of a
+    Markdown row (``| a | b |``) delimit no cells."""
+    line = line.replace("｜", "|")
+    parts = line.split(sep)
+    if sep == "|" and line.startswith("|") and line.rstrip().endswith("|") and len(parts) > 2:
+        parts = parts[1:-1]
+    return [safe_classify(f, pos=i) for i, f in enumerate(parts)]
+
+
 def text_to_tokens(text: str) -> list[Token]:
     """Tokens for a flattened report (see the module docstring for the styles)."""
     return _tokenize(text)[0]
@@ -124,6 +193,7 @@ def _tokenize(text: str) -> tuple[list[Token], int | None]:
     """Tokens, and the index of the first line left unread when ``MAX_TOKENS`` was reached."""
     lines = text.split("\n")
     mode = _mode(lines)
+    glued = mode == "plain" and is_glued(text)
     out: list[Token] = []
     cell: list[str] | None = None  # a tab-prefixed cell that may continue on the next line
 
@@ -154,16 +224,19 @@ def _tokenize(text: str) -> tuple[list[Token], int | None]:
             else:  # one cell per line: an empty line is a blank cell, or only a paragraph break
                 out.append(WEAK_BLANK)
             continue
-        if "\t" in line.strip("\n"):
-            out.extend(safe_classify(f) for f in line.split("\t"))
-            out.append(BREAK)
-        elif line.count("|") + line.count("｜") >= 2:
-            if _PIPE_SEP.match(line):
+        if "\t" in line.strip("\n") or line.count("|") + line.count("｜") >= 2:
+            if "\t" not in line and _PIPE_SEP.match(line):
                 continue
-            out.extend(safe_classify(f) for f in line.replace("｜", "|").split("|"))
+            if out and out[-1].kind is not Kind.BREAK:
+                out.append(BREAK)  # a row of cells is a row of its own: a heading above is not in it
+            out.extend(_fields(line, "\t" if "\t" in line.strip("\n") else "|"))
             out.append(BREAK)
         elif mode == "lines":
             out.append(safe_classify(stripped))
+        elif mode == "cells":  # not a cell: prose, whose numbers are no cells
+            out.extend(Token(Kind.TEXT, normalize(w[:MAX_CELL_CHARS])) for w in stripped.split())
+        elif glued:
+            out.extend(t for w in stripped.split() for t in (unglue(w) if _DIGIT.search(w) else [safe_classify(w)]))
         else:
             out.extend(safe_classify(w) for w in stripped.split())
     flush()

@@ -7,18 +7,24 @@ from __future__ import annotations
 
 import logging
 
-from govreport.layout.tokens import Kind, LayoutResult, Token
+import re
+
+from govreport.layout.tokens import AMOUNT_UNITS, Kind, LayoutResult, Token, printed_unit
 from govreport.models.template import CellKey, Equation, TableSpec, Template
 from govreport.report import Cell, Issue, Report
 from govreport.settings import ExtractSettings
-from govreport.tables.match import Match, best_match
-from govreport.tables.placement import place
+from govreport.tables.glued import Split, split_glued
+from govreport.tables.match import Match, Unit, best_match
+from govreport.tables.placement import Placement, place
 from govreport.tables.segments import segment
 from govreport.tables.solve import analyse
 
 log = logging.getLogger("govreport")
 
 MAX_SEGMENTS = 5000
+#: an amount (万元) this large with no unit printed is more likely 元 than 万元: flagged, not guessed
+UNEXPLAINED_AMOUNT = 100_000
+_HEADER_UNIT = re.compile(r"(?:单位[:：]?\s*|[(（]\s*)(亿元|万元|千元|元)")
 
 
 def _cell_from(table: str, key: CellKey, tok: Token | None, status: str) -> Cell:
@@ -52,12 +58,15 @@ def _eq_message(eq: Equation, cells: dict[CellKey, Cell]) -> str:
 
 
 def _check_table(spec: TableSpec, variant: str | None, cells: dict[CellKey, Cell],
-                 issues: list[Issue], low_confidence: float = 0.0, units: list[list[CellKey]] = ()) -> None:
+                 issues: list[Issue], low_confidence: float = 0.0, units: list[list[CellKey]] = (),
+                 doubtful: set[CellKey] = frozenset()) -> None:
     """Run the table's arithmetic: infer, correct or report; ``units`` are the printed rows'
-    cells (a number missing from one moves the rest of it)."""
+    cells (a number missing from one moves the rest of it); ``doubtful`` cells (digits that split
+    more than one way) are neither trusted nor inferred: the equations through them are not used."""
     eqs = spec.equations(variant)
-    known = {k: float(c.value) for k, c in cells.items() if c.status == "read" and c.value is not None}
-    unknown = [k for k, c in cells.items() if c.status in ("blank", "masked", "missing")]
+    known = {k: float(c.value) for k, c in cells.items()
+             if c.status == "read" and c.value is not None and k not in doubtful}
+    unknown = [k for k, c in cells.items() if c.status in ("blank", "masked", "missing") and k not in doubtful]
     lower = {(r.id, c.id): c.lower_bound for r in spec.active_rows(variant) for c in spec.columns}
     correctable = [k for k in known if spec.column(k[1]).integer]
     res = analyse(eqs, known, unknown, lower, correctable)
@@ -139,7 +148,8 @@ def build_tables(match: Match, settings: ExtractSettings) -> tuple[list[Cell], l
     tpl: Template = match.template
     for spec in tpl.tables:
         variant = match.variants.get(spec.id)
-        units = [u for u in match.units if u.table == spec.id]
+        split = split_glued(spec, variant, [u for u in match.units if u.table == spec.id])
+        units = split.units
         cells: dict[CellKey, Cell] = {k: Cell(spec.id, *k) for k in spec.cells(variant)}
         placement = place(spec, variant, units)
         ambiguous: set[CellKey] = set()
@@ -156,7 +166,10 @@ def build_tables(match: Match, settings: ExtractSettings) -> tuple[list[Cell], l
                 issues.append(Issue("unplaced", spec.id,
                                     f"row {unit.cells[0][0]}: numbers {', '.join(extra)} have no column",
                                     [list(k) for k in unit.cells]))
-        _check_table(spec, variant, cells, issues, settings.low_confidence, [u.cells for u in units])
+        _convert_amounts(spec, units, placement, cells, issues)
+        _glued_issues(spec, split, cells, issues)
+        _check_table(spec, variant, cells, issues, settings.low_confidence, [u.cells for u in units],
+                     set(split.doubtful))
         for u in placement.flexible:
             # where a blank and a printed zero could trade places, the blank's status is a guess
             unit_cells = [cells[k] for k in units[u].cells]
@@ -173,6 +186,47 @@ def build_tables(match: Match, settings: ExtractSettings) -> tuple[list[Cell], l
         _status_issues(spec, cells, units, settings, issues)
         out_cells.extend(cells.values())
     return out_cells, issues
+
+
+def _convert_amounts(spec: TableSpec, units: list[Unit], placement: Placement, cells: dict[CellKey, Cell],
+                     issues: list[Issue]) -> None:
+    """Amounts printed in another unit than the template's 万元 (in the cell, or in a header or
+    label before the row: ``（单位：元）``) converted, the printed text kept; an amount no printed
+    unit explains and too large for 万元 flagged."""
+    for u, unit in enumerate(units):
+        header = _HEADER_UNIT.findall(unit.label)
+        for i, key in placement.positions[u]:
+            tok = unit.slots[i]
+            if spec.column(key[1]).integer or tok.kind is not Kind.NUMBER or tok.value is None:
+                continue
+            name = printed_unit(tok.text) or (header[-1] if header else None)
+            cell = cells[key]
+            if name is not None:
+                cell.value = round(float(tok.value) * AMOUNT_UNITS[name], 6)
+            elif abs(float(tok.value)) >= UNEXPLAINED_AMOUNT:
+                issues.append(Issue("unit", spec.id, f"{key[0]}.{key[1]} = {tok.text} 万元 with no unit printed: "
+                                    "too large for 万元, it may be in 元", [list(key)]))
+
+
+def _glued_issues(spec: TableSpec, split: Split, cells: dict[CellKey, Cell], issues: list[Issue]) -> None:
+    """Cells whose digits, printed without separators, split more than one way: ``missing`` with
+    an issue; rows no split of which satisfies the arithmetic: ``inconsistent``."""
+    for key, text in split.doubtful.items():
+        cells[key].status, cells[key].value, cells[key].text = "missing", None, text
+    bad = {key for u in split.unsplittable for key in split.units[u].cells}
+    for u in split.unsplittable:
+        unit = split.units[u]
+        digits = " ".join(t.text for t in unit.slots if t.kind is not Kind.BLANK)
+        issues.append(Issue("inconsistent", spec.id, f"row {unit.cells[0][0]}: no split of the digits {digits!r} "
+                            f"into its {len(unit.cells)} cells satisfies its arithmetic", [list(k) for k in unit.cells]))
+    open_cells = sorted(k for k in split.doubtful if k not in bad)
+    if open_cells:
+        issues.append(Issue("ambiguous", spec.id, "digits printed without separators split into cells in more than "
+                            "one way the arithmetic allows", [list(k) for k in open_cells]))
+    if split.inconsistent:
+        glued = sorted({k for unit in split.units for k in unit.cells if unit.slots and k in cells})
+        issues.append(Issue("inconsistent", spec.id, "no split of the digits printed without separators satisfies "
+                            "the table's arithmetic", [list(k) for k in glued]))
 
 
 def _status_issues(spec: TableSpec, cells: dict[CellKey, Cell], units: list, settings: ExtractSettings,

@@ -13,6 +13,7 @@ with no label of its own (the appeals table's data row) joins a label-only segme
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from govreport.layout.tokens import Kind, Token
@@ -20,6 +21,8 @@ from govreport.layout.tokens import Kind, Token
 _OPEN = "(（[【〔"
 _CLOSE = ")）]】〕"
 _GLUED = ("年", "月", "日", "号", "时", ".", "、", "．")
+#: a counting unit that ends a clause: the number before it is prose ("行政复议申请 4 起；")
+_UNIT_CLAUSE = re.compile(r"^(?:人次|[件条个项次宗起份家篇户人])(?:[,.;:!?)\]、。]|$)")
 
 
 @dataclass
@@ -50,8 +53,9 @@ def _demote_prose_numbers(tokens: list[Token]) -> list[Token]:
                                - sum(tok.text.count(c) for c in _CLOSE)))
         elif tok.kind is Kind.NUMBER:
             nxt = tokens[i + 1] if i + 1 < len(tokens) else None
-            glued = nxt is not None and nxt.kind is Kind.TEXT and nxt.text.startswith(_GLUED)
-            if depth > 0 or glued:  # "2019 年", or an ordinal split from its label: "5" / ".属于…"
+            glued = nxt is not None and nxt.kind is Kind.TEXT and (nxt.text.startswith(_GLUED)
+                                                                  or _UNIT_CLAUSE.match(nxt.text) is not None)
+            if depth > 0 or glued:  # "2019 年", "4 起；", or an ordinal split from its label: "5" / ".属于…"
                 tok = _as_text(tok)
         out.append(tok)
     return out
