@@ -6,7 +6,6 @@ tokens -> segments -> template match -> placement -> cells -> arithmetic -> issu
 from __future__ import annotations
 
 import logging
-
 import re
 
 from govreport.layout.tokens import AMOUNT_UNITS, Kind, LayoutResult, Token, printed_unit
@@ -218,7 +217,8 @@ def _glued_issues(spec: TableSpec, split: Split, cells: dict[CellKey, Cell], iss
         unit = split.units[u]
         digits = " ".join(t.text for t in unit.slots if t.kind is not Kind.BLANK)
         issues.append(Issue("inconsistent", spec.id, f"row {unit.cells[0][0]}: no split of the digits {digits!r} "
-                            f"into its {len(unit.cells)} cells satisfies its arithmetic", [list(k) for k in unit.cells]))
+                            f"into its {len(unit.cells)} cells satisfies its arithmetic",
+                            [list(k) for k in unit.cells]))
     open_cells = sorted(k for k in split.doubtful if k not in bad)
     if open_cells:
         issues.append(Issue("ambiguous", spec.id, "digits printed without separators split into cells in more than "

@@ -143,11 +143,8 @@ def _row_splits(spec: TableSpec, unit: Unit, eqs: list[Equation]) -> list[list[T
 
 
 def _fits(eqs: list[Equation], values: dict[CellKey, float]) -> bool:
-    for e in eqs:
-        if all(k in values for k in e.cells):
-            if abs(sum(values[k] for k in e.lhs) - sum(values[k] for k in e.rhs)) > TOL:
-                return False
-    return True
+    return all(abs(sum(values[k] for k in e.lhs) - sum(values[k] for k in e.rhs)) <= TOL
+               for e in eqs if all(k in values for k in e.cells))
 
 
 def split_glued(spec: TableSpec, variant: str | None, units: list[Unit]) -> Split:
