@@ -42,6 +42,11 @@ _RUN = re.compile(r"-?\d+(?:\.\d+)?")
 #: after a digit run: a counting unit or date (prose: "共收到申请161件"), or an ordinal mark ("2.属于…")
 _PROSE_AFTER = re.compile(r"^(?:[年月日号时件条个项次宗起份家篇户人%％]|[.．、](?!\d))")
 _DIGIT = re.compile(r"\d")
+#: a page number on a line of its own (— 3 —, - 3 -, 第3页, 第 3 页 共 8 页, 3/8): no cell
+_PAGE_NUMBER = re.compile(r"^(?:[-—–－]+\s*\d+\s*[-—–－]+|第\s*\d+\s*页(?:\s*[,，]?\s*共\s*\d+\s*页)?"
+                          r"|\d+\s*/\s*\d+|page\s*\d+(?:\s*of\s*\d+)?)$", re.IGNORECASE)
+_MD_ESCAPE = re.compile(r"\\([\\.*_()\[\]#+!|`>-])")  #: Markdown's escapes: 1\.属于…, \*\*\*\*
+DOUBLE_SPACED = 0.75  #: share of lines followed by an empty one that makes empty lines meaningless
 _AMOUNT_AFTER = re.compile(r"^(?:亿元|万元|千元|元)")
 _PIPE_SEP = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 
@@ -112,6 +117,13 @@ def bound_lines(text: str, name: str = "input") -> tuple[str, list[str]]:
             f"(first: line {cut[0] + 1})")
     log.warning("%s: %s", name, note)
     return "\n".join(lines), [note]
+
+
+def _double_spaced(lines: list[str]) -> bool:
+    """Whether (nearly) every non-empty line is followed by an empty one."""
+    filled = [i for i, ln in enumerate(lines[:-1]) if ln.strip()]
+    spaced = sum(1 for i in filled if not lines[i + 1].strip())
+    return len(filled) >= 20 and spaced >= DOUBLE_SPACED * len(filled)
 
 
 def _mode(lines: list[str]) -> str:
@@ -191,9 +203,11 @@ def text_to_tokens(text: str) -> list[Token]:
 
 def _tokenize(text: str) -> tuple[list[Token], int | None]:
     """Tokens, and the index of the first line left unread when ``MAX_TOKENS`` was reached."""
-    lines = text.split("\n")
+    lines = [_MD_ESCAPE.sub(r"\1", ln) if "\\" in ln else ln for ln in text.split("\n")]
     mode = _mode(lines)
     glued = mode == "plain" and is_glued(text)
+    # every line its own paragraph (pdfminer's text boxes, mammoth's cells): empty lines say nothing
+    spaced = mode == "lines" and _double_spaced(lines)
     out: list[Token] = []
     cell: list[str] | None = None  # a tab-prefixed cell that may continue on the next line
 
@@ -217,11 +231,14 @@ def _tokenize(text: str) -> tuple[list[Token], int | None]:
             cell.append(stripped)  # a wrapped cell: 商业 / 企业
             continue
         flush()
+        if _PAGE_NUMBER.match(stripped):
+            out.append(Token(Kind.TEXT, normalize(stripped)))
+            continue
         if not stripped:
             if mode == "cells" or mode == "plain":
                 if out and out[-1].kind is not Kind.BREAK:
                     out.append(BREAK)
-            else:  # one cell per line: an empty line is a blank cell, or only a paragraph break
+            elif not spaced:  # one cell per line: an empty line is a blank cell, or only a paragraph break
                 out.append(WEAK_BLANK)
             continue
         if "\t" in line.strip("\n") or line.count("|") + line.count("｜") >= 2:

@@ -12,7 +12,7 @@ from govreport.layout.tokens import AMOUNT_UNITS, Kind, LayoutResult, Token, pri
 from govreport.models.template import CellKey, Equation, TableSpec, Template
 from govreport.report import Cell, Issue, Report
 from govreport.settings import ExtractSettings
-from govreport.tables.glued import Split, split_glued
+from govreport.tables.glued import Memo, Split, prints_empty_cells, split_glued
 from govreport.tables.match import Match, Unit, best_match
 from govreport.tables.placement import Placement, place
 from govreport.tables.segments import segment
@@ -58,18 +58,27 @@ def _eq_message(eq: Equation, cells: dict[CellKey, Cell]) -> str:
 
 def _check_table(spec: TableSpec, variant: str | None, cells: dict[CellKey, Cell],
                  issues: list[Issue], low_confidence: float = 0.0, units: list[list[CellKey]] = (),
-                 doubtful: set[CellKey] = frozenset()) -> None:
+                 doubtful: set[CellKey] = frozenset(), suspect: set[CellKey] = frozenset()) -> set[CellKey]:
     """Run the table's arithmetic: infer, correct or report; ``units`` are the printed rows'
     cells (a number missing from one moves the rest of it); ``doubtful`` cells (digits that split
-    more than one way) are neither trusted nor inferred: the equations through them are not used."""
+    more than one way) are neither trusted nor inferred: the equations through them are not used.
+    ``suspect`` readings (placed with doubt) are checked but never trusted: a cell is inferred or
+    corrected only where the equations over the other readings fix it. Returns the cells that
+    only suspect readings would fix (left unfilled, for the caller to flag)."""
     eqs = spec.equations(variant)
     known = {k: float(c.value) for k, c in cells.items()
              if c.status == "read" and c.value is not None and k not in doubtful}
     unknown = [k for k, c in cells.items() if c.status in ("blank", "masked", "missing") and k not in doubtful]
     lower = {(r.id, c.id): c.lower_bound for r in spec.active_rows(variant) for c in spec.columns}
-    correctable = [k for k in known if spec.column(k[1]).integer]
+    tainted = {x for e in eqs if any(k in suspect for k in e.cells) for x in e.cells}
+    correctable = [k for k in known if spec.column(k[1]).integer and k not in tainted]
     res = analyse(eqs, known, unknown, lower, correctable)
     fixed, violated = res.fixed, res.violated
+    unsure: set[CellKey] = set()
+    if suspect & set(known) and fixed:
+        trusted = analyse(eqs, {k: v for k, v in known.items() if k not in suspect}, unknown, lower).fixed
+        unsure = {k for k, v in fixed.items() if k not in trusted or abs(trusted[k] - v) > 1e-6}
+        fixed = {k: v for k, v in fixed.items() if k not in unsure}
     if res.correction is not None:
         k, v = res.correction
         c = cells[k]
@@ -102,6 +111,7 @@ def _check_table(spec: TableSpec, variant: str | None, cells: dict[CellKey, Cell
         if unverified:
             issues.append(Issue("unverified", spec.id, f"{len(unverified)} cell(s) printed empty cannot be confirmed "
                                 "by the arithmetic, which fails in this table", unverified))
+    return unsure
 
 
 DEEP_DOUBT = 0.5  #: readings this doubtful are set aside first, the merely doubtful only if needed
@@ -145,9 +155,12 @@ def build_tables(match: Match, settings: ExtractSettings) -> tuple[list[Cell], l
     out_cells: list[Cell] = []
     issues: list[Issue] = []
     tpl: Template = match.template
-    for spec in tpl.tables:
-        variant = match.variants.get(spec.id)
-        split = split_glued(spec, variant, [u for u in match.units if u.table == spec.id])
+    by_table = [(spec, match.variants.get(spec.id), [u for u in match.units if u.table == spec.id])
+                for spec in tpl.tables]
+    memo: Memo = {}
+    blanks = prints_empty_cells(by_table, memo)
+    for spec, variant, table_units in by_table:
+        split = split_glued(spec, variant, table_units, blanks, memo)
         units = split.units
         cells: dict[CellKey, Cell] = {k: Cell(spec.id, *k) for k in spec.cells(variant)}
         placement = place(spec, variant, units)
@@ -167,8 +180,11 @@ def build_tables(match: Match, settings: ExtractSettings) -> tuple[list[Cell], l
                                     [list(k) for k in unit.cells]))
         _convert_amounts(spec, units, placement, cells, issues)
         _glued_issues(spec, split, cells, issues)
-        _check_table(spec, variant, cells, issues, settings.low_confidence, [u.cells for u in units],
-                     set(split.doubtful))
+        suspect = _structure(spec, variant, units, placement, cells, issues)
+        suspect |= ambiguous
+        unsure = _check_table(spec, variant, cells, issues, settings.low_confidence, [u.cells for u in units],
+                              set(split.doubtful), suspect)
+        ambiguous |= unsure
         for u in placement.flexible:
             # where a blank and a printed zero could trade places, the blank's status is a guess
             unit_cells = [cells[k] for k in units[u].cells]
@@ -185,6 +201,50 @@ def build_tables(match: Match, settings: ExtractSettings) -> tuple[list[Cell], l
         _status_issues(spec, cells, units, settings, issues)
         out_cells.extend(cells.values())
     return out_cells, issues
+
+
+def _structure(spec: TableSpec, variant: str | None, units: list[Unit], placement: Placement,
+               cells: dict[CellKey, Cell], issues: list[Issue]) -> set[CellKey]:
+    """Cells whose row or column the table's own layout puts in question (a ``structure`` issue
+    names them); returns them.
+
+    - A row showing more numbers than the table has columns holds numbers of other rows (text
+      extracted column by column): no row or column of the table can be trusted, and cells the
+      placement took to be empty are not known to be.
+    - Rows with no readable label placed by their order alone, where the gap between matched
+      neighbours has more template rows than such rows: another placement fits as well.
+    """
+    out: set[CellKey] = set()
+    overflow = [u for u, extra in enumerate(placement.unplaced) if extra]
+    if overflow:
+        every = set(cells)
+        for blanks in placement.blanks:
+            for i, key in blanks:
+                if i is None and cells[key].status == "blank":  # assumed empty, not printed empty
+                    cells[key].status, cells[key].text = "missing", None
+        rows = ", ".join(units[u].cells[0][0] for u in overflow)
+        issues.append(Issue("structure", spec.id, f"rows {rows} show more numbers than the table has columns: "
+                            "numbers of other rows are in them, so no row or column of the table is certain",
+                            [list(k) for k in sorted(every)]))
+        return every
+    order = [r.id for r in spec.active_rows(variant)]
+    at = {u: order.index(unit.cells[0][0]) for u, unit in enumerate(units)
+          if unit.cells and unit.cells[0][0] in order and spec.layout == "rows"}
+    anchors = sorted(i for u, i in at.items() if not units[u].lost)
+    lost = sorted(i for u, i in at.items() if units[u].lost)
+    gap_rows: set[str] = set()
+    for i in lost:
+        lo = max([a for a in anchors if a < i], default=-1)
+        hi = min([a for a in anchors if a > i], default=len(order))
+        between = [x for x in lost if lo < x < hi]
+        if hi - lo - 1 > len(between):
+            gap_rows |= set(order[lo + 1:hi])
+    if gap_rows:
+        keys = {k for k in cells if k[0] in gap_rows}
+        out |= keys
+        issues.append(Issue("structure", spec.id, "rows printed without a readable label were placed by their order "
+                            "alone, and another placement fits as well", [list(k) for k in sorted(keys)]))
+    return out
 
 
 def _convert_amounts(spec: TableSpec, units: list[Unit], placement: Placement, cells: dict[CellKey, Cell],

@@ -35,6 +35,8 @@ class Unit:
     slots: list[Token]
     label: str = ""
     score: float = 1.0
+    #: matched with no readable label of its own (only its place between matched neighbours)
+    lost: bool = False
 
 
 @dataclass
@@ -52,6 +54,9 @@ LOST_LABEL_GAIN = 0.01  #: a row with no readable label fills a gap between matc
 PARTIAL_LABEL_GAIN = 0.02  #: a row showing part of one row's label, in the same circumstances
 DOUBTFUL_LABEL = 0.8  #: OCR confidence under which a label that matches nothing counts as lost
 FRACTION_IN_COUNTS = 0.5  #: penalty for a row of counts that would hold a fraction
+#: penalty for text followed by a stray empty cell or two but no number (a heading that repeats a
+#: row's label above the table row that holds its numbers): the row with the numbers wins
+NO_VALUES = 0.2
 
 
 def _gain(seg: Segment, labels: tuple[str, ...], ncols: int, counts: bool = False) -> float:
@@ -66,6 +71,8 @@ def _gain(seg: Segment, labels: tuple[str, ...], ncols: int, counts: bool = Fals
         # the label was lost (OCR, page break) or only its ordinal is left
         return LOST_LABEL_GAIN if lost else float("-inf")
     sim = max(similarity(doc, norm(lab)) for lab in labels)
+    if seg.alt_label:  # values under a header row of their own: the text above it may name the row
+        sim = max(sim, max(similarity(norm(seg.alt_label), norm(lab)) for lab in labels))
     if sim < MIN_SIMILARITY:
         if not lost:
             return float("-inf")
@@ -77,6 +84,8 @@ def _gain(seg: Segment, labels: tuple[str, ...], ncols: int, counts: bool = Fals
         doubtful = any(t.confidence is not None and t.confidence < DOUBTFUL_LABEL for t in seg.label_tokens)
         return LOST_LABEL_GAIN if doubtful else float("-inf")
     gain = sim - MIN_SIMILARITY + 0.05
+    if nvals == 0 and len(seg.slots) < ncols:
+        gain -= NO_VALUES
     if nvals > ncols:
         gain -= 0.3
     if counts and any(isinstance(t.value, float) and not t.value.is_integer() for t in seg.values):
@@ -189,9 +198,10 @@ def match_template(template: Template, segs: list[Segment], variants: dict[str, 
     m = Match(template, variants, score=score)
     last = 0
     for si, ri in pairs:
-        t, rid, _ = rows[ri]
+        t, rid, labs = rows[ri]
         seg = candidates[si]
-        m.units.append(Unit(t.id, [(rid, c.id) for c in t.columns], seg.slots, seg.label))
+        lost = _gain(seg, labs, len(t.columns), all(c.integer for c in t.columns)) <= PARTIAL_LABEL_GAIN + 1e-9
+        m.units.append(Unit(t.id, [(rid, c.id) for c in t.columns], seg.slots, seg.label, lost=lost))
         last = max(last, seg.index)
     for t in template.tables:
         if t.layout == "wide":
@@ -201,6 +211,24 @@ def match_template(template: Template, segs: list[Segment], variants: dict[str, 
                 m.units.append(unit)
                 m.score += 1.0
     return m
+
+
+VARIANT_EVIDENCE = 0.3  #: per label printed only in one row variant (（六）'s three sub-rows) found in the text
+_ORDINAL = re.compile(r"^(?:\(?[一二三四五六七八九十]+[)、]|\d+\.)+")
+
+
+def _variant_evidence(table: TableSpec, variant: str, body: str) -> float:
+    """Evidence that ``table`` is printed in ``variant``: its own rows' labels found in the text
+    (labels also part of another variant's labels, such as （六）其他处理, say nothing)."""
+    others = [norm(lab) for r in table.rows if r.variant not in (None, variant) for lab in r.labels]
+    found = 0
+    for r in table.rows:
+        if r.variant != variant:
+            continue
+        words = {_ORDINAL.sub("", norm(lab)) for lab in r.labels}
+        if any(len(w) >= 6 and w in body and not any(w in o for o in others) for w in words):
+            found += 1
+    return VARIANT_EVIDENCE * found
 
 
 def best_match(segs: list[Segment], text: str, template_id: str | None = None) -> Match:
@@ -214,7 +242,7 @@ def best_match(segs: list[Segment], text: str, template_id: str | None = None) -
         choices = [[(t.id, v) for v in t.variants] for t in tpl.tables if t.variants]
         for combo in itertools.product(*choices) if choices else [()]:
             m = match_template(tpl, segs, dict(combo))
-            m.score += evidence
+            m.score += evidence + sum(_variant_evidence(tpl.table(t), v, body) for t, v in combo)
             if best is None or m.score > best.score + 1e-9:
                 best = m
     assert best is not None, "no templates installed"

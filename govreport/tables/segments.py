@@ -31,6 +31,9 @@ class Segment:
     label: str
     label_tokens: list[Token] = field(default_factory=list)
     slots: list[Token] = field(default_factory=list)
+    #: for a row of values printed under a header row of its own (Markdown's ``| 类别 | 数据1 | …``)
+    #: with no label: the text before that header row (a heading that names the row)
+    alt_label: str | None = None
 
     @property
     def values(self) -> list[Token]:
@@ -69,18 +72,22 @@ def segment(tokens: list[Token]) -> list[Segment]:
     row_lead: list[Token] = []  # blanks at the start of a row, before we know if a label follows
     row_values = False  # has the current row contributed values yet?
     labelless: list[Token] = []  # values of a row without text
+    row_starts: list[int] = []  # where each printed row's text begins in ``label``
+    alt: str | None = None
 
     def close() -> None:
-        nonlocal label, slots
+        nonlocal label, slots, row_starts, alt
         if label or slots:
-            segs.append(Segment(len(segs), "".join(t.text for t in label), label, slots))
-        label, slots = [], []
+            segs.append(Segment(len(segs), "".join(t.text for t in label), label, slots, alt))
+        label, slots, row_starts, alt = [], [], [], None
 
     def end_row() -> None:
-        nonlocal row_text, row_lead, row_values, labelless, slots
+        nonlocal row_text, row_lead, row_values, labelless, slots, alt
         if labelless:
             if not any(t.kind is not Kind.BLANK for t in slots):
                 slots = labelless  # a header's padding blanks give way to the data row below it
+                if row_starts and row_starts[-1] > 0 and len(label) - row_starts[-1] >= 2:
+                    alt = "".join(t.text for t in label[:row_starts[-1]])
             else:
                 close()
                 slots = labelless
@@ -96,6 +103,8 @@ def segment(tokens: list[Token]) -> list[Segment]:
                 end_row()
             if slots:
                 close()
+            if not row_text:
+                row_starts.append(len(label))
             label.append(tok)
             row_text, row_lead = True, []
             continue
