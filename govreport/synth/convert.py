@@ -11,7 +11,9 @@ born-digital PDF, an HTML page or a Word file and passed through the tools real 
 - ``html2text``, ``pandoc-html``: HTML to Markdown;
 - ``mammoth``, ``pandoc-docx``: Word to Markdown;
 
-and three hand-written Markdown shapes seen in OCR-to-Markdown conversions:
+``tabs-trimmed``: tab-separated rows whose trailing empty cells were trimmed (an editor's "strip
+trailing whitespace"), with labels spanning several columns; and three hand-written Markdown
+shapes seen in OCR-to-Markdown conversions:
 
 - ``md-headings``: every row of the applications table its own small table under a heading that
   repeats its label, with generic column names (数据1 … 数据6);
@@ -136,6 +138,13 @@ def _pandoc_docx(doc: PrintedDocument, tmp: Path) -> str:
     return _run(["pandoc", "-f", "docx", "-t", "gfm", str(_docx(doc, tmp))])
 
 
+def _tabs_trimmed(doc: PrintedDocument, tmp: Path) -> str:
+    from govreport.synth.flatten import flatten
+
+    text, _ = flatten(doc, "tabs", Damage(), seed=len(doc.cell_text))
+    return "\n".join(line.rstrip("\t") for line in text.split("\n"))
+
+
 # -- hand-written Markdown ----------------------------------------------------------------------
 GENERIC = ["类别", "数据1", "数据2", "数据3", "数据4", "数据5", "数据6", "总计"]
 #: a header some conversions put over rows it does not describe
@@ -232,6 +241,7 @@ CONVERTERS: dict[str, tuple[tuple[str, ...], Callable[[PrintedDocument, Path], s
     "pandoc-html": (("!pandoc",), _pandoc_html),
     "mammoth": (("mammoth", "docx"), _mammoth),
     "pandoc-docx": (("!pandoc", "docx"), _pandoc_docx),
+    "tabs-trimmed": ((), _tabs_trimmed),
     "md-headings": ((), _md("md-headings")),
     "md-split": ((), _md("md-split")),
     "md-nolabel": ((), _md("md-nolabel")),

@@ -164,6 +164,7 @@ def build_tables(match: Match, settings: ExtractSettings) -> tuple[list[Cell], l
         units = split.units
         cells: dict[CellKey, Cell] = {k: Cell(spec.id, *k) for k in spec.cells(variant)}
         placement = place(spec, variant, units)
+        misplaced = _header_positions(spec, variant, units, placement, match.headers.get(spec.id, []))
         ambiguous: set[CellKey] = set()
         for u, unit in enumerate(units):
             for i, key in placement.positions[u]:
@@ -181,10 +182,20 @@ def build_tables(match: Match, settings: ExtractSettings) -> tuple[list[Cell], l
         _convert_amounts(spec, units, placement, cells, issues)
         _glued_issues(spec, split, cells, issues)
         suspect = _structure(spec, variant, units, placement, cells, issues)
+        if misplaced:
+            keys = sorted({k for u in misplaced for k in units[u].cells})
+            suspect |= set(keys)
+            issues.append(Issue("structure", spec.id, "rows " + ", ".join(units[u].cells[0][0] for u in misplaced)
+                                + ": their numbers stand under other column names in the header rows than the "
+                                "columns their count of cells puts them in", [list(k) for k in keys]))
         suspect |= ambiguous
         unsure = _check_table(spec, variant, cells, issues, settings.low_confidence, [u.cells for u in units],
                               set(split.doubtful), suspect)
         ambiguous |= unsure
+        assumed = {key for blanks in placement.blanks for i, key in blanks if i is None}
+        for key in unsure & assumed:  # taken to be empty by a placement in question: not known to be
+            if cells[key].status == "blank":
+                cells[key].status, cells[key].text = "missing", None
         for u in placement.flexible:
             # where a blank and a printed zero could trade places, the blank's status is a guess
             unit_cells = [cells[k] for k in units[u].cells]
@@ -201,6 +212,74 @@ def build_tables(match: Match, settings: ExtractSettings) -> tuple[list[Cell], l
         _status_issues(spec, cells, units, settings, issues)
         out_cells.extend(cells.values())
     return out_cells, issues
+
+
+HEADER_ANCHORS = 3  #: column names found at consistent field positions before they anchor the columns
+
+
+def _anchor(spec: TableSpec, headers: list[Token]) -> int | None:
+    """The field position of the table's first column, from the positions at which its column
+    names (自然人, 商业企业, …) are printed in tab- or ``|``-separated header rows (``None``
+    unless they all agree)."""
+    from collections import Counter
+
+    from govreport.tables.labels import norm
+
+    names = [norm(c.label) for c in spec.columns]
+    offsets: Counter[int] = Counter()
+    for tok in headers:
+        text = norm(tok.text)
+        for j, name in enumerate(names):
+            if text == name or (len(name) >= 4 and len(text) >= 4 and (text in name or name in text)):
+                offsets[tok.pos - j] += 1  # type: ignore[operator]
+    if len(offsets) != 1:  # none, or header rows that disagree among themselves: no anchor
+        return None
+    offset, count = offsets.most_common(1)[0]
+    return offset if count >= min(HEADER_ANCHORS, len(names)) else None
+
+
+def _header_positions(spec: TableSpec, variant: str | None, units: list[Unit], placement: Placement,
+                      headers: list[Token]) -> list[int]:
+    """Rows whose numbers stand, by their field positions, under other column names than the
+    columns the placement put them in (a row that lost its trailing empty cells, or gained a
+    leading one). Where the header's reading satisfies the row's own equations and the
+    placement's does not, the row is placed by the header. Returns the rows that disagree."""
+    offset = _anchor(spec, headers) if spec.layout == "rows" else None
+    if offset is None:
+        return []
+    n = len(spec.columns)
+    inner = [e for e in spec.equations(variant) if len({k[0] for k in e.cells}) == 1]
+    out = []
+    for u, unit in enumerate(units):
+        filled = [i for i, t in enumerate(unit.slots) if t.kind is not Kind.BLANK and t.pos is not None]
+        placed = dict(placement.positions[u])
+        if not filled or any(i not in placed for i in filled):
+            continue
+        by_header = {i: unit.slots[i].pos - offset for i in filled}  # type: ignore[operator]
+        if all(by_header[i] == unit.cells.index(placed[i]) for i in filled):
+            continue
+        out.append(u)
+        if all(0 <= c < n for c in by_header.values()) and len(set(by_header.values())) == len(filled):
+            header_cells = {unit.cells[c]: unit.slots[i] for i, c in by_header.items()}
+            placed_cells = {placed[i]: unit.slots[i] for i in filled}
+            if _row_holds(inner, header_cells) and not _row_holds(inner, placed_cells):
+                placement.positions[u] = sorted((i, unit.cells[c]) for i, c in by_header.items())
+                used = set(header_cells)
+                placement.blanks[u] = [(None, k) for k in unit.cells if k not in used]
+    return out
+
+
+def _row_holds(eqs: list[Equation], cells: dict[CellKey, Token]) -> bool:
+    """Whether every equation over these cells that they all print holds (and at least one does)."""
+    tested = False
+    for e in eqs:
+        toks = [cells.get(k) for k in e.cells]
+        if any(t is None or t.kind is not Kind.NUMBER for t in toks):
+            continue
+        tested = True
+        if abs(sum(float(cells[k].value or 0) for k in e.lhs) - sum(float(cells[k].value or 0) for k in e.rhs)) > 1e-6:
+            return False
+    return tested
 
 
 def _structure(spec: TableSpec, variant: str | None, units: list[Unit], placement: Placement,

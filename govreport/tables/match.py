@@ -45,6 +45,9 @@ class Match:
     variants: dict[str, str | None]
     units: list[Unit] = field(default_factory=list)
     score: float = 0.0
+    #: per table, the text printed between the previous table's last row and its first row (its
+    #: header rows), for the field positions of its column names
+    headers: dict[str, list[Token]] = field(default_factory=dict)
 
     def found(self, table_id: str) -> bool:
         return any(u.table == table_id for u in self.units)
@@ -202,6 +205,9 @@ def match_template(template: Template, segs: list[Segment], variants: dict[str, 
         seg = candidates[si]
         lost = _gain(seg, labs, len(t.columns), all(c.integer for c in t.columns)) <= PARTIAL_LABEL_GAIN + 1e-9
         m.units.append(Unit(t.id, [(rid, c.id) for c in t.columns], seg.slots, seg.label, lost=lost))
+        if t.id not in m.headers:
+            m.headers[t.id] = [tok for s in segs[last + 1 if last else 0:seg.index + 1] for tok in s.label_tokens
+                               if tok.pos is not None]
         last = max(last, seg.index)
     for t in template.tables:
         if t.layout == "wide":
