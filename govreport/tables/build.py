@@ -151,6 +151,20 @@ def _set_doubtful_aside(spec: TableSpec, cells: dict[CellKey, Cell], eqs: list[E
     return {k: v for k, v in res.fixed.items() if k in unknown}
 
 
+MIN_TITLES = 3  #: the template's table titles a text must print to be a report whose tables were not read
+
+
+def titles_printed(template: Template, text: str) -> bool:
+    """Whether ``text`` prints enough of the template's table titles to be such a report even when
+    its tables could not be read (text extracted column by column): then it is a report whose
+    cells are all flagged, not "no report"."""
+    from govreport.tables.labels import norm
+
+    body = norm(text)
+    found = sum(1 for t in template.tables if any(norm(a) in body for a in (t.title, *t.anchors) if len(norm(a)) >= 6))
+    return found >= MIN_TITLES
+
+
 def build_tables(match: Match, settings: ExtractSettings) -> tuple[list[Cell], list[Issue]]:
     out_cells: list[Cell] = []
     issues: list[Issue] = []
@@ -399,7 +413,7 @@ def build_report(layout: LayoutResult, source: str, settings: ExtractSettings) -
         segs = segs[:MAX_SEGMENTS]
     match = best_match(segs, layout.text, settings.template)
     rows_found = sum(1 for u in match.units)
-    if rows_found < 3:
+    if rows_found < 3 and not titles_printed(match.template, layout.text):
         raise NotAReportError(f"{source}: no table of the national annual-report template was found")
     cells, issues = build_tables(match, settings)
     meta = read_meta(layout.text)

@@ -31,8 +31,8 @@ class Segment:
     label: str
     label_tokens: list[Token] = field(default_factory=list)
     slots: list[Token] = field(default_factory=list)
-    #: for a row of values printed under a header row of its own (Markdown's ``| 类别 | 数据1 | …``)
-    #: with no label: the text before that header row (a heading that names the row)
+    #: for a row of values printed under a header row of its own (Markdown's ``| 类别 | 数据1 | …``):
+    #: the text before that header row (a heading that names the row) and the row's own label, if any
     alt_label: str | None = None
 
     @property
@@ -48,6 +48,17 @@ def _demote_prose_numbers(tokens: list[Token]) -> list[Token]:
     """Numbers that are part of text (years before 年, numbers inside brackets) become text."""
     out: list[Token] = []
     depth = 0
+    # a run of two or more numbers is a row of cells even inside an open bracket: a label wrapped
+    # around its row's numbers ("（二）部分公开（区分处理的，只 / 0 0 0 5 0 5 / 计这一情形…）")
+    in_run = [False] * len(tokens)
+    i = 0
+    while i < len(tokens):
+        j = i
+        while j < len(tokens) and tokens[j].kind in (Kind.NUMBER, Kind.MASK):
+            j += 1
+        if j - i >= 2:
+            in_run[i:j] = [True] * (j - i)
+        i = j + 1 if j == i else j
     for i, tok in enumerate(tokens):
         if tok.kind is Kind.BREAK:
             depth = 0
@@ -58,7 +69,7 @@ def _demote_prose_numbers(tokens: list[Token]) -> list[Token]:
             nxt = tokens[i + 1] if i + 1 < len(tokens) else None
             glued = nxt is not None and nxt.kind is Kind.TEXT and (nxt.text.startswith(_GLUED)
                                                                   or _UNIT_CLAUSE.match(nxt.text) is not None)
-            if depth > 0 or glued:  # "2019 年", "4 起；", or an ordinal split from its label: "5" / ".属于…"
+            if (depth > 0 and not in_run[i]) or glued:  # "2019 年", "4 起；", or an ordinal split from its label: "5" / ".属于…"
                 tok = _as_text(tok)
         out.append(tok)
     return out
@@ -77,6 +88,11 @@ def segment(tokens: list[Token]) -> list[Segment]:
 
     def close() -> None:
         nonlocal label, slots, row_starts, alt
+        if slots and alt is None and len(row_starts) >= 2 and row_starts[-2] > 0 \
+                and row_starts[-1] - row_starts[-2] >= 2:
+            # a row under a header row of its own (| 类别 | 数据1 | …): the text above the header
+            # with the row's own label ("（七）总计" above, "总计" in the row)
+            alt = "".join(t.text for t in label[:row_starts[-2]] + label[row_starts[-1]:])
         if label or slots:
             segs.append(Segment(len(segs), "".join(t.text for t in label), label, slots, alt))
         label, slots, row_starts, alt = [], [], [], None
