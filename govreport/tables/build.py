@@ -301,6 +301,8 @@ def _structure(spec: TableSpec, variant: str | None, units: list[Unit], placemen
     """Cells whose row or column the table's own layout puts in question (a ``structure`` issue
     names them); returns them.
 
+    - A wide table (appeals) whose numbers come in runs between header words that are no whole
+      rows (text extracted column by column): their order is in question.
     - A row showing more numbers than the table has columns holds numbers of other rows (text
       extracted column by column): no row or column of the table can be trusted, and cells the
       placement took to be empty are not known to be.
@@ -308,6 +310,14 @@ def _structure(spec: TableSpec, variant: str | None, units: list[Unit], placemen
       neighbours has more template rows than such rows: another placement fits as well.
     """
     out: set[CellKey] = set()
+    n = len(spec.columns)
+    scattered = [u for u, unit in enumerate(units) if len(unit.parts) > 1 and any(p % n for p in unit.parts)]
+    for u in scattered:  # a wide table's numbers in runs that are no whole rows: their order is in question
+        keys = sorted(units[u].cells)
+        out |= set(keys)
+        issues.append(Issue("structure", spec.id, "the table's numbers are printed in runs of "
+                            + ", ".join(map(str, units[u].parts)) + " between its header words, not in whole rows: "
+                            "which cell each belongs to is in question", [list(k) for k in keys]))
     overflow = [u for u, extra in enumerate(placement.unplaced) if extra]
     if overflow:
         every = set(cells)

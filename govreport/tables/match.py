@@ -18,7 +18,7 @@ import itertools
 import re
 from dataclasses import dataclass, field
 
-from govreport.layout.tokens import Kind, Token
+from govreport.layout.tokens import WEAK_BLANK, Kind, Token
 from govreport.models.template import CellKey, TableSpec, Template, templates
 from govreport.tables.labels import norm, similarity
 from govreport.tables.segments import Segment
@@ -37,6 +37,8 @@ class Unit:
     score: float = 1.0
     #: matched with no readable label of its own (only its place between matched neighbours)
     lost: bool = False
+    #: a wide table's cells gathered from several printed runs: how many cells each run held
+    parts: tuple[int, ...] = ()
 
 
 @dataclass
@@ -171,6 +173,7 @@ def _wide_unit(table: TableSpec, segs: list[Segment], start: int) -> Unit | None
         if not all(x in window for x in anchors) and len(_SUBHEADER.findall(window)) < 4:
             continue
         slots: list[Token] = []
+        parts: list[int] = []
         words = len(_HEADER_COUNT.findall(tail))
         for s in segs[a:a + 8]:
             if s is not segs[a]:
@@ -179,6 +182,7 @@ def _wide_unit(table: TableSpec, segs: list[Segment], start: int) -> Unit | None
                 words += len(_HEADER_COUNT.findall(norm(s.label)))
             if s.values:
                 slots.extend(s.slots)
+                parts.append(sum(1 for t in s.slots if t != WEAK_BLANK))
                 if sum(t.kind is not Kind.BLANK for t in slots) >= n:
                     break
         nvals = sum(t.kind is not Kind.BLANK for t in slots)
@@ -187,7 +191,7 @@ def _wide_unit(table: TableSpec, segs: list[Segment], start: int) -> Unit | None
         key = (nvals >= n, words, -a)
         if best is None or key > best[0]:
             cells = [(r.id, c.id) for r in table.rows for c in table.columns]
-            best = (key, Unit(table.id, cells, slots, segs[a].label))
+            best = (key, Unit(table.id, cells, slots, segs[a].label, parts=tuple(parts)))
     return best[1] if best else None
 
 
