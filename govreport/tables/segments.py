@@ -69,7 +69,8 @@ def _demote_prose_numbers(tokens: list[Token]) -> list[Token]:
             nxt = tokens[i + 1] if i + 1 < len(tokens) else None
             glued = nxt is not None and nxt.kind is Kind.TEXT and (nxt.text.startswith(_GLUED)
                                                                   or _UNIT_CLAUSE.match(nxt.text) is not None)
-            if (depth > 0 and not in_run[i]) or glued:  # "2019 年", "4 起；", or an ordinal split from its label: "5" / ".属于…"
+            # "2019 年", "4 起；", or an ordinal split from its label: "5" / ".属于…"
+            if (depth > 0 and not in_run[i]) or glued:
                 tok = _as_text(tok)
         out.append(tok)
     return out
