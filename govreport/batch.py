@@ -46,6 +46,8 @@ from govreport.dataset import export_dataset, load_report_file, report_files, sh
 from govreport.errors import ExitCode, GovreportError, MissingDependencyError, OutputError
 from govreport.export import atomic_path
 from govreport.settings import ExtractSettings
+from govreport.verify.apply import apply_to_data
+from govreport.verify.store import CorrectionStore, doc_hash
 
 log = logging.getLogger("govreport")
 
@@ -427,6 +429,7 @@ def run_batch(inputs: Iterable[str | os.PathLike[str]], out: str | os.PathLike[s
     lock = _lock(out)
     tmp_root = _prepare_tmp(out)
     manifest = Manifest(out / MANIFEST)
+    corrections = CorrectionStore(out)  # reviewers' decisions outrank any new extraction
     result = BatchResult(out)
     start = time.perf_counter()
     try:
@@ -463,7 +466,8 @@ def run_batch(inputs: Iterable[str | os.PathLike[str]], out: str | os.PathLike[s
         def on_outcome(outcome: Outcome) -> None:
             if outcome.ok:
                 assert outcome.data is not None
-                write_json_durable(out / f"{outcome.id}.json", outcome.data)
+                write_json_durable(out / f"{outcome.id}.json",
+                                   apply_to_data(outcome.data, corrections.for_doc(doc_hash(outcome.id))))
                 result.pages += outcome.pages
             manifest.append(_record(outcome))
             result.processed += 1

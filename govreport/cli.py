@@ -18,9 +18,6 @@ from govreport.errors import ExitCode, GovreportError
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Turn government information-disclosure annual reports into checked data.")
 
-STATUS_STYLE = {"read": "", "blank": "dim", "masked": "black on grey50", "inferred": "cyan",
-                "corrected": "bold yellow", "missing": "bold red"}
-
 
 def _fail(code: ExitCode, message: str) -> None:
     sys.stderr.write(f"govreport: error: {message}\n")
@@ -36,44 +33,10 @@ def _setup_logging(verbose: int) -> None:
     log.setLevel(level)
 
 
-def _print_summary(report) -> None:  # type: ignore[no-untyped-def]
-    from rich.console import Console
-    from rich.table import Table
+def _print_summary(report, ids: bool = False) -> None:  # type: ignore[no-untyped-def]
+    from govreport.summary import print_summary
 
-    console = Console(highlight=False)
-    meta = report.meta
-    console.print(f"[bold]{report.source}[/bold]  template={report.template}  year={meta.get('year')}  "
-                  f"agency={meta.get('agency')}  input={meta.get('input_kind')}")
-    flagged = report.issue_cells()
-    for name in report.tables:
-        frame = [c for c in report.cells if c.table == name]
-        cols = list(dict.fromkeys(c.col for c in frame))
-        rows = list(dict.fromkeys(c.row for c in frame))
-        by = {(c.row, c.col): c for c in frame}
-        t = Table(title=name, title_justify="left", show_lines=False, pad_edge=False)
-        t.add_column("row")
-        for col in cols:
-            t.add_column(col, justify="right")
-        for r in rows:
-            vals = []
-            for col in cols:
-                c = by[(r, col)]
-                text = "" if c.value is None else str(c.value)
-                if c.status in ("masked", "missing") and c.value is None:
-                    text = c.status
-                style = STATUS_STYLE.get(c.status, "")
-                if (name, r, col) in flagged:
-                    style = (style + " underline red").strip()
-                vals.append(f"[{style}]{text}[/]" if style else text)
-            t.add_row(r, *vals)
-        console.print(t)
-    if report.issues:
-        console.print(f"[bold red]{len(report.issues)} issue(s):[/bold red]")
-        for i in report.issues:
-            style = "red" if i.kind in ("inconsistent", "ambiguous", "unplaced") else "yellow"
-            console.print(f"  [{style}]{i.kind}[/] [{i.table}] {i.message}")
-    else:
-        console.print("[green]no issues: every template constraint holds[/green]")
+    print_summary(report, ids=ids)
 
 
 @app.command()
@@ -88,6 +51,7 @@ def extract(
     password: opts.Password = None,
     template: opts.Template = None,
     max_pages: opts.MaxPages = 200,
+    ids: Annotated[bool, typer.Option("--ids", help="summary: contract IDs instead of the printed labels")] = False,
     verbose: Annotated[int, typer.Option("-v", "--verbose", count=True, help="more logging on stderr")] = 0,
 ) -> None:
     """Extract one report's template tables, check them, and show or save the result."""
@@ -107,7 +71,7 @@ def extract(
     if json_out:
         sys.stdout.write(report.to_json() + "\n")
     elif output is None:
-        _print_summary(report)
+        _print_summary(report, ids)
     else:
         sys.stderr.write(f"govreport: wrote {output} ({len(report.cells)} cells, {len(report.issues)} issues)\n")
 
@@ -134,10 +98,12 @@ def templates() -> None:
 
 
 def _register_optional_commands() -> None:
-    """Commands that live in their own modules (``govreport.batch``, ``govreport.review``)."""
+    """Commands that live in their own modules (``govreport.batch``, ``govreport.review``,
+    ``govreport.verify.command``)."""
     import importlib
 
-    for module, name in (("govreport.batch", "batch"), ("govreport.review", "review")):
+    for module, name in (("govreport.batch", "batch"), ("govreport.review", "review"),
+                         ("govreport.verify.command", "verify")):
         try:
             mod = importlib.import_module(module)
         except ImportError:

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from govreport.export import atomic_path
+from govreport.verify.apply import apply_corrections
 
 log = logging.getLogger("govreport")
 
@@ -298,6 +299,9 @@ class _XlsxStream:
 def export_dataset(folder: Path) -> dict[str, int]:
     """Write the dataset exports of ``folder`` from its report JSONs; returns row counts.
 
+    The reviewers' decisions in ``folder/corrections.jsonl`` are applied to the JSONs first
+    (:mod:`govreport.verify.apply`), so every export shows them.
+
     Reports are read twice, one at a time (a summary pass, then the writing pass), so memory
     does not grow with the number of reports.
 
@@ -305,6 +309,7 @@ def export_dataset(folder: Path) -> dict[str, int]:
     0
     """
     folder = Path(folder)
+    apply_corrections(folder, report_files(folder))  # reviewers' decisions (corrections.jsonl) first
     entries = _scan(folder)
     cross = cross_year_issues(entries)
     n_issues = _stream_exports(folder, entries, cross)

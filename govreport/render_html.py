@@ -27,10 +27,10 @@ from govreport.report import STATUSES, Cell, Issue, Report, escape
 
 #: table-cell backgrounds, by status
 COLORS = {"read": "#ffffff", "blank": "#f2f2f2", "masked": "#bdbdbd", "inferred": "#d7ecff",
-          "corrected": "#fff1b8", "missing": "#ffd6d6"}
+          "corrected": "#fff1b8", "missing": "#ffd6d6", "verified": "#e1f5e4"}
 #: outlines of boxes drawn on page images (and legend borders), by status
 STROKES = {"read": "#2e7d32", "blank": "#8d8d8d", "masked": "#212121", "inferred": "#1565c0",
-           "corrected": "#ef6c00", "missing": "#c62828"}
+           "corrected": "#ef6c00", "missing": "#c62828", "verified": "#6a1b9a"}
 #: issue kinds shown in red; the others in amber
 SEVERE = ("inconsistent", "ambiguous", "unplaced")
 

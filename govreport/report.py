@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any, Literal
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-Status = Literal["read", "blank", "masked", "inferred", "corrected", "missing"]
-STATUSES: tuple[str, ...] = ("read", "blank", "masked", "inferred", "corrected", "missing")
+Status = Literal["read", "blank", "masked", "inferred", "corrected", "missing", "verified"]
+STATUSES: tuple[str, ...] = ("read", "blank", "masked", "inferred", "corrected", "missing", "verified")
 
 
 @dataclass(slots=True)
@@ -164,6 +164,23 @@ class Report:
                 if i.table is not None and len(rc) == 2:
                     out.add((i.table, rc[0], rc[1]))
         return out
+
+    # -- review -----------------------------------------------------------------------------
+    def verify(self, table: str, row: str, col: str, value: int | float | None, *,
+               reviewer: str | None = None) -> Cell:
+        """Record a person's reading of one cell, as ``govreport verify`` does: the cell becomes
+        ``verified`` with ``value`` (``text`` keeps what the tool read), and the table's arithmetic is
+        re-run with it trusted (cells it then fixes become ``inferred``; issues it settles go).
+        ``value=None`` says the cell is printed blank. Returns the cell.
+
+        >>> r = Report("x", "gov2021", cells=[Cell("appeals", "review", c, v, "read", str(v))
+        ...     for c, v in (("upheld", 1), ("corrected", 0), ("other", 0), ("pending", 0), ("total", 2))])
+        >>> r.verify("appeals", "review", "upheld", 2).status, r.issues
+        ('verified', [])
+        """
+        from govreport.verify.apply import verify_cell
+
+        return verify_cell(self, table, row, col, value, reviewer=reviewer)
 
     # -- display ----------------------------------------------------------------------------
     def show(self, page: int, source_path: str | None = None) -> object:

@@ -336,6 +336,13 @@ def _side_html(report: Report, views: list[PageView]) -> str:
     return "".join(parts)
 
 
+def page_figures(report: Report, views: list[PageView]) -> tuple[str, str]:
+    """``(CSS, HTML)`` of the page figures with their cell boxes, as the review page draws them; an
+    app that serves page images as files gives each ``PageView.uri`` as the image's URL."""
+    flagged, bad = flagged_cells(report)
+    return f"{_PAGE_CSS}{_status_css()}", "".join(_page_html(report, v, flagged, bad) for v in views)
+
+
 def review_html(report: Report, source_path: str | os.PathLike[str] | None = None, *,
                 pages: list[int] | None = None, image_dpi: int = IMAGE_DPI, image_format: str = "jpeg",
                 quality: int = IMAGE_QUALITY, password: str | None = None) -> str:

@@ -1,0 +1,110 @@
+"""``govreport verify DATASET``: review a batch folder's flagged cells in the browser.
+
+    govreport verify dataset/                          # prints the URL (with its token) and opens it
+    govreport verify dataset/ --reviewer ann --no-browser --port 8765
+    govreport verify dataset/ --export corrections.csv  # every decision, for audit; no server
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from govreport.errors import ExitCode
+
+log = logging.getLogger("govreport")
+
+
+def _fail(code: ExitCode, message: str) -> None:
+    sys.stderr.write(f"govreport: error: {message}\n")
+    raise typer.Exit(int(code))
+
+
+def _setup_logging(verbose: int) -> None:
+    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("govreport: %(levelname)s: %(message)s"))
+    logger = logging.getLogger("govreport")
+    logger.handlers[:] = [handler]
+    logger.setLevel(level)
+
+
+def verify_command(
+    dataset: Annotated[Path, typer.Argument(help="a folder written by govreport batch")],
+    reviewer: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        "--reviewer", "-r", help="your name in corrections.jsonl (default: the OS user)")] = None,
+    port: Annotated[int, typer.Option(help="port on 127.0.0.1 (0: any free port)")] = 0,
+    no_browser: Annotated[bool, typer.Option("--no-browser", help="print the URL only")] = False,
+    export: Annotated[Optional[Path], typer.Option(  # noqa: UP045
+        "--export", metavar="FILE.csv", help="write every decision to FILE.csv (for audit) and exit")] = None,
+    sources: Annotated[Optional[list[Path]], typer.Option(  # noqa: UP045
+        "--sources", help="a folder holding the reports' documents, for page images (repeatable)")] = None,
+    image_dpi: Annotated[int, typer.Option(help="resolution of the page images")] = 150,
+    verbose: Annotated[int, typer.Option("-v", "--verbose", count=True, help="more logging on stderr")] = 0,
+) -> None:
+    """Review the flagged cells of DATASET in a local browser app; every decision is kept."""
+    from govreport.verify.store import CorrectionStore, default_reviewer
+
+    _setup_logging(verbose)
+    if not dataset.is_dir():
+        _fail(ExitCode.INPUT_NOT_FOUND, f"{dataset}: no such folder")
+    if export is not None:
+        from govreport.verify.exports import write_corrections_csv
+
+        n = write_corrections_csv(CorrectionStore(dataset).decisions(), export)
+        sys.stderr.write(f"govreport: wrote {export} ({n} decision(s))\n")
+        return
+    if not 0 <= port <= 65535:
+        _fail(ExitCode.USAGE, f"--port must be 0..65535 (got {port})")
+    if not 30 <= image_dpi <= 400:
+        _fail(ExitCode.USAGE, f"--image-dpi must be between 30 and 400 (got {image_dpi})")
+    name = (reviewer or default_reviewer()).strip()
+    if not name or len(name) > 100 or any(ord(ch) < 32 for ch in name):
+        _fail(ExitCode.USAGE, "--reviewer must be a name of 1-100 printable characters")
+    serve(dataset, name, port=port, open_browser=not no_browser, sources=sources or [], image_dpi=image_dpi)
+
+
+def serve(dataset: Path, reviewer: str, *, port: int = 0, open_browser: bool = True, sources: list[Path] = (),
+          image_dpi: int = 150) -> None:
+    """Run the app until Ctrl-C or SIGTERM, then bring the exports up to date."""
+    from govreport.errors import OutputError
+    from govreport.verify.app import VerifyApp, make_server, url_of
+
+    app = VerifyApp(dataset, reviewer, sources=list(sources), image_dpi=image_dpi)
+    try:
+        server = make_server(app, port)
+    except OSError as exc:
+        raise OutputError(f"cannot listen on 127.0.0.1:{port} ({exc.strerror or exc})") from None
+    url = url_of(server, app)
+    queue = app.queue()
+    sys.stdout.write(f"govreport verify: {len(queue['reports'])} report(s), {queue['open']} flagged cell(s) open, "
+                     f"reviewer {reviewer}\n{url}\n")
+    sys.stdout.flush()
+    sys.stderr.write("govreport: Ctrl-C to stop (the exports are brought up to date on the way out)\n")
+    stop = threading.Event()
+
+    def on_term(signum: int, frame: object) -> None:
+        stop.set()
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    previous = signal.signal(signal.SIGTERM, on_term)
+    app.start_exporter()
+    if open_browser:
+        import webbrowser
+
+        threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
+    try:
+        server.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        server.server_close()
+        if app.close():
+            sys.stderr.write(f"govreport: exports in {dataset} brought up to date\n")

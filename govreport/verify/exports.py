@@ -1,0 +1,67 @@
+"""Rebuild a dataset's exports in a process of its own: ``python -m govreport.verify.exports DATASET``.
+
+The review app runs this once the reviewer pauses, so writing the exports of a large folder never
+holds up a keyboard step. It applies ``corrections.jsonl`` to the JSONs first, as every export does.
+Also :func:`write_corrections_csv`, the audit file of ``govreport verify DATASET --export FILE.csv``.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import re
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from govreport.export import atomic_path
+from govreport.verify.store import Decision
+
+log = logging.getLogger("govreport")
+
+CSV_COLUMNS = ("time", "reviewer", "doc", "report", "source", "table", "row", "col", "action", "value",
+               "old_value", "old_status", "old_text")
+_PLAIN_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
+
+
+def neutralise(value: Any) -> Any:
+    """A CSV field a spreadsheet will not run as a formula: text starting with ``= + - @``, a tab or a
+    carriage return gets a leading ``'`` (plain numbers are left as they are).
+
+    >>> neutralise("=HYPERLINK(1)"), neutralise("-3"), neutralise(" @x"), neutralise(7)
+    ("'=HYPERLINK(1)", '-3', "' @x", 7)
+    """
+    if not isinstance(value, str) or not value or _PLAIN_NUMBER.match(value):
+        return value
+    if value.lstrip(" ")[:1] in ("=", "+", "-", "@", "\t", "\r") or value[0] in ("\t", "\r"):
+        return "'" + value
+    return value
+
+
+def write_corrections_csv(decisions: Iterable[Decision], target: Path) -> int:
+    """Every decision, in file order, as CSV (UTF-8 with BOM, for Excel); returns the row count."""
+    n = 0
+    with atomic_path(Path(target)) as tmp, tmp.open("w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(CSV_COLUMNS)
+        for d in decisions:
+            row = [getattr(d, c) for c in CSV_COLUMNS]
+            w.writerow(["" if v is None else neutralise(v) for v in row])
+            n += 1
+    return n
+
+
+def main(argv: list[str] | None = None) -> int:
+    from govreport.dataset import export_dataset
+
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1:
+        sys.stderr.write("usage: python -m govreport.verify.exports DATASET\n")
+        return 2
+    export_dataset(Path(args[0]))
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,159 @@
+"""Decisions applied: cells ``verified``, the arithmetic re-run trusting them, issues settled, and the
+dataset (JSONs, exports, batch re-runs) keeping them."""
+
+from __future__ import annotations
+
+import copy
+import csv
+import json
+
+import pandas as pd
+import pytest
+
+import govreport
+from govreport.batch import run_batch
+from govreport.dataset import EXPORTS, export_dataset
+from govreport.report import Cell, Issue, Report
+from govreport.verify.apply import apply_decisions, apply_to_data, recheck
+from govreport.verify.store import CorrectionStore, Decision, digest, doc_hash
+
+from .verifykit import damaged_text, flagged_dataset
+
+COLS = ("upheld", "corrected", "other", "pending", "total")
+
+
+def appeals(values: dict[str, int | None], status: dict[str, str] | None = None) -> Report:
+    status = status or {}
+    cells = [Cell("appeals", "review", c, values.get(c), status.get(c, "read" if values.get(c) is not None
+                                                                     else "masked"),
+                  "" if status.get(c) == "blank" else str(values.get(c)) if values.get(c) is not None else "■")
+             for c in COLS]
+    return Report("x.txt", "gov2021", {}, cells)
+
+
+def test_verified_value_makes_the_arithmetic_infer_a_masked_cell():
+    r = appeals({"upheld": 2, "corrected": 1, "other": None, "pending": 0, "total": None})
+    r.issues = [Issue("masked", "appeals", "2 redacted cell(s) the arithmetic cannot recover",
+                      [["review", "other"], ["review", "total"]])]
+    r.verify("appeals", "review", "total", 5, reviewer="ann")
+    assert r.cell("appeals", "review", "total").status == "verified"
+    other = r.cell("appeals", "review", "other")
+    assert (other.status, other.value) == ("inferred", 2)  # 5 - 2 - 1 - 0, checked by hand
+    assert r.issues == []  # the masked issue is settled
+    assert r.meta["review"]["decided"] == ["appeals.review.total"]
+
+
+def test_inconsistent_issue_goes_when_the_equation_holds_and_comes_when_a_value_breaks_it():
+    r = appeals({"upheld": 2, "corrected": 1, "other": 0, "pending": 0, "total": 4})
+    recheck(r, {"appeals"}, set())
+    assert [i.kind for i in r.issues] == ["inconsistent"]  # 2+1+0+0 != 4
+    r.verify("appeals", "review", "upheld", 3)
+    assert r.issues == []
+    r.verify("appeals", "review", "total", 9)  # a typo: now the verified cells disagree
+    kinds = [i.kind for i in r.issues]
+    assert kinds == ["inconsistent"] and ["review", "total"] in r.issues[0].cells
+
+
+def test_the_template_ids_and_values_are_checked():
+    r = appeals({"upheld": 2, "corrected": 1, "other": 0, "pending": 0, "total": 3})
+    with pytest.raises(KeyError):
+        r.verify("appeals", "review", "nope", 1)
+    with pytest.raises(ValueError):
+        r.verify("appeals", "review", "total", 2.5)  # counts are whole numbers
+    with pytest.raises(ValueError):
+        r.verify("appeals", "review", "total", -1)
+
+
+def test_printed_blank_and_generic_issues_lose_reviewed_cells():
+    r = appeals({"upheld": 2, "corrected": 0, "other": 0, "pending": 0, "total": 2})
+    r.issues = [Issue("low_confidence", "appeals", "2 cell(s) read with confidence under 0.6",
+                      [["review", "upheld"], ["review", "total"]])]
+    r.verify("appeals", "review", "upheld", None)  # printed blank
+    assert r.cell("appeals", "review", "upheld").status in ("blank", "inferred")
+    assert r.value("appeals", "review", "upheld") == 2  # the arithmetic still needs 2 there ...
+    kinds = {i.kind: i for i in r.issues}
+    assert "ambiguous" in kinds and ["review", "upheld"] in kinds["ambiguous"].cells  # ... and says so
+    assert kinds["low_confidence"].cells == [["review", "total"]]
+    assert kinds["low_confidence"].message.startswith("1 cell(s)")
+
+
+def test_applying_twice_changes_nothing_and_a_fresh_extraction_gets_the_decisions():
+    text, truth = damaged_text(4)
+    fresh = govreport.extract(text).to_dict()
+    report = Report.from_dict(fresh)
+    flagged = [k for k in (c.key for c in report.cells) if k in report.issue_cells()]
+    decisions = [Decision.make("0" * 16, *k, "value", truth[k], old_value=report.value(*k),
+                               old_status=report.cell(*k).status, reviewer="ann") for k in flagged]
+    once = apply_to_data(fresh, decisions)
+    assert apply_to_data(once, decisions) is once  # the fingerprint matches: nothing to do
+    again = Report.from_dict(copy.deepcopy(once))
+    again.meta["review"].pop("digest")
+    assert apply_decisions(again, decisions, fingerprint=digest(decisions))  # re-applied in full ...
+    assert again.to_dict() == once  # ... the same
+    assert not [i for i in once["issues"] if i["kind"] == "verified_conflict"]
+    for c in once["cells"]:
+        k = (c["table"], c["row"], c["col"])
+        if k in flagged:
+            assert c["status"] == "verified" and c["value"] == truth[k]
+    assert apply_to_data(fresh, decisions) == once  # a fresh extraction: the same result
+
+
+def test_a_new_extraction_that_disagrees_gets_a_verified_conflict():
+    r = appeals({"upheld": 2, "corrected": 1, "other": 0, "pending": 0, "total": 3})
+    data = r.to_dict()
+    d = Decision.make("0" * 16, "appeals", "review", "upheld", "value", 2, old_value=7, old_status="read",
+                      reviewer="ann")
+    out = apply_to_data(data, [d])  # the reviewer saw 7, typed 2; this extraction reads 2: agreed
+    assert not [i for i in out["issues"] if i["kind"] == "verified_conflict"]
+    data["cells"][0]["value"], data["cells"][0]["text"] = 5, "5"  # a new version reads 5
+    out = apply_to_data(data, [d])
+    conflicts = [i for i in out["issues"] if i["kind"] == "verified_conflict"]
+    assert len(conflicts) == 1 and conflicts[0]["cells"] == [["review", "upheld"]]
+    assert out["cells"][0]["value"] == 2 and out["cells"][0]["status"] == "verified"  # the decision stands
+    assert out["cells"][0]["text"] == "5"  # text keeps what the tool read
+    again = Decision.make("0" * 16, "appeals", "review", "upheld", "confirm", 2, old_value=2, old_status="verified",
+                          reviewer="bo", seen=(5,))  # a reviewer looked at the conflict and confirmed
+    settled = apply_to_data(out, [d, again])
+    assert not [i for i in settled["issues"] if i["kind"] == "verified_conflict"]
+    assert apply_to_data(data, [d, again]) == {**settled, "meta": settled["meta"]}  # fresh: no conflict either
+
+
+def _decide_all(folder, truths):
+    store = CorrectionStore(folder)
+    decided = {}
+    for rid, truth in truths.items():
+        data = json.loads((folder / f"{rid}.json").read_text(encoding="utf-8"))
+        report = Report.from_dict(data)
+        for k in sorted(report.issue_cells()):
+            store.append(Decision.make(doc_hash(rid), *k, "value", truth[k], old_value=report.value(*k),
+                                       old_status=report.cell(*k).status, reviewer="ann", report=rid))
+            decided[(rid, *k)] = truth[k]
+    return decided
+
+
+def test_batch_reruns_and_exports_keep_the_decisions(tmp_path):
+    truths = flagged_dataset(tmp_path, 3)
+    ds = tmp_path / "ds"
+    decided = _decide_all(ds, truths)
+    export_dataset(ds)  # --export-only: the decisions reach the JSONs and every export
+    cells = pd.read_parquet(ds / "cells.parquet")
+    got = {(r.report_id, r.table, r.row, r.col): (r.status, r.value) for r in cells.itertuples()}
+    for k, v in decided.items():
+        assert got[k] == ("verified", v)
+    issues = list(csv.DictReader((ds / "issues.csv").open(encoding="utf-8-sig")))
+    named = {(i["report_id"], i["table"], *rc) for i in issues for rc in json.loads(i["cells"])}
+    assert not named & set(decided)
+    reports = list(csv.DictReader((ds / "reports.csv").open(encoding="utf-8-sig")))
+    for (rid, t, r, c), v in decided.items():
+        row = next(x for x in reports if x["report_id"] == rid)
+        assert float(row[f"{t}.{r}.{c}"]) == v
+    before = {e: (ds / e).read_bytes() for e in EXPORTS} | {p.name: p.read_bytes() for p in ds.glob("*.json")}
+    run_batch([tmp_path / "in"], ds, workers=0, progress=False)  # a rerun: nothing changes
+    assert before == {e: (ds / e).read_bytes() for e in EXPORTS} | {p.name: p.read_bytes() for p in ds.glob("*.json")}
+    for p in ds.glob("*-r*.json"):
+        p.unlink()  # as if a new version re-extracted everything
+    run_batch([tmp_path / "in"], ds, workers=0, progress=False)
+    for (rid, t, r, c), v in decided.items():
+        cell = Report.from_dict(json.loads((ds / f"{rid}.json").read_text(encoding="utf-8"))).cell(t, r, c)
+        assert (cell.status, cell.value) == ("verified", v)
+    assert pd.read_parquet(ds / "cells.parquet").equals(cells)

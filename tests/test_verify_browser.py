@@ -1,0 +1,192 @@
+"""``govreport verify`` in a real browser: Debian's chromium + chromedriver through Selenium (nothing is
+downloaded). A scripted reviewer works the queue by keyboard; the server is restarted; the JSONs, the
+exports and ``corrections.jsonl`` must all hold what was decided."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pandas as pd
+import pytest
+
+from govreport.batch import run_batch
+from govreport.dataset import EXPORTS
+from govreport.report import Report
+from govreport.verify.store import CorrectionStore
+
+from .test_verify_app import hostile_report, request
+from .verifykit import (
+    chrome,
+    chromium_paths,
+    decide_current,
+    flagged_dataset,
+    has_selenium,
+    open_report,
+    press,
+    report_json,
+    resolve_all,
+    server,
+    six_page_dataset,
+    wait_attr,
+    wait_images,
+)
+
+pytestmark = [pytest.mark.browser,
+              pytest.mark.skipif(chromium_paths() is None, reason="chromium and chromedriver are not installed"),
+              pytest.mark.skipif(not has_selenium(), reason="selenium is not installed (pip install -e '.[test]')")]
+
+
+def attr(driver, name: str) -> str | None:
+    return driver.execute_script("return document.documentElement.getAttribute(arguments[0])", name)
+
+
+def payload(url: str, rid: str) -> dict:
+    return json.loads(request(url, urlsplit(url).path + f"api/report/{rid}")[1])
+
+
+def goto(driver, key: str, limit: int = 300) -> None:
+    """Press ``n`` until the current cell is ``key``."""
+    for _ in range(limit):
+        if attr(driver, "data-cur") == key:
+            return
+        press(driver, "n")
+    raise AssertionError(f"{key} not reached")
+
+
+def test_queue_keyboard_decisions_and_restart(tmp_path):
+    truths = flagged_dataset(tmp_path, 2, max_flagged=20)
+    ds = tmp_path / "ds"
+    with chrome() as driver:
+        _keyboard_and_restart(driver, ds, truths)
+
+
+def _keyboard_and_restart(driver, ds: Path, truths: dict) -> None:
+    from selenium.webdriver.common.keys import Keys
+
+    with server(ds, "ann") as (url, _):
+        driver.get(url)
+        wait_attr(driver, "data-ready", "1")
+        rows = driver.find_elements("css selector", "#v-queue-table tbody tr")
+        assert len(rows) == 2
+        opened = [int(r.get_attribute("data-open")) for r in rows]
+        assert opened[0] >= opened[1] > 0  # worst first
+        rid = rows[0].get_attribute("data-id")
+        press(driver, Keys.ENTER)  # the selected (worst) report
+        wait_attr(driver, "data-report", rid)
+        data = payload(url, rid)
+        truth = truths[rid]
+        typed = []
+        for _ in range(2):  # correct two cells by keyboard: value + Enter
+            key = attr(driver, "data-cur")
+            value = int(truth[tuple(key.split("|"))]) + 1  # deliberately not the value read
+            decide_current(driver, f"{value}{Keys.ENTER}")
+            typed.append((key, value))
+        data = payload(url, rid)
+        confirm = next(k for k in data["open"] if data["cells"][k][1] is not None)
+        goto(driver, confirm)
+        decide_current(driver, "c")  # confirm the value shown
+        shown = data["cells"][confirm][1]
+        assert attr(driver, "data-open") == str(len(data["open"]) - 1)
+        status = driver.execute_script(
+            "return document.querySelector('#v-tables td[data-table=\"'+arguments[0]+'\"][data-row=\"'+arguments[1]+"
+            "'\"][data-col=\"'+arguments[2]+'\"]').getAttribute('data-status')", *typed[0][0].split("|"))
+        assert status == "verified"
+    # the server was stopped (SIGINT) and brought the exports up to date; start it again
+    with server(ds, "ann") as (url, _):
+        open_report(driver, url, rid)
+        for key, _value in typed:
+            got = driver.execute_script(
+                "return document.querySelector('#v-tables td[data-table=\"'+arguments[0]+'\"][data-row=\"'+"
+                "arguments[1]+'\"][data-col=\"'+arguments[2]+'\"]').textContent", *key.split("|"))
+            assert got == str(_value)
+    expected = {tuple(k.split("|")): v for k, v in typed} | {tuple(confirm.split("|")): shown}
+    report = Report.from_dict(report_json(ds, rid))
+    for k, v in expected.items():
+        assert (report.cell(*k).status, report.value(*k)) == ("verified", v)
+    cells = pd.read_parquet(ds / "cells.parquet")
+    mine = cells[cells.report_id == rid].set_index(["table", "row", "col"])
+    for k, v in expected.items():
+        assert (mine.loc[k, "status"], mine.loc[k, "value"]) == ("verified", v)
+    reports = {r["report_id"]: r for r in csv.DictReader((ds / "reports.csv").open(encoding="utf-8-sig"))}
+    assert all(float(reports[rid][".".join(k)]) == v for k, v in expected.items())
+    decisions = CorrectionStore(ds).decisions()
+    assert [(d.action, d.key, d.value, d.reviewer) for d in decisions] == [
+        ("value", tuple(typed[0][0].split("|")), typed[0][1], "ann"),
+        ("value", tuple(typed[1][0].split("|")), typed[1][1], "ann"),
+        ("confirm", tuple(confirm.split("|")), shown, "ann")]
+    assert all(d.doc == rid.split("-")[0] and d.old_status for d in decisions)
+
+
+def test_report_text_stays_text_in_the_browser(tmp_path):
+    ds = tmp_path / "ds"
+    ds.mkdir()
+    rid = hostile_report(ds)
+    with server(ds, "ann") as (url, _), chrome() as driver:
+        driver.get(url)
+        wait_attr(driver, "data-ready", "1")
+        agency = driver.find_element("css selector", "#v-queue-table tbody tr td:nth-child(2)").text
+        assert agency.startswith("<img src=x")
+        open_report(driver, url, rid)
+        assert driver.execute_script("return window.__xss") is None
+        assert driver.execute_script("return document.querySelectorAll('script').length") == 1  # app.js only
+        assert driver.execute_script("return document.querySelectorAll('img[src=x]').length") == 0
+        assert "<script>" in driver.find_element("id", "v-issues").text  # shown, as text
+
+
+def test_six_page_scan_images_and_boxes(tmp_path):
+    ds, rid, _ = six_page_dataset(tmp_path, flagged=10)
+    n_boxes = sum(1 for c in Report.from_dict(report_json(ds, rid)).cells if c.bbox is not None)
+    with server(ds, "ann") as (url, _), chrome() as driver:
+        open_report(driver, url, rid)
+        assert wait_images(driver) == 6
+        assert driver.execute_script("return document.querySelectorAll('#v-pages .gr-box').length") == n_boxes
+        assert not (ds / "six.json").exists()  # images are files on demand, not in the JSON
+        assert len(list((ds / ".verify" / "pages").glob("*.jpg"))) == 6
+        key = attr(driver, "data-cur")
+        decide_current(driver, "c")
+        status = driver.execute_script(
+            "return document.querySelector('#v-pages .gr-box[data-table=\"'+arguments[0]+'\"][data-row=\"'+"
+            "arguments[1]+'\"][data-col=\"'+arguments[2]+'\"]').getAttribute('data-box-status')", *key.split("|"))
+        assert status == "verified"
+        zoom = driver.execute_script("return getComputedStyle(document.getElementById('v-zoom')).backgroundImage")
+        assert "img/" in zoom
+
+
+def _resolve_dataset(tmp_path: Path, n: int, max_flagged: int = 40) -> None:
+    truths = flagged_dataset(tmp_path, n, max_flagged=max_flagged)
+    ds = tmp_path / "ds"
+    with server(ds, "rev") as (url, _), chrome() as driver:
+        for rid, truth in truths.items():
+            resolve_all(driver, url, rid, truth)
+        driver.get(url)
+        wait_attr(driver, "data-ready", "1")
+        assert attr(driver, "data-open-total") == "0"
+    decided = {(d.report, *d.key): d.value for d in CorrectionStore(ds).decisions()}
+    assert decided and all(d.reviewer == "rev" for d in CorrectionStore(ds).decisions())
+    issues = list(csv.DictReader((ds / "issues.csv").open(encoding="utf-8-sig")))
+    named = {(i["report_id"], i["table"], *rc) for i in issues for rc in json.loads(i["cells"])}
+    assert not named & set(decided)  # issues.csv holds none of them
+    cells = pd.read_parquet(ds / "cells.parquet")
+    got = {(r.report_id, r.table, r.row, r.col): (r.status, r.value) for r in cells.itertuples()}
+    for (rid, *k), v in decided.items():
+        assert got[(rid, *k)] == ("verified", v) and v == truths[rid][tuple(k)]
+    for rid, truth in truths.items():  # every value now right (the arithmetic filled the rest)
+        for c in report_json(ds, rid)["cells"]:
+            if c["value"] is not None:
+                assert c["value"] == truth[(c["table"], c["row"], c["col"])]
+    before = {p.name: p.read_bytes() for p in ds.iterdir() if p.is_file() and p.name != "manifest.jsonl"}
+    run_batch([tmp_path / "in"], ds, workers=0, progress=False)  # a second batch run changes nothing
+    after = {p.name: p.read_bytes() for p in ds.iterdir() if p.is_file() and p.name != "manifest.jsonl"}
+    assert after == before and set(EXPORTS) <= set(after)
+
+
+def test_scripted_reviewer_resolves_every_flagged_cell_small(tmp_path):
+    _resolve_dataset(tmp_path, 2, max_flagged=8)
+
+
+@pytest.mark.slow
+def test_scripted_reviewer_resolves_every_flagged_cell_of_20_reports(tmp_path):
+    _resolve_dataset(tmp_path, 20)
