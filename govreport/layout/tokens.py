@@ -69,7 +69,7 @@ _MASK_CHARS = "*＊×Xx■█▇▆□●◼◾"
 _MASK_RE = re.compile(rf"^[{re.escape(_MASK_CHARS)}]+$")
 _BLANKISH = {"", "-", "—", "–", "－", "/", "／", "——", "--", "\\", "无", "空"}
 _NUM_RE = re.compile(r"^[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
-_UNIT_RE = re.compile(r"(万元|元|件|个|项|条|次|宗|起|人次|份)$")
+_UNIT_RE = re.compile(r"(亿元|万元|千元|元|件|个|项|条|次|宗|起|人次|份)$")
 
 
 #: units an amount may be printed in, and what one of each is in 万元 (the templates' amount unit)

@@ -105,6 +105,21 @@ def _check_table(spec: TableSpec, variant: str | None, cells: dict[CellKey, Cell
                             "be missing and the others in its row moved over", [list(k) for k in sorted(rows)]))
     for eq in violated:
         issues.append(Issue("inconsistent", spec.id, _eq_message(eq, cells), [list(k) for k in eq.cells]))
+    # cells printed empty that the equations need non-zero but do not fix (two whole rows empty
+    # where the balance needs them): as printed, with empty as 0, the equations fail
+    for eq in eqs:
+        if eq in violated:
+            continue
+        group = [cells[k] for k in eq.cells]
+        empty = [c for c in group if c.status == "blank" and c.value is None]
+        if not empty or any(c.value is None and c.status != "blank" for c in group):
+            continue
+        lhs = sum(float(cells[k].value or 0) for k in eq.lhs)
+        rhs = sum(float(cells[k].value or 0) for k in eq.rhs)
+        if abs(lhs - rhs) > 1e-6:
+            violated.append(eq)
+            issues.append(Issue("inconsistent", spec.id, _eq_message(eq, cells) + " (cells printed empty taken as 0: "
+                                "they may have lost their numbers)", [list(k) for k in eq.cells]))
     if violated:
         # the arithmetic cannot vouch for anything in this table: cells left empty may have lost a number
         unverified = [list(k) for k, c in cells.items() if c.status == "blank" and c.value is None]
