@@ -93,7 +93,7 @@ def test_tab_rows_that_lost_trailing_empty_cells_are_anchored_by_the_header():
 
 
 def test_amounts_in_yuan_converted_and_unexplained_magnitudes_flagged():
-    truth, lines = _tabs(seed=2, template="gov2019")
+    _truth, lines = _tabs(seed=2, template="gov2019")
     i = next(n for n, ln in enumerate(lines) if ln.startswith("政府集中采购"))
     fields = lines[i].split("\t")
     lines[i] = "\t".join([fields[0], fields[1], "251000元"])
@@ -108,7 +108,7 @@ def test_amounts_in_yuan_converted_and_unexplained_magnitudes_flagged():
 
 
 def test_empty_rows_the_arithmetic_needs_make_an_inconsistent_issue():
-    truth, lines = _tabs()
+    _truth, lines = _tabs()
     out = []
     for ln in lines:
         if ln.startswith(("一、本年新收", "二、上年结转")):
