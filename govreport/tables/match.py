@@ -64,38 +64,63 @@ FRACTION_IN_COUNTS = 0.5  #: penalty for a row of counts that would hold a fract
 NO_VALUES = 0.2
 
 
-def _gain(seg: Segment, labels: tuple[str, ...], ncols: int, counts: bool = False) -> float:
+@dataclass(frozen=True)
+class _Seen:
+    """What :func:`_gain` needs of a segment, worked out once per segment."""
+
+    doc: str  #: the label, normalised
+    alt: str  #: the alternative label (a heading above a header row), normalised, or ""
+    nvals: int
+    nslots: int
+    readable: bool  #: the label has letters left once digits and punctuation go
+    fraction: bool  #: some value is a fraction
+    doubtful: bool  #: some label token was read with doubt
+
+
+def _seen(seg: Segment) -> _Seen:
+    doc = norm(seg.label)
+    values = seg.values
+    return _Seen(doc, norm(seg.alt_label) if seg.alt_label else "", len(values), len(seg.slots),
+                 bool(_NOT_LETTERS.sub("", doc)),
+                 any(isinstance(t.value, float) and not t.value.is_integer() for t in values),
+                 any(t.confidence is not None and t.confidence < DOUBTFUL_LABEL for t in seg.label_tokens))
+
+
+_NOT_LETTERS = re.compile(r"[\W\d_]")
+_SPLIT_LETTERS = re.compile(r"[\W\d_]+")
+
+
+def _gain(seg: Segment | _Seen, labels: tuple[str, ...], ncols: int, counts: bool = False) -> float:
     """How well ``seg`` reads as a row with ``labels`` and ``ncols`` columns (``-inf``: it cannot);
     ``counts``: the row holds whole numbers only."""
-    doc = norm(seg.label)
-    nvals = len(seg.values)
+    s = seg if isinstance(seg, _Seen) else _seen(seg)
+    nvals = s.nvals
     # a row of values without a usable label may fill a gap between matched neighbours if it has
     # about a row's numbers, or a whole row of cells with blanks counted (a ruled table)
-    lost = ncols > 1 and (ncols - 2 <= nvals <= ncols or (nvals > 0 and ncols - 1 <= len(seg.slots) <= ncols))
-    if not re.sub(r"[\W\d_]", "", doc):
+    lost = ncols > 1 and (ncols - 2 <= nvals <= ncols or (nvals > 0 and ncols - 1 <= s.nslots <= ncols))
+    if not s.readable:
         # the label was lost (OCR, page break) or only its ordinal is left
         return LOST_LABEL_GAIN if lost else float("-inf")
-    sim = max(similarity(doc, norm(lab)) for lab in labels)
-    if seg.alt_label:  # values under a header row of their own: the text above it may name the row
-        sim = max(sim, max(similarity(norm(seg.alt_label), norm(lab)) for lab in labels))
+    sim = max(similarity(s.doc, norm(lab)) for lab in labels)
+    if s.alt:  # values under a header row of their own: the text above it may name the row
+        sim = max(sim, max(similarity(s.alt, norm(lab)) for lab in labels))
     if sim < MIN_SIMILARITY:
         if not lost:
             return float("-inf")
         # the start of a label whose rest a seal hid ("5.属于三类" for 5.属于三类内部事务信息)
-        tail = re.split(r"[\W\d_]+", doc)[-1] if doc else ""
+        tail = _SPLIT_LETTERS.split(s.doc)[-1] if s.doc else ""
         if len(tail) >= 2 and any(tail in norm(lab) for lab in labels):
             return PARTIAL_LABEL_GAIN
         # a label OCR read with doubts (a seal over it) is as good as lost
-        doubtful = any(t.confidence is not None and t.confidence < DOUBTFUL_LABEL for t in seg.label_tokens)
-        return LOST_LABEL_GAIN if doubtful else float("-inf")
+        return LOST_LABEL_GAIN if s.doubtful else float("-inf")
     gain = sim - MIN_SIMILARITY + 0.05
-    if nvals == 0 and len(seg.slots) < ncols:
+    if nvals == 0 and s.nslots < ncols:
         gain -= NO_VALUES
     if nvals > ncols:
         gain -= 0.3
-    if counts and any(isinstance(t.value, float) and not t.value.is_integer() for t in seg.values):
+    if counts and s.fraction:
         gain -= FRACTION_IN_COUNTS  # 930.67 is an amount (万元), not a number of decisions
-    if len(seg.slots) >= ncols:
+    if s.nslots >= ncols:
         gain += 0.03
     return gain
 
@@ -106,8 +131,8 @@ RowSpec = tuple[TableSpec, str, tuple[str, ...]]
 def _align(segs: list[Segment], rows: list[RowSpec]) -> tuple[float, list[tuple[int, int]]]:
     """Best order-preserving matching of segments to rows; returns (score, [(seg, row)])."""
     ns, nr = len(segs), len(rows)
-    gains = [[_gain(s, labs, len(t.columns), all(c.integer for c in t.columns)) for (t, _, labs) in rows]
-             for s in segs]
+    shapes = [(labs, len(t.columns), all(c.integer for c in t.columns)) for (t, _, labs) in rows]
+    gains = [[_gain(seen, labs, n, counts) for (labs, n, counts) in shapes] for seen in map(_seen, segs)]
     f = [[0.0] * (nr + 1) for _ in range(ns + 1)]
     for i in range(1, ns + 1):
         gi = gains[i - 1]
