@@ -34,9 +34,9 @@ MAX_LINE_CHARS = 200_000  #: a longer line is cut (a 50 MB one-line file is junk
 MAX_CELL_CHARS = 500  #: a longer cell is prose: kept as TEXT, never parsed as a number
 
 _CELL_LINE = re.compile(r"^\t[^\t]*$")
-#: a digit run glued to the label before it, not followed by a unit, date or ordinal mark: the sign
-#: of text whose cell separators were lost (``规章000规范性文件898989``)
-_GLUE_EVIDENCE = re.compile(r"[\u4e00-\u9fff)）”][0-9]{2,}(?![0-9.．、年月日号时件条个项次宗起份家篇户人%％])")
+#: digits run straight into the ordinal of the next row's label (``7000007(二)部分公开``,
+#: ``00000002.其他…``, ``0000000三、本年度…``): the sign of text whose cell separators were lost
+_GLUE_EVIDENCE = re.compile(r"\d+(?=[一二三四五六七八九十]{1,2}、|\([一二三四五六七八九十]{1,2}\)|\d[.．][\u4e00-\u9fff])")
 MIN_GLUED = 3  #: glued runs needed before a document is read as glued text
 _RUN = re.compile(r"-?\d+(?:\.\d+)?")
 #: after a digit run: a counting unit or date (prose: "共收到申请161件"), or an ordinal mark ("2.属于…")
@@ -143,10 +143,12 @@ def _mode(lines: list[str]) -> str:
 
 def is_glued(text: str) -> bool:
     """Whether ``text`` ran its table cells together (a web archiver's or ``text_content()``'s
-    output): several digit runs glued to the labels before them.
+    output): several digit runs glued to the ordinals of the labels after them.
 
-    >>> is_glued("规章000规范性文件898989行政许可3960181"), is_glued("共收到申请161件，办结150件")
-    (True, False)
+    >>> is_glued("（一）予以公开7000007（二）部分公开1000001（三）不予公开1.属于国家秘密00000002.其他")
+    True
+    >>> is_glued("共收到申请161件，办结150件。（二）加强培训")
+    False
     """
     return len(_GLUE_EVIDENCE.findall(normalize(text))) >= MIN_GLUED
 

@@ -8,6 +8,8 @@ born-digital PDF, an HTML page or a Word file and passed through the tools real 
 - ``pdfminer``, ``pdfplumber``: ``extract_text`` of pdfminer.six and pdfplumber;
 - ``lxml-glued``, ``bs4-glued``: lxml ``text_content()`` and BeautifulSoup ``get_text()`` without
   separators on the page as sites serve it (no whitespace between tags): cells run together;
+- ``lxml-spaced``: the same with a space between a row's cells but none between rows, so a row's
+  last number runs into the next row's label (``32.其他…``);
 - ``html2text``, ``pandoc-html``: HTML to Markdown;
 - ``mammoth``, ``pandoc-docx``: Word to Markdown;
 
@@ -103,6 +105,10 @@ def _pdfplumber(doc: PrintedDocument, tmp: Path) -> str:
 
 def _lxml(doc: PrintedDocument, tmp: Path) -> str:
     return _article(served_html(doc)).text_content()
+
+
+def _lxml_spaced(doc: PrintedDocument, tmp: Path) -> str:
+    return _article(served_html(doc).replace("</td><td", "</td> <td")).text_content()
 
 
 def _bs4(doc: PrintedDocument, tmp: Path) -> str:
@@ -237,6 +243,7 @@ CONVERTERS: dict[str, tuple[tuple[str, ...], Callable[[PrintedDocument, Path], s
     "pdfplumber": (("pdfplumber", "reportlab"), _pdfplumber),
     "lxml-glued": (("lxml",), _lxml),
     "bs4-glued": (("bs4",), _bs4),
+    "lxml-spaced": (("lxml",), _lxml_spaced),
     "html2text": (("html2text",), _html2text),
     "pandoc-html": (("!pandoc",), _pandoc_html),
     "mammoth": (("mammoth", "docx"), _mammoth),

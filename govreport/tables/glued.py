@@ -282,10 +282,23 @@ def split_glued(spec: TableSpec, variant: str | None, units: list[Unit], blanks:
             alternatives = [combo[i] for combo in fitting] or options[u]
             chosen[u] = alternatives[0]
             run_text = " ".join(t.text for t in units[u].slots if t.kind is not Kind.BLANK)
-            for j, cell in enumerate(units[u].cells):
-                if len({(a[j].kind, a[j].value) for a in alternatives}) > 1:
-                    out.doubtful[cell] = run_text
+            cells = units[u].cells
+            differ = [j for j in range(len(cells)) if len({(a[j].kind, a[j].value) for a in alternatives}) > 1]
+            if differ:
+                # where the splits differ, the digits after that point may belong one cell further on:
+                # every printed row from the first such cell to the last is in question
+                rows = list(dict.fromkeys(c[0] for c in cells))
+                lo, hi = rows.index(cells[differ[0]][0]), rows.index(cells[differ[-1]][0])
+                for cell in cells:
+                    if cell[0] in rows[lo:hi + 1]:
+                        out.doubtful[cell] = run_text
+    # cells the digits leave open are unknowns to whatever comes next (placement, arithmetic): they
+    # stand as masks, so that no value of one possible split is taken as read
+    for u in out.unsplittable:
+        chosen[u] = [Token(Kind.MASK, out.doubtful[c]) for c in units[u].cells]
     for u, split in chosen.items():
         unit = units[u]
-        out.units[u] = Unit(unit.table, unit.cells, split, unit.label, unit.score, unit.lost)
+        slots = [Token(Kind.MASK, out.doubtful[c]) if c in out.doubtful else t
+                 for c, t in zip(unit.cells, split, strict=True)]
+        out.units[u] = Unit(unit.table, unit.cells, slots, unit.label, unit.score, unit.lost, unit.parts)
     return out
