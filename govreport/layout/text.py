@@ -36,7 +36,8 @@ MAX_CELL_CHARS = 500  #: a longer cell is prose: kept as TEXT, never parsed as a
 _CELL_LINE = re.compile(r"^\t[^\t]*$")
 #: digits run straight into the ordinal of the next row's label (``7000007(二)部分公开``,
 #: ``00000002.其他…``, ``0000000三、本年度…``): the sign of text whose cell separators were lost
-_GLUE_EVIDENCE = re.compile(r"\d+(?=[一二三四五六七八九十]{1,2}、|\([一二三四五六七八九十]{1,2}\)|\d[.．][\u4e00-\u9fff])")
+_CN = "[一二三四五六七八九十]{1,2}"
+_GLUE_EVIDENCE = re.compile(rf"\d+(?={_CN}、|\({_CN}\)|\d[.．][\u4e00-\u9fff])")
 MIN_GLUED = 3  #: glued runs needed before a document is read as glued text
 _RUN = re.compile(r"-?\d+(?:\.\d+)?")
 #: after a digit run: a counting unit or date (prose: "共收到申请161件"), or an ordinal mark ("2.属于…")
