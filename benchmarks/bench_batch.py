@@ -83,7 +83,7 @@ def run_one(corpus: Path, out: Path, workers: int, trace: bool) -> dict[str, obj
     """One batch in this process; returns its numbers (called in a fresh child process)."""
     import tracemalloc
 
-    from govreport.batch import run_batch
+    from govreport.batch.run import run_batch
 
     shutil.rmtree(out, ignore_errors=True)
     if trace:

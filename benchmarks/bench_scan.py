@@ -53,11 +53,11 @@ def run_govreport_detect(pdf: Path, truth: dict[str, Any]) -> dict[str, Any]:
     """govreport with table cells read by a full detection pass per page (boxes assigned to the
     grid's cells) instead of the recogniser on each cell's crop: the comparison the scan issue asks
     for. Everything else (grid, template, arithmetic) is the same."""
-    from govreport.layout.scan import tokens_from_page_images
     from govreport.layout.tokens import LayoutResult
-    from govreport.ocr.render import OCR_DPI, render_pdf
-    from govreport.settings import ExtractSettings
-    from govreport.tables.build import build_report
+    from govreport.ocr.render import render_pdf
+    from govreport.ocr.scan import tokens_from_page_images
+    from govreport.pipeline import build_report
+    from govreport.settings import OCR_DPI, ExtractSettings
 
     settings = ExtractSettings()
     pages = list(render_pdf(pdf, OCR_DPI, None, settings.max_pages, settings.max_pixels))

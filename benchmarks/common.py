@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-Key = tuple[str, str, str]
+from govreport.types import CellRef
+
 FLAGGING = frozenset({"masked", "missing"})
 
 
@@ -31,7 +32,7 @@ def load_truth(path: str | Path) -> dict[str, Any]:
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
-def _key(c: dict[str, Any]) -> Key:
+def _key(c: dict[str, Any]) -> CellRef:
     return (c["table"], c["row"], c["col"])
 
 
@@ -66,7 +67,7 @@ def score_report(report: Any, truth: dict[str, Any], examples: int = 5) -> DocSc
     """Score one report (``Report`` or contract dict) against one truth dict."""
     data = report if isinstance(report, dict) else report.to_dict()
     got = {_key(c): c for c in data.get("cells", [])}
-    flagged_keys: set[Key] = set()
+    flagged_keys: set[CellRef] = set()
     for issue in data.get("issues", []):
         for rc in issue.get("cells", []):
             if issue.get("table") and len(rc) == 2:

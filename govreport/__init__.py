@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 
+from govreport import output, verify  # noqa: F401  (they register Report's views and verify)
 from govreport.api import extract
 from govreport.errors import ExitCode, GovreportError
 from govreport.report import Cell, Issue, Report

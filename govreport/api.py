@@ -7,18 +7,15 @@
 
 from __future__ import annotations
 
-import logging
 import os
 from pathlib import Path
 
 from govreport.errors import BadInputError
-from govreport.inputs import load
-from govreport.layout.text import read_text
+from govreport.pipeline import extract_file, extract_text
 from govreport.report import Report
 from govreport.settings import ExtractSettings
-from govreport.tables.build import build_report
 
-log = logging.getLogger("govreport")
+TEXT_OVER = 1024  #: a string this long (or holding a newline or tab) is a report's text, not a path
 
 
 def extract(source: str | os.PathLike[str] | bytes, settings: ExtractSettings | None = None,
@@ -33,15 +30,9 @@ def extract(source: str | os.PathLike[str] | bytes, settings: ExtractSettings | 
     elif options:
         raise TypeError("pass either settings or keyword options, not both")
     if isinstance(source, bytes):
-        layout = read_text(source, settings, name="<bytes>")
-        name = "<bytes>"
-    elif isinstance(source, str) and ("\n" in source or "\t" in source or len(source) > 1024):
-        layout = read_text(source, settings, name="<text>")
-        name = "<text>"
-    else:
-        path = Path(source)
-        if isinstance(source, str) and not path.exists() and not source.strip():
-            raise BadInputError("<text>: the text is empty")
-        layout = load(path, settings)
-        name = str(source)
-    return build_report(layout, name, settings)
+        return extract_text(source, settings, name="<bytes>")
+    if isinstance(source, str) and ("\n" in source or "\t" in source or len(source) > TEXT_OVER):
+        return extract_text(source, settings, name="<text>")
+    if isinstance(source, str) and not Path(source).exists() and not source.strip():
+        raise BadInputError("<text>: the text is empty")
+    return extract_file(source, settings, name=str(source))

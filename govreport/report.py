@@ -11,16 +11,17 @@ derived from it.
 
 from __future__ import annotations
 
-import html
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, get_args
+
+from govreport.types import CellRef
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
 Status = Literal["read", "blank", "masked", "inferred", "corrected", "missing", "verified"]
-STATUSES: tuple[str, ...] = ("read", "blank", "masked", "inferred", "corrected", "missing", "verified")
+STATUSES: tuple[Status, ...] = get_args(Status)
 
 
 @dataclass(slots=True)
@@ -32,14 +33,14 @@ class Cell:
     row: str
     col: str
     value: int | float | None = None
-    status: str = "missing"
+    status: Status = "missing"
     text: str | None = None
     confidence: float | None = None
     page: int | None = None
     bbox: list[float] | None = None
 
     @property
-    def key(self) -> tuple[str, str, str]:
+    def key(self) -> CellRef:
         return (self.table, self.row, self.col)
 
     def to_dict(self) -> dict[str, Any]:
@@ -156,9 +157,9 @@ class Report:
         frame.index.name = name
         return frame
 
-    def issue_cells(self) -> set[tuple[str, str, str]]:
+    def issue_cells(self) -> set[CellRef]:
         """Keys of every cell that some issue names."""
-        out: set[tuple[str, str, str]] = set()
+        out: set[CellRef] = set()
         for i in self.issues:
             for rc in i.cells:
                 if i.table is not None and len(rc) == 2:
@@ -178,21 +179,15 @@ class Report:
         >>> r.verify("appeals", "review", "upheld", 2).status, r.issues
         ('verified', [])
         """
-        from govreport.verify.apply import verify_cell
-
-        return verify_cell(self, table, row, col, value, reviewer=reviewer)
+        return _EXTENSIONS["verify"](self, table, row, col, value, reviewer=reviewer)
 
     # -- display ----------------------------------------------------------------------------
     def show(self, page: int, source_path: str | None = None) -> object:
         """The page image with every template cell outlined and coloured (for notebooks)."""
-        from govreport.review import show_page
-
-        return show_page(self, page, source_path)
+        return _EXTENSIONS["page"](self, page, source_path)
 
     def _repr_html_(self) -> str:
-        from govreport.render_html import report_html
-
-        return report_html(self, compact=True)
+        return _EXTENSIONS["html"](self)
 
     def __repr__(self) -> str:
         counts: dict[str, int] = {}
@@ -203,5 +198,13 @@ class Report:
                 f"[{summary}], issues={len(self.issues)})")
 
 
-def escape(text: object) -> str:
-    return html.escape("" if text is None else str(text))
+_EXTENSIONS: dict[str, Callable[..., Any]] = {}
+
+
+def register_extension(name: str, function: Callable[..., Any]) -> None:
+    """What the model's methods that need other packages call, registered by those packages when
+    ``govreport`` is imported (so the model imports none of them): ``"html"`` (the tables coloured by
+    status, for ``_repr_html_``) and ``"page"`` (one page with its cells outlined, for
+    :meth:`Report.show`) by :mod:`govreport.output`; ``"verify"`` (:meth:`Report.verify`) by
+    :mod:`govreport.verify`."""
+    _EXTENSIONS[name] = function

@@ -221,7 +221,7 @@ def _settings():  # type: ignore[no-untyped-def]
 
 
 def _build(layout) -> object:  # type: ignore[no-untyped-def]
-    from govreport.tables.build import build_report
+    from govreport.pipeline import build_report
 
     return build_report(layout, "<fuzz>", _settings())
 
@@ -267,8 +267,8 @@ def target_image(data: bytes) -> object:
 
 
 def target_sniff(data: bytes) -> object:
-    """:func:`govreport.inputs.load` up to the reader choice, on a file named ``.bin``."""
-    from govreport.inputs import sniff, unsupported
+    """:func:`govreport.sources.load` up to the reader choice, on a file named ``.bin``."""
+    from govreport.sources import sniff, unsupported
 
     return sniff(data[:8192], "x.bin"), unsupported(data[:8192], "x.bin")
 

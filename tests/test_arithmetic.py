@@ -89,8 +89,8 @@ def test_doubtful_readings_are_set_aside_when_the_arithmetic_fails():
 
     from govreport.layout.text import text_to_tokens
     from govreport.layout.tokens import LayoutResult
+    from govreport.pipeline import build_report
     from govreport.settings import ExtractSettings
-    from govreport.tables.build import build_report
 
     a, b = ("applications", "disclosed", "natural_person"), ("applications", "new", "research")
     m = ("applications", "withheld_law", "total")
@@ -113,8 +113,8 @@ def test_confident_misreads_are_not_set_aside():
 
     from govreport.layout.text import text_to_tokens
     from govreport.layout.tokens import LayoutResult
+    from govreport.pipeline import build_report
     from govreport.settings import ExtractSettings
-    from govreport.tables.build import build_report
 
     a, b = ("applications", "disclosed", "natural_person"), ("applications", "new", "research")
     text, _ = _apps_text({a: "9999", b: "8888"})

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from govreport.archive import discover, read_member
-from govreport.batch import run_batch
+from govreport.batch.archive import discover, read_member
+from govreport.batch.run import run_batch
 from govreport.cli import main
-from govreport.dataset import EXPORTS, export_dataset
 from govreport.errors import BadInputError, ExitCode, MissingDependencyError, TooLargeError
+from govreport.output.dataset import EXPORTS, export_dataset
 from govreport.settings import ExtractSettings
 from govreport.synth.flatten import Damage, flatten
 from govreport.synth.printed import printed_document

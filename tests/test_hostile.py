@@ -227,7 +227,7 @@ def test_zip_with_escaping_paths_refused_by_extract(tmp_path, capsys):
 
 
 def test_zip_with_escaping_paths_batch_writes_only_inside_out(tmp_path, capsys):
-    pytest.importorskip("govreport.batch")
+    pytest.importorskip("govreport.batch.run")
     work = tmp_path / "work"
     work.mkdir()
     archive = work / "evil.zip"

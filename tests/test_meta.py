@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from govreport.meta import read_meta
+from govreport.checks.meta import read_meta
 from govreport.synth.truth import AGENCIES
 
 

@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import govreport
-from govreport.cn_numbers import cn_to_int, int_to_cn
-from govreport.narrative import check_narrative, find_figures, prose_paragraphs
+from govreport.checks.cn_numbers import cn_to_int, int_to_cn
+from govreport.checks.narrative import check_narrative, find_figures, prose_paragraphs
 from govreport.report import Cell, Report
 from govreport.synth.truth import random_truth
 

@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import govreport
-from govreport.cn_numbers import int_to_cn
-from govreport.narrative import check_narrative
+from govreport.checks.cn_numbers import int_to_cn
+from govreport.checks.narrative import check_narrative
 from govreport.report import Cell, Report
 from govreport.synth.flatten import STYLES, Damage, flatten
 from govreport.synth.printed import Paragraph, fmt, printed_document

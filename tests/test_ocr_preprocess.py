@@ -8,19 +8,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from govreport.layout.grid import align_columns, find_tables, group_rows
+from govreport.layout.grid import align_columns, group_rows
 from govreport.ocr.preprocess import (
     binarize,
     estimate_skew,
-    is_redacted,
     map_bbox,
     normalize_illumination,
-    red_mask,
     rotate90,
     rotate_small,
     split_lines,
-    suppress_red,
 )
+from govreport.ocr.rules import find_tables
+from govreport.ocr.seals import is_redacted, red_mask, suppress_red
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from scanfixtures import LABEL_ROWS, NUM_COLS, make_table_page, transform
@@ -113,7 +112,7 @@ def test_grid_lattice_and_merged_cells(page, skew: float) -> None:  # type: igno
     t = grid.tables[0]
     assert len(t.xs) == 3 + NUM_COLS + 1  # three label columns, seven numbers
     assert len(t.ys) == 2 + len(LABEL_ROWS) + 1
-    rows = t.rows()
+    rows = t.rows
     assert len(rows) == len(t.ys) - 1
     # the first body row: one label spanning the three label columns, then seven numbers
     first = rows[2]
@@ -147,7 +146,7 @@ def test_gray_seal_adds_no_lattice_line() -> None:
     t = _lattice(gray)
     assert len(t.xs) == 3 + NUM_COLS + 1
     assert len(t.ys) == 2 + len(LABEL_ROWS) + 1
-    rows = t.rows()
+    rows = t.rows
     assert all(len([c for c in r if c.c0 >= 3]) == NUM_COLS for r in rows[2:])
     assert all(c.c1 - c.c0 == 1 and c.r1 - c.r0 == 1 for c in t.cells if c.c0 >= 3 and c.r0 >= 2)
 
@@ -162,7 +161,7 @@ def test_black_box_over_a_whole_cell_keeps_its_neighbours_apart() -> None:
     ImageDraw.Draw(img).rectangle((x0 - 3, y0 - 3, x1 + 3, y1 + 3), fill="black")
     t = _lattice(np.asarray(img))
     assert len(t.xs) == 3 + NUM_COLS + 1
-    row = t.rows()[2 + 4]
+    row = t.rows[2 + 4]
     values = [c for c in row if c.c0 >= 3]
     assert [(c.c0, c.c1) for c in values] == [(3 + i, 4 + i) for i in range(NUM_COLS)]
     assert all(c.c0 >= 3 or c.c1 <= 3 for c in row)  # the label cell does not swallow the box
@@ -186,7 +185,7 @@ def test_split_tall_cuts_lines_a_stroke_joined() -> None:
 
 def test_round_seal_found_and_its_ring_measured() -> None:
     """A seal in a gray scan is found by its shape; its ring is where the seal was drawn."""
-    from govreport.ocr.preprocess import find_seals, seal_ring
+    from govreport.ocr.seals import find_seals, seal_ring
 
     page = make_table_page(7, seal=(6, 3))
     gray = np.asarray(page.image.convert("L"))

@@ -9,7 +9,8 @@ import pytest
 from PIL import Image
 
 from govreport.errors import BadInputError, EncryptedError, TooLargeError
-from govreport.ocr.render import OCR_DPI, load_image_file, pdf_page_count, render_pdf
+from govreport.ocr.render import load_image_file, pdf_page_count, render_pdf
+from govreport.settings import OCR_DPI
 
 
 def _pdf(path: Path, pages: int = 1, size: tuple[int, int] = (850, 1100), dpi: int = 100) -> Path:
@@ -63,7 +64,7 @@ def test_encrypted_pdf(tmp_path: Path) -> None:
     locked = tmp_path / "locked.pdf"
     with pikepdf.open(plain) as pdf:
         pdf.save(locked, encryption=pikepdf.Encryption(user="secret", owner="owner"))
-    with pytest.raises(EncryptedError, match="needs a password"):
+    with pytest.raises(EncryptedError, match="encrypted; give its password"):
         list(render_pdf(locked))
     with pytest.raises(EncryptedError, match="wrong password"):
         list(render_pdf(locked, password="nope"))

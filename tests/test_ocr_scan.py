@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 from govreport.errors import MissingDependencyError
-from govreport.layout.scan import read_scanned, tokens_from_page_images
 from govreport.layout.tokens import Kind
 from govreport.ocr.engines import get_engine
 from govreport.ocr.render import PageImage
+from govreport.ocr.scan import read_scanned, tokens_from_page_images
 from govreport.settings import ExtractSettings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))

@@ -108,7 +108,7 @@ def test_unruled_lines_split_into_segments(tmp_path: Path) -> None:
 
 @pytest.fixture
 def fake_ocr(monkeypatch: pytest.MonkeyPatch) -> list[list[int]]:
-    """Stand-in for govreport.layout.scan: one TEXT token per page image, page numbers kept."""
+    """Stand-in for govreport.ocr.scan: one TEXT token per page image, page numbers kept."""
     calls: list[list[int]] = []
 
     def tokens_from_page_images(pages, settings):  # type: ignore[no-untyped-def]
@@ -119,11 +119,11 @@ def fake_ocr(monkeypatch: pytest.MonkeyPatch) -> list[list[int]]:
         return toks, "\n".join(f"OCR{p.number}" for p in pages)
 
     monkeypatch.setitem(
-        sys.modules, "govreport.layout.scan", types.SimpleNamespace(tokens_from_page_images=tokens_from_page_images)
+        sys.modules, "govreport.ocr.scan", types.SimpleNamespace(tokens_from_page_images=tokens_from_page_images)
     )
-    import govreport.layout as layout_pkg
+    import govreport.ocr as ocr_pkg
 
-    monkeypatch.setattr(layout_pkg, "scan", sys.modules["govreport.layout.scan"], raising=False)
+    monkeypatch.setattr(ocr_pkg, "scan", sys.modules["govreport.ocr.scan"], raising=False)
     return calls
 
 
@@ -158,10 +158,10 @@ def test_all_image_pdf_is_scanned(tmp_path: Path, fake_ocr: list[list[int]]) -> 
 
 def test_scan_without_ocr_says_what_to_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     bd.to_pdf([bd.ImagePage(["一、总体情况"])], tmp_path / "s.pdf")
-    import govreport.layout as layout_pkg
+    import govreport.ocr as ocr_pkg
 
-    monkeypatch.setitem(sys.modules, "govreport.layout.scan", None)  # import fails
-    monkeypatch.delattr(layout_pkg, "scan", raising=False)
+    monkeypatch.setitem(sys.modules, "govreport.ocr.scan", None)  # import fails
+    monkeypatch.delattr(ocr_pkg, "scan", raising=False)
     with pytest.raises(MissingDependencyError, match="ocr"):
         read_pdf(tmp_path / "s.pdf", S)
 

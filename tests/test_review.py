@@ -17,8 +17,8 @@ import pytest
 
 import govreport
 from govreport.cli import main
+from govreport.output.review import IndexEntry, review_html, show_page, write_index, write_review
 from govreport.report import Issue, Report
-from govreport.review import IndexEntry, review_html, show_page, write_index, write_review
 
 from .conftest import ROOT, SAMPLES
 

@@ -7,8 +7,8 @@ import pytest
 import govreport
 from govreport.cli import main
 from govreport.models.template import get_template
+from govreport.output.summary import render_summary
 from govreport.report import Issue
-from govreport.summary import render_summary
 
 from .conftest import SAMPLES
 

@@ -9,15 +9,16 @@ import pytest
 
 from govreport.synth.__main__ import generate, main
 from govreport.synth.printed import PrintedDocument, printed_document
-from govreport.synth.truth import Key, random_truth
+from govreport.synth.truth import random_truth
+from govreport.types import CellRef
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 
 
-def _positions(template: str, seed: int) -> dict[Key, tuple[int, int, int]]:
+def _positions(template: str, seed: int) -> dict[CellRef, tuple[int, int, int]]:
     """Where each value cell sits: (table index, grid row, grid col)."""
     doc: PrintedDocument = printed_document(random_truth(template, seed=seed))
-    out: dict[Key, tuple[int, int, int]] = {}
+    out: dict[CellRef, tuple[int, int, int]] = {}
     for ti, t in enumerate(doc.tables()):
         for r, row in enumerate(t.grid()):
             for c, cell in enumerate(row):
@@ -78,11 +79,11 @@ def test_docx_roundtrip(tmp_path: Path) -> None:
     assert truth["template"] == "gov2019"
 
 
-def _pdf_cell_texts(path: Path, truth: dict) -> dict[Key, str]:
+def _pdf_cell_texts(path: Path, truth: dict) -> dict[CellRef, str]:
     pdfium = pytest.importorskip("pypdfium2")
     pdf = pdfium.PdfDocument(str(path))
     assert len(pdf) == truth["meta"]["pages"]
-    out: dict[Key, str] = {}
+    out: dict[CellRef, str] = {}
     for cell in truth["cells"]:
         page = pdf[cell["page"] - 1]
         h = page.get_height()

@@ -41,7 +41,8 @@ def test_generic_and_wrong_headers_never_move_columns():
 
 
 def test_glued_rows_split_by_the_arithmetic_and_ordinals_stay_labels():
-    assert is_glued("规章000规范性文件898989行政许可3960181")
+    assert is_glued("（一）予以公开7000007（二）部分公开1000001（三）不予公开1.属于国家秘密00000002.其他")
+    assert not is_glued("畅通12345热线，整改不规范描述22处、失效链接43处，收取380元。（二）加强培训")
     assert [t.text for t in unglue("5000005（五）不予处理1.信访举报投诉类申请00000002.重复申请")] == [
         "5000005", "(五)不予处理1.信访举报投诉类申请", "0000000", "2.重复申请"]
     truth, _ = _tabs(seed=21)

@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 import govreport
-from govreport.batch import run_batch
-from govreport.dataset import EXPORTS, export_dataset
+from govreport.batch.run import run_batch
+from govreport.output.dataset import EXPORTS, export_dataset
 from govreport.report import Cell, Issue, Report
 from govreport.verify.apply import apply_decisions, apply_to_data, recheck
 from govreport.verify.store import CorrectionStore, Decision, digest, doc_hash

@@ -12,8 +12,8 @@ from urllib.parse import urlsplit
 import pandas as pd
 import pytest
 
-from govreport.batch import run_batch
-from govreport.dataset import EXPORTS
+from govreport.batch.run import run_batch
+from govreport.output.dataset import EXPORTS
 from govreport.report import Report
 from govreport.verify.store import CorrectionStore
 

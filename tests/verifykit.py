@@ -82,8 +82,8 @@ def flagged_dataset(folder: Path, n: int, start: int = 0, max_flagged: int = 40)
     """Write ``n`` damaged text reports, each with 1..``max_flagged`` flagged cells, to ``folder/in``
     and batch them into ``folder/ds``; returns the truth by report id."""
     import govreport
-    from govreport.archive import make_id
-    from govreport.batch import run_batch
+    from govreport.batch.archive import make_id
+    from govreport.batch.run import run_batch
 
     src = folder / "in"
     src.mkdir(parents=True, exist_ok=True)
@@ -196,8 +196,8 @@ def six_page_dataset(folder: Path, flagged: int = 60) -> tuple[Path, str, dict[K
     a ``low_confidence`` issue. Returns (folder, report id, true values)."""
     import pypdfium2 as pdfium
 
-    from govreport.archive import make_id
-    from govreport.dataset import export_dataset
+    from govreport.batch.archive import make_id
+    from govreport.output.dataset import export_dataset
     from govreport.report import Issue, Report
 
     scanned = ROOT / "samples" / "sample_2021_scanned.pdf"

@@ -26,10 +26,10 @@ from pathlib import Path
 from typing import Any
 
 from govreport.errors import BadInputError, MissingDependencyError
-from govreport.layout.files import require_file
-from govreport.layout.pdf_common import Assembler, join_lines
+from govreport.layout.assemble import Assembler, join_lines
 from govreport.layout.tokens import LayoutResult
 from govreport.settings import ExtractSettings
+from govreport.sources import Source, as_source
 
 log = logging.getLogger("govreport")
 
@@ -170,11 +170,11 @@ def read_docx_bytes(data: bytes) -> LayoutResult:
     return reader.out.result("docx")
 
 
-def read_docx(path: Path, settings: ExtractSettings) -> LayoutResult:
+def read_docx(source: Source | Path, settings: ExtractSettings) -> LayoutResult:
     """Layout of a Word ``.docx`` file (refuses ``.doc`` with a hint to convert it)."""
-    path = Path(path)
-    require_file(path, settings.max_bytes)
-    data = path.read_bytes()
+    source = as_source(source, settings)
+    path = source.path
+    data = source.read_bytes()
     try:
         result = read_docx_bytes(data)
     except BadInputError as exc:

@@ -1,105 +1,83 @@
-"""Ruled-table detection on a page image, and row grouping of loose OCR boxes.
+"""Ruled tables as lattices, one way for raster rules (scans) and vector rules (PDF text layers).
 
-:func:`find_tables` extracts horizontal and vertical rules morphologically, clusters them into a
-lattice per table, and merges lattice cells that no rule separates (a label spanning rows or a
-header spanning columns becomes one :class:`Cell`). Every intermediate is kept on the
-:class:`Table` (rule segments, lattice lines, intersections, cells) so it can be drawn.
+A reader finds a table's rules and hands their positions to :func:`build_grid`: the distinct
+horizontal rule positions (``ys``) and vertical ones (``xs``) make a lattice of units, and two
+neighbouring units that no rule separates merge, so a label spanning rows or a header spanning
+columns is one :class:`GridCell`, listed once, in the row where it starts. Positions come from
+:func:`cluster` (rule pieces within a tolerance are one line). Rules are found by
+:mod:`govreport.ocr.rules` on page images and by :mod:`govreport.layout.pdf_text` from PDF paths.
 
-:func:`group_rows` is the fallback for pages without usable rules: it clusters OCR boxes into
-printed lines (and :func:`align_columns` inserts blanks where an unruled table skips a column).
+A table that runs on over a page break is joined by one rule (:func:`continues`,
+:func:`trim_continuation`): the next page's first table with the same left and right edges
+continues it, a repeated header is dropped, and so are the empty leftovers of label cells merged
+across the break.
+
+:func:`group_rows` and :func:`align_columns` are the fallback for text without rules: they group
+loose boxes into printed lines and line up the columns of an unruled table.
+
+>>> g = build_grid([0.0, 10.0, 20.0], [0.0, 5.0, 10.0], split_right=lambda r, c: r == 1,
+...                split_down=lambda r, c: True)
+>>> [(c.r0, c.r1, c.c0, c.c1) for c in g.cells]  # the top row has no rule between its columns
+[(0, 1, 0, 2), (1, 2, 0, 1), (1, 2, 1, 2)]
+>>> [len(row) for row in g.rows], g.bbox
+([1, 2], (0.0, 0.0, 20.0, 10.0))
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-import cv2
 import numpy as np
 
-BBox = tuple[float, float, float, float]
-Segment = tuple[int, int, int, int]  #: x0, y0, x1, y1 of one rule piece
+from govreport.types import BBox
+
+Segment = tuple[int, int, int, int]  #: x0, y0, x1, y1 of one rule piece (page pixels)
 
 
-@dataclass(frozen=True, slots=True)
-class Cell:
-    """One printed cell: lattice rows ``r0..r1-1`` and columns ``c0..c1-1``; bbox in page pixels."""
+@dataclass(slots=True)
+class GridCell:
+    """One printed cell: lattice rows ``r0..r1-1`` and columns ``c0..c1-1``, its box, and (for a
+    PDF text layer) the text printed in it."""
 
     r0: int
     r1: int
     c0: int
     c1: int
     bbox: BBox
+    text: str = ""
 
 
 @dataclass(slots=True)
-class Table:
-    bbox: BBox
-    ys: list[float]  #: lattice row lines, top to bottom
+class Grid:
+    """One ruled table on one page."""
+
     xs: list[float]  #: lattice column lines, left to right
-    h_segments: list[Segment] = field(default_factory=list)
+    ys: list[float]  #: lattice row lines, top to bottom
+    cells: list[GridCell]
+    unit_cell: np.ndarray  #: (rows, cols) lattice unit -> index into ``cells``
+    rows: list[list[GridCell]]  #: cells by their first lattice row, left to right
+    page: int | None = None
+    h_segments: list[Segment] = field(default_factory=list)  #: rule pieces found (raster), for drawing
     v_segments: list[Segment] = field(default_factory=list)
-    cells: list[Cell] = field(default_factory=list)
-    continued: bool = False  #: starts at the top of a page right after a table ending a page
+
+    @property
+    def bbox(self) -> BBox:
+        return (self.xs[0], self.ys[0], self.xs[-1], self.ys[-1])
 
     @property
     def intersections(self) -> list[tuple[float, float]]:
         return [(x, y) for y in self.ys for x in self.xs]
 
-    def rows(self) -> list[list[Cell]]:
-        """Cells by their first lattice row, left to right (spanning cells appear once)."""
-        out: list[list[Cell]] = [[] for _ in range(len(self.ys) - 1)]
-        for c in self.cells:
-            out[c.r0].append(c)
-        return [sorted(r, key=lambda c: c.c0) for r in out if r]
 
+def chains(values: Sequence[float], tol: float) -> list[list[int]]:
+    """Indices of ``values`` in ascending order, grouped into chains of neighbours ``tol`` apart at most.
 
-@dataclass(slots=True)
-class PageGrid:
-    """The tables found on one page, plus the rule masks' shape for drawing."""
-
-    shape: tuple[int, int]
-    tables: list[Table] = field(default_factory=list)
-    rule_mask: np.ndarray | None = None  #: 255 where a rule was found (for erasing and drawing)
-
-    def draw(self, image: np.ndarray) -> np.ndarray:
-        """A copy of ``image`` with lattice lines (blue), cells (green) and intersections (red)."""
-        out = cv2.cvtColor(image, cv2.COLOR_GRAY2RGB) if image.ndim == 2 else image.copy()
-        for t in self.tables:
-            for x0, y0, x1, y1 in t.h_segments + t.v_segments:
-                cv2.line(out, (x0, y0), (x1, y1), (0, 0, 255), 1)
-            for c in t.cells:
-                x0, y0, x1, y1 = (int(v) for v in c.bbox)
-                cv2.rectangle(out, (x0 + 3, y0 + 3), (x1 - 3, y1 - 3), (0, 160, 0), 2)
-            for x, y in t.intersections:
-                cv2.circle(out, (int(x), int(y)), 3, (255, 0, 0), -1)
-        return out
-
-
-def _segments(mask: np.ndarray, horizontal: bool) -> list[Segment]:
-    n, _, stats, _ = cv2.connectedComponentsWithStats(mask)
-    out = []
-    for i in range(1, n):
-        x, y, w, h, _ = stats[i]
-        if horizontal:
-            out.append((int(x), int(y + h // 2), int(x + w - 1), int(y + h // 2)))
-        else:
-            out.append((int(x + w // 2), int(y), int(x + w // 2), int(y + h - 1)))
-    return out
-
-
-MIN_LINE_SHARE = 0.15  #: a lattice line's rule length, as a share of the table's longest line
-
-
-def _cluster(values: Sequence[float], weights: Sequence[float], tol: float, min_share: float = 0.0) -> list[float]:
-    """Weighted centres of ``values`` grouped where neighbours are within ``tol``; groups whose
-    weights add up to less than ``min_share`` of the heaviest group's are dropped.
-
-    For lattice lines the weights are rule-piece lengths and ``min_share`` is
-    :data:`MIN_LINE_SHARE`: a seal's ring or star, a box edge or a large digit leaves short
-    straight pieces, while a template rule runs at least a column or a few rows long (the
-    shortest, under a spanning header, cover about a third of the table)."""
-    if not values:
+    >>> chains([5.0, 1.0, 2.0, 9.0], 1.5)
+    [[1, 2], [0], [3]]
+    """
+    if not len(values):
         return []
     order = np.argsort(values)
     groups: list[list[int]] = [[int(order[0])]]
@@ -108,6 +86,19 @@ def _cluster(values: Sequence[float], weights: Sequence[float], tol: float, min_
             groups[-1].append(int(i))
         else:
             groups.append([int(i)])
+    return groups
+
+
+def cluster(values: Sequence[float], weights: Sequence[float], tol: float, min_share: float = 0.0) -> list[float]:
+    """Weighted centres of ``values`` grouped where neighbours are within ``tol``; groups whose
+    weights add up to less than ``min_share`` of the heaviest group's are dropped.
+
+    >>> cluster([10.0, 11.0, 50.0, 90.0], [40.0, 40.0, 80.0, 5.0], tol=2.0, min_share=0.15)
+    [10.5, 50.0]
+    """
+    groups = chains(values, tol)
+    if not groups:
+        return []
     support = [float(sum(weights[i] for i in g)) for g in groups]
     top = max(support)
     return [
@@ -117,103 +108,12 @@ def _cluster(values: Sequence[float], weights: Sequence[float], tol: float, min_
     ]
 
 
-def rule_masks(binary: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Horizontal and vertical rule masks from an ink mask (255 = ink), and the solid blocks
-    (black boxes, seals, filled headers) that may hide a rule."""
-    h, w = binary.shape
-    kx, ky = max(25, w // 35), max(25, h // 50)
-    horiz = cv2.morphologyEx(binary, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (kx, 1)))
-    vert = cv2.morphologyEx(binary, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, ky)))
-    # solid blocks (black redaction boxes, filled headers) are not rules: drop their thick parts
-    t = max(7, h // 250)
-    # (with a small margin: blurred box edges leave one-pixel fringes that would pass for rules)
-    grow = np.ones((5, 5), np.uint8)
-    thick_h = cv2.dilate(cv2.morphologyEx(horiz, cv2.MORPH_OPEN, np.ones((t, 1), np.uint8)), grow)
-    thick_v = cv2.dilate(cv2.morphologyEx(vert, cv2.MORPH_OPEN, np.ones((1, t), np.uint8)), grow)
-    horiz = cv2.subtract(horiz, thick_h)
-    vert = cv2.subtract(vert, thick_v)
-    # heal small breaks (scan noise, faint print) along each rule
-    horiz = cv2.morphologyEx(horiz, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (15, 1)))
-    vert = cv2.morphologyEx(vert, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, 15)))
-    # ink that is solid in a square neighbourhood (a black box, the dense middle of a seal in a
-    # gray scan): a rule running into it is hidden, not absent
-    s = max(9, h // 200)
-    solid = cv2.morphologyEx(binary, cv2.MORPH_OPEN, np.ones((s, s), np.uint8))
-    solid = cv2.dilate(cv2.bitwise_or(solid, cv2.bitwise_and(thick_h, thick_v)), grow)
-    return horiz, vert, solid
-
-
-SEAL_RULE_WEIGHT = 0.5  #: what a rule piece's length counts where it lies under a seal
-
-
-def _support(segs: list[Segment], seals: np.ndarray | None) -> list[float]:
-    """Each rule piece's weight as lattice evidence: its length, counting the part under a seal
-    at :data:`SEAL_RULE_WEIGHT` (a seal's ring and star leave straight pieces, but a real rule may
-    run under a seal too)."""
-    out = []
-    for x0, y0, x1, y1 in segs:
-        length = float(max(x1 - x0, y1 - y0))
-        if seals is not None:
-            n = int(length) + 1
-            xs = np.linspace(x0, x1, n).round().astype(int)
-            ys = np.linspace(y0, y1, n).round().astype(int)
-            length *= 1.0 - (1.0 - SEAL_RULE_WEIGHT) * float(seals[ys, xs].mean())
-        out.append(length)
-    return out
-
-
-def find_tables(binary: np.ndarray, min_cells: int = 2, seals: np.ndarray | None = None) -> PageGrid:
-    """Ruled tables on a deskewed page's ink mask (255 = ink); ``seals`` (non-zero where a seal
-    lies) keeps a seal's straight strokes from passing for lattice lines."""
-    h, w = binary.shape
-    horiz, vert, solid = rule_masks(binary)
-    rules = cv2.bitwise_or(horiz, vert)
-    grid = PageGrid((h, w), rule_mask=rules)
-    n, _, stats, _ = cv2.connectedComponentsWithStats(cv2.dilate(rules, np.ones((5, 5), np.uint8)))
-    tol = max(6, h // 300)
-    for i in range(1, n):
-        x, y, bw, bh, _ = stats[i]
-        if bw < w * 0.15 or bh < max(20, h * 0.01):
-            continue
-        roi = (slice(y, y + bh), slice(x, x + bw))
-        hs = [(a + x, b + y, c + x, d + y) for a, b, c, d in _segments(horiz[roi], True)]
-        vs = [(a + x, b + y, c + x, d + y) for a, b, c, d in _segments(vert[roi], False)]
-        hs = [s for s in hs if s[2] - s[0] >= 0.05 * bw]
-        vs = [s for s in vs if s[3] - s[1] >= 0.02 * bh]
-        if len(hs) < 2:
-            continue
-        ys = _cluster([s[1] for s in hs], _support(hs, seals), tol, MIN_LINE_SHARE)
-        xs = _cluster([s[0] for s in vs], _support(vs, seals), tol, MIN_LINE_SHARE)
-        # tables printed without outer vertical borders: close them on the rules' extent
-        left, right = min(s[0] for s in hs), max(s[2] for s in hs)
-        if not xs or xs[0] - left > tol:
-            xs.insert(0, float(left))
-        if xs[-1] < right - tol:
-            xs.append(float(right))
-        if len(xs) < 2 or len(ys) < 2 or (len(xs) - 1) * (len(ys) - 1) < min_cells:
-            continue
-        t = Table((xs[0], ys[0], xs[-1], ys[-1]), ys, xs, hs, vs)
-        # a lattice line is taken to run on under a black box or a seal that hides it
-        t.cells = _merge_cells(t, cv2.bitwise_or(horiz, solid), cv2.bitwise_or(vert, solid))
-        grid.tables.append(t)
-    grid.tables.sort(key=lambda t: (t.bbox[1], t.bbox[0]))
-    return grid
-
-
-def _covered(mask: np.ndarray, along: slice, at: float, horizontal: bool, tol: int = 4) -> bool:
-    """Whether a rule runs along most of ``along`` at position ``at``."""
-    a = int(round(at))
-    if horizontal:
-        band = mask[max(0, a - tol) : a + tol + 1, along]
-        hits = band.max(axis=0) > 0 if band.size else np.zeros(0, bool)
-    else:
-        band = mask[along, max(0, a - tol) : a + tol + 1]
-        hits = band.max(axis=1) > 0 if band.size else np.zeros(0, bool)
-    return bool(hits.size) and float(hits.mean()) >= 0.6
-
-
-def _merge_cells(t: Table, horiz: np.ndarray, vert: np.ndarray) -> list[Cell]:
-    nr, nc = len(t.ys) - 1, len(t.xs) - 1
+def build_grid(xs: list[float], ys: list[float], split_right: Callable[[int, int], bool],
+               split_down: Callable[[int, int], bool], page: int | None = None) -> Grid:
+    """The table on lattice lines ``xs`` x ``ys``: ``split_right(r, c)`` says a rule runs between
+    unit ``(r, c)`` and ``(r, c + 1)``, ``split_down(r, c)`` between ``(r, c)`` and ``(r + 1, c)``;
+    units no rule separates form one cell."""
+    nr, nc = len(ys) - 1, len(xs) - 1
     parent = list(range(nr * nc))
 
     def find(i: int) -> int:
@@ -222,27 +122,74 @@ def _merge_cells(t: Table, horiz: np.ndarray, vert: np.ndarray) -> list[Cell]:
             i = parent[i]
         return i
 
-    def shrink(a: float, b: float) -> slice:
-        m = (b - a) * 0.15
-        return slice(int(a + m), max(int(a + m) + 1, int(b - m)))
-
     for r in range(nr):
         for c in range(nc):
-            if c + 1 < nc and not _covered(vert, shrink(t.ys[r], t.ys[r + 1]), t.xs[c + 1], False):
+            if c + 1 < nc and not split_right(r, c):
                 parent[find(r * nc + c + 1)] = find(r * nc + c)
-            if r + 1 < nr and not _covered(horiz, shrink(t.xs[c], t.xs[c + 1]), t.ys[r + 1], True):
+            if r + 1 < nr and not split_down(r, c):
                 parent[find((r + 1) * nc + c)] = find(r * nc + c)
-    groups: dict[int, list[tuple[int, int]]] = {}
-    for r in range(nr):
-        for c in range(nc):
-            groups.setdefault(find(r * nc + c), []).append((r, c))
-    cells = []
-    for members in groups.values():
-        r0, r1 = min(m[0] for m in members), max(m[0] for m in members) + 1
-        c0, c1 = min(m[1] for m in members), max(m[1] for m in members) + 1
-        cells.append(Cell(r0, r1, c0, c1, (t.xs[c0], t.ys[r0], t.xs[c1], t.ys[r1])))
-    cells.sort(key=lambda c: (c.r0, c.c0))
-    return cells
+    groups: dict[int, list[int]] = {}
+    for u in range(nr * nc):
+        groups.setdefault(find(u), []).append(u)
+    unit_cell = np.zeros((nr, nc), dtype=int)
+    cells: list[GridCell] = []
+    for units in sorted(groups.values(), key=lambda us: (min(u // nc for u in us), min(u % nc for u in us))):
+        rr = [u // nc for u in units]
+        cc = [u % nc for u in units]
+        r0, r1, c0, c1 = min(rr), max(rr) + 1, min(cc), max(cc) + 1
+        for u in units:
+            unit_cell[u // nc, u % nc] = len(cells)
+        cells.append(GridCell(r0, r1, c0, c1, (xs[c0], ys[r0], xs[c1], ys[r1])))
+    by_row: dict[int, list[GridCell]] = {}
+    for cell in cells:
+        by_row.setdefault(cell.r0, []).append(cell)
+    rows = [sorted(by_row[r], key=lambda c: c.c0) for r in sorted(by_row)]
+    return Grid(xs, ys, cells, unit_cell, rows, page)
+
+
+# --------------------------------------------------------------------------------------------
+# across pages
+
+
+def continues(prev: Grid, grid: Grid, tol: float) -> bool:
+    """Whether ``grid`` (first on its page) plausibly continues ``prev`` (last on the page before):
+    the same left and right edges, within ``tol``."""
+    return abs(prev.xs[0] - grid.xs[0]) <= tol and abs(prev.xs[-1] - grid.xs[-1]) <= tol
+
+
+def _row_texts(row: list[GridCell]) -> list[str]:
+    return [re.sub(r"\s+", "", c.text) for c in row]
+
+
+def trim_continuation(prev: Grid, first: Grid, grid: Grid) -> list[str]:
+    """Trim the top of ``grid``, which continues ``prev`` (``first`` began the table): a repeated
+    header, and label cells left empty because their text stands in a cell merged across the
+    break. Returns notes on what was dropped."""
+    notes = []
+    k = 0
+    while k < min(len(first.rows), len(grid.rows) - 1) and _row_texts(first.rows[k]) == _row_texts(grid.rows[k]):
+        k += 1
+    if k:
+        grid.rows = grid.rows[k:]
+        notes.append(f"page {grid.page}: repeated table header ({k} row{'s' if k > 1 else ''}) dropped")
+    if not grid.rows or not prev.rows:
+        return notes
+    last_r = max(c.r1 for c in prev.cells)
+    bottom = [c for c in prev.cells if c.r1 == last_r]
+    row = grid.rows[0]
+    drop = 0
+    for cell in row:
+        if cell.text.strip():
+            break
+        x0, _, x1, _ = cell.bbox
+        above = [c for c in bottom if min(x1, c.bbox[2]) - max(x0, c.bbox[0]) > 0.5 * (x1 - x0)]
+        if cell.r1 - cell.r0 > 1 or any(c.r1 - c.r0 > 1 for c in above):
+            drop += 1
+        else:
+            break
+    if drop:
+        grid.rows[0] = row[drop:]
+    return notes
 
 
 # --------------------------------------------------------------------------------------------
@@ -278,7 +225,7 @@ def align_columns(rows: list[list[BBox]], min_rows: int = 3) -> list[list[int | 
     if len(rows) < min_rows or not centres:
         return [list(range(len(r))) for r in rows]
     typical = float(np.median([wd for _, wd in centres]))
-    cols = _cluster([c for c, _ in centres], [1.0] * len(centres), max(10.0, typical * 0.6))
+    cols = cluster([c for c, _ in centres], [1.0] * len(centres), max(10.0, typical * 0.6))
     out: list[list[int | None]] = []
     for r in rows:
         slots: list[int | None] = [None] * len(cols)

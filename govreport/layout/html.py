@@ -24,10 +24,10 @@ import unicodedata
 from pathlib import Path
 
 from govreport.errors import BadInputError, MissingDependencyError
-from govreport.layout.files import require_file
-from govreport.layout.pdf_common import Assembler, clean_inline, join_lines
+from govreport.layout.assemble import Assembler, clean_inline, join_lines
 from govreport.layout.tokens import LayoutResult
 from govreport.settings import ExtractSettings
+from govreport.sources import Source, as_source
 
 log = logging.getLogger("govreport")
 
@@ -239,11 +239,11 @@ def read_html_string(html: str) -> LayoutResult:
     return walker.out.result("html")
 
 
-def read_html(path: Path, settings: ExtractSettings) -> LayoutResult:
+def read_html(source: Source | Path, settings: ExtractSettings) -> LayoutResult:
     """Layout of an HTML file (``.html``/``.htm``/``.shtml``; any encoding)."""
-    path = Path(path)
-    require_file(path, settings.max_bytes)
-    text, encoding = decode_html(path.read_bytes())
+    source = as_source(source, settings)
+    path = source.path
+    text, encoding = decode_html(source.read_bytes())
     log.debug("%s: decoded as %s", path, encoding)
     result = read_html_string(text)
     if not result.tokens:

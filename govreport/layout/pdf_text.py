@@ -12,7 +12,7 @@ repeated header row is dropped, and so are the empty leftovers of label cells me
 page break.
 
 A page whose text layer is missing, unmapped (private-use code points, U+FFFD) or garbage is
-rendered and OCRed through ``govreport.layout.scan.tokens_from_page_images``; ``input_kind``
+rendered and OCRed through ``govreport.ocr.scan.tokens_from_page_images``; ``input_kind``
 says ``text_pdf``, ``scanned_pdf`` (every page OCRed) or ``mixed_pdf``.
 
 Geometry: ``bbox`` is ``(x0, y0, x1, y1)`` in PDF points on the page as displayed (``/Rotate``
@@ -38,16 +38,13 @@ from typing import Any
 
 import numpy as np
 
-from govreport.errors import (
-    BadInputError,
-    EncryptedError,
-    MissingDependencyError,
-    TooLargeError,
-)
-from govreport.layout.files import require_file
-from govreport.layout.pdf_common import Assembler, clean_inline, join_lines
-from govreport.layout.tokens import BBox, CellText, LayoutResult, Token
+from govreport.errors import BadInputError, MissingDependencyError, TooLargeError
+from govreport.layout.assemble import Assembler, clean_inline, join_lines
+from govreport.layout.grid import Grid, build_grid, chains, cluster, continues, trim_continuation
+from govreport.layout.tokens import CellText, LayoutResult, Token
 from govreport.settings import ExtractSettings
+from govreport.sources import Source, as_source, open_pdf
+from govreport.types import BBox
 
 log = logging.getLogger("govreport")
 
@@ -55,7 +52,7 @@ __all__ = ["PageLayout", "read_pdf", "read_pdf_pages", "text_layer_problem"]
 
 LINE_TOL = 2.0  #: points: rulings closer than this are one line; joints within this touch
 MIN_EDGE = 3.0  #: points: shorter path edges are not rulings (glyph bits, tick marks)
-OCR_DPI = 200  #: render resolution for OCR if settings and govreport.ocr.render don't say
+RULE_COVER = 0.5  #: share of a lattice unit's side a ruling must cover to separate two units
 #: safety bounds per page (a dense A4 page has ~5,000 characters and a few hundred ruling edges)
 MAX_PAGE_CHARS = 100_000
 MAX_PAGE_EDGES = 50_000
@@ -305,22 +302,10 @@ def _read_page(pdf: Any, index: int) -> PageLayout:
 # rulings -> tables
 
 
-def _cluster(values: Sequence[float], tol: float) -> list[list[int]]:
-    """Indices of ``values`` grouped into chains of neighbours closer than ``tol``."""
-    order = sorted(range(len(values)), key=values.__getitem__)
-    groups: list[list[int]] = []
-    for i in order:
-        if groups and values[i] - values[groups[-1][-1]] <= tol:
-            groups[-1].append(i)
-        else:
-            groups.append([i])
-    return groups
-
-
 def _merge_segments(segs: list[tuple[float, float, float]]) -> list[tuple[float, float, float]]:
     """Collinear overlapping segments (pos, lo, hi) merged into maximal rulings."""
     out = []
-    for group in _cluster([s[0] for s in segs], LINE_TOL):
+    for group in chains([s[0] for s in segs], LINE_TOL):
         pos = float(np.mean([segs[i][0] for i in group]))
         spans = sorted((segs[i][1], segs[i][2]) for i in group)
         lo, hi = spans[0]
@@ -334,38 +319,12 @@ def _merge_segments(segs: list[tuple[float, float, float]]) -> list[tuple[float,
     return out
 
 
-@dataclass
-class _Cell:
-    r0: int
-    c0: int
-    r1: int  #: inclusive
-    c1: int  #: inclusive
-    bbox: BBox
-    text: str = ""
-
-
-@dataclass
-class _Grid:
-    """One ruled table on one page."""
-
-    xs: list[float]
-    ys: list[float]
-    cells: list[_Cell]
-    unit_cell: np.ndarray  #: (rows, cols) -> index into cells
-    page: int
-    rows: list[list[_Cell]] = field(default_factory=list)
-
-    @property
-    def bbox(self) -> BBox:
-        return (self.xs[0], self.ys[0], self.xs[-1], self.ys[-1])
-
-
 def _coverage(intervals: list[tuple[float, float]], lo: float, hi: float) -> float:
     got = sum(max(0.0, min(b, hi) - max(a, lo)) for a, b in intervals)
     return got / max(1e-6, hi - lo)
 
 
-def _grids(hs: list[tuple[float, float, float]], vs: list[tuple[float, float, float]], page: int) -> list[_Grid]:
+def _grids(hs: list[tuple[float, float, float]], vs: list[tuple[float, float, float]], page: int) -> list[Grid]:
     """Tables: groups of touching rulings with at least two cells."""
     if len(hs) < 2 or len(vs) < 2:
         return []
@@ -400,9 +359,9 @@ def _grids(hs: list[tuple[float, float, float]], vs: list[tuple[float, float, fl
     return grids
 
 
-def _grid_from(hs: list[tuple[float, float, float]], vs: list[tuple[float, float, float]], page: int) -> _Grid | None:
-    ys = [float(np.mean([hs[i][0] for i in g])) for g in _cluster([h[0] for h in hs], LINE_TOL)]
-    xs = [float(np.mean([vs[i][0] for i in g])) for g in _cluster([v[0] for v in vs], LINE_TOL)]
+def _grid_from(hs: list[tuple[float, float, float]], vs: list[tuple[float, float, float]], page: int) -> Grid | None:
+    ys = cluster([h[0] for h in hs], [1.0] * len(hs), LINE_TOL)
+    xs = cluster([v[0] for v in vs], [1.0] * len(vs), LINE_TOL)
     nr, nc = len(ys) - 1, len(xs) - 1
     if nr < 1 or nc < 1 or nr * nc < 2 or nr * nc > MAX_GRID_UNITS:
         return None
@@ -416,35 +375,9 @@ def _grid_from(hs: list[tuple[float, float, float]], vs: list[tuple[float, float
     h_at: dict[int, list[tuple[float, float]]] = {}
     for y, lo, hi in hs:
         h_at.setdefault(snap(ys, y), []).append((lo, hi))
-    parent = list(range(nr * nc))
-
-    def find(a: int) -> int:
-        while parent[a] != a:
-            parent[a] = parent[parent[a]]
-            a = parent[a]
-        return a
-
-    for r in range(nr):
-        for c in range(nc):
-            if c + 1 < nc and _coverage(v_at.get(c + 1, []), ys[r], ys[r + 1]) < 0.5:
-                parent[find(r * nc + c + 1)] = find(r * nc + c)
-            if r + 1 < nr and _coverage(h_at.get(r + 1, []), xs[c], xs[c + 1]) < 0.5:
-                parent[find((r + 1) * nc + c)] = find(r * nc + c)
-    roots: dict[int, list[int]] = {}
-    for u in range(nr * nc):
-        roots.setdefault(find(u), []).append(u)
-    if len(roots) < 2:
-        return None  # a frame around something, not a table
-    unit_cell = np.zeros((nr, nc), dtype=int)
-    cells = []
-    for units in sorted(roots.values(), key=lambda us: (min(u // nc for u in us), min(u % nc for u in us))):
-        rr = [u // nc for u in units]
-        cc = [u % nc for u in units]
-        r0, r1, c0, c1 = min(rr), max(rr), min(cc), max(cc)
-        for u in units:
-            unit_cell[u // nc, u % nc] = len(cells)
-        cells.append(_Cell(r0, c0, r1, c1, (xs[c0], ys[r0], xs[c1 + 1], ys[r1 + 1])))
-    return _Grid(xs, ys, cells, unit_cell, page)
+    grid = build_grid(xs, ys, lambda r, c: _coverage(v_at.get(c + 1, []), ys[r], ys[r + 1]) >= RULE_COVER,
+                      lambda r, c: _coverage(h_at.get(r + 1, []), xs[c], xs[c + 1]) >= RULE_COVER, page)
+    return grid if len(grid.cells) >= 2 else None  # one cell: a frame around something, not a table
 
 
 # ---------------------------------------------------------------------------------------------
@@ -533,14 +466,14 @@ class _Line:
     segments: list[CellText]
 
 
-def _page_items(p: PageLayout) -> list[tuple[float, _Grid | _Line]]:
+def _page_items(p: PageLayout) -> list[tuple[float, Grid | _Line]]:
     grids = sorted(_grids(p.hsegs, p.vsegs, p.number), key=lambda g: (g.xs[-1] - g.xs[0]) * (g.ys[-1] - g.ys[0]))
     n = len(p.chars)
     free = np.ones(n, dtype=bool)
     if n:
         cx = (p.boxes[:, 0] + p.boxes[:, 2]) / 2
         cy = (p.boxes[:, 1] + p.boxes[:, 3]) / 2
-    items: list[tuple[float, _Grid | _Line]] = []
+    items: list[tuple[float, Grid | _Line]] = []
     for g in grids:
         members: dict[int, list[int]] = {}
         if n:
@@ -555,10 +488,6 @@ def _page_items(p: PageLayout) -> list[tuple[float, _Grid | _Line]]:
         for k, cell in enumerate(g.cells):
             lines = _lines_of(members.get(k, []), p.chars, p.boxes)
             cell.text = join_lines(_text_of(line, p.chars, p.boxes) for line in lines)
-        by_row: dict[int, list[_Cell]] = {}
-        for cell in g.cells:
-            by_row.setdefault(cell.r0, []).append(cell)
-        g.rows = [sorted(by_row[r], key=lambda c: c.c0) for r in sorted(by_row)]
         items.append((g.ys[0], g))
     rest = np.nonzero(free)[0]
     for line in _lines_of(rest, p.chars, p.boxes):
@@ -580,59 +509,19 @@ def _page_items(p: PageLayout) -> list[tuple[float, _Grid | _Line]]:
     return items
 
 
-def _row_texts(row: list[_Cell]) -> list[str]:
-    return [re.sub(r"\s+", "", c.text) for c in row]
-
-
-def _continue_table(prev: _Grid, first: _Grid, grid: _Grid) -> list[str]:
-    """Trim the top of ``grid``, which continues ``prev`` (``first`` began the table)."""
-    notes = []
-    k = 0
-    while k < min(len(first.rows), len(grid.rows) - 1) and _row_texts(first.rows[k]) == _row_texts(grid.rows[k]):
-        k += 1
-    if k:
-        grid.rows = grid.rows[k:]
-        notes.append(f"page {grid.page}: repeated table header ({k} row{'s' if k > 1 else ''}) dropped")
-    if not grid.rows or not prev.rows:
-        return notes
-    last_r = max(c.r1 for c in prev.cells)
-    bottom = [c for c in prev.cells if c.r1 == last_r]
-    row = grid.rows[0]
-    drop = 0
-    for cell in row:
-        if cell.text.strip():
-            break
-        x0, _, x1, _ = cell.bbox
-        above = [c for c in bottom if min(x1, c.bbox[2]) - max(x0, c.bbox[0]) > 0.5 * (x1 - x0)]
-        if cell.r1 > cell.r0 or any(c.r1 > c.r0 for c in above):
-            drop += 1
-        else:
-            break
-    if drop:
-        grid.rows[0] = row[drop:]
-    return notes
-
-
 # ---------------------------------------------------------------------------------------------
 # OCR of pages without a usable text layer
 
 
-def _ocr_dpi(settings: ExtractSettings) -> int:
-    from govreport.ocr import render  # lazily: the OCR extra is optional
-
-    return settings.dpi or int(getattr(render, "OCR_DPI", OCR_DPI))
-
-
-def _ocr_pages(
-    path: Path, numbers: list[int], settings: ExtractSettings, to_points: bool
-) -> dict[int, tuple[list[Token], str]]:
+def _ocr_pages(pdf: Any, path: Path, numbers: list[int], settings: ExtractSettings,
+               to_points: bool) -> dict[int, tuple[list[Token], str]]:
     """OCR runs of consecutive pages through the scan path; tokens and text keyed by the first
     page of each run (so they land in reading order). ``to_points`` rescales boxes from pixels
     at the OCR resolution to PDF points (for a PDF that mixes text-layer and OCRed pages)."""
-    from govreport.layout import scan  # lazily: the OCR extra is optional
-    from govreport.ocr.render import render_pdf
+    from govreport.ocr import scan  # lazily: OpenCV and the OCR models are heavy imports
+    from govreport.ocr.render import render_pages
 
-    dpi = _ocr_dpi(settings)
+    dpi = settings.ocr_dpi
     runs: list[list[int]] = []
     for n in numbers:
         if runs and runs[-1][-1] == n - 1:
@@ -642,7 +531,7 @@ def _ocr_pages(
     factor = 72 / dpi
     out: dict[int, tuple[list[Token], str]] = {}
     for run in runs:
-        images = list(render_pdf(path, dpi, settings.password, settings.max_pages, settings.max_pixels, pages=run))
+        images = list(render_pages(pdf, path, dpi, settings.max_pixels, run))
         tokens, text = scan.tokens_from_page_images(images, settings)
         if to_points:
             tokens = [
@@ -653,113 +542,106 @@ def _ocr_pages(
     return out
 
 
+@dataclass
+class _Triage:
+    """Which pages are read from the text layer, which are OCRed, and what was said about them."""
+
+    blank: set[int] = field(default_factory=set)
+    to_ocr: list[int] = field(default_factory=list)  #: pages OCRed (emptied when OCR is off or missing)
+    scanned: bool = False  #: no page has a usable text layer
+    notes: list[str] = field(default_factory=list)
+    ocred: dict[int, tuple[list[Token], str]] = field(default_factory=dict)
+
+
+def _triage(pages: list[PageLayout]) -> _Triage:
+    """Pages whose text layer is unusable go to OCR, except blank ones."""
+    tri = _Triage()
+    for p in pages:
+        if p.problem is None:
+            continue
+        if p.problem == "no text layer" and p.image_cover < 0.02 and not p.hsegs and not p.vsegs:
+            tri.blank.add(p.number)
+            tri.notes.append(f"page {p.number}: blank")
+            continue
+        tri.to_ocr.append(p.number)
+    tri.scanned = bool(tri.to_ocr) and len(tri.to_ocr) + len(tri.blank) == len(pages)
+    return tri
+
+
+def _ocr_unreadable(pdf: Any, path: Path, pages: list[PageLayout], tri: _Triage, settings: ExtractSettings,
+                    ocr: bool) -> None:
+    """OCR the pages triage sent there (or note why not: OCR off, or not installed)."""
+    if tri.to_ocr and not ocr:
+        if tri.scanned:
+            raise BadInputError(f"{path}: no page has a usable text layer, and OCR is off")
+        tri.notes.extend(f"page {n}: {pages[n - 1].problem}; OCR off, page skipped" for n in tri.to_ocr)
+        tri.to_ocr = []
+    if not tri.to_ocr:
+        return
+    try:
+        tri.ocred = _ocr_pages(pdf, path, tri.to_ocr, settings, to_points=not tri.scanned)
+    except ImportError as exc:
+        if tri.scanned:
+            raise MissingDependencyError(
+                f"{path}: no page has a usable text layer, so it needs OCR, which is not available "
+                f"({exc}): pip install 'govreport[ocr]'"
+            ) from exc
+        log.warning("%s: OCR not available (%s); skipping pages %s", path, exc, tri.to_ocr)
+        tri.notes.extend(f"page {n}: {pages[n - 1].problem}; OCR not installed, page skipped" for n in tri.to_ocr)
+        tri.to_ocr = []
+    else:
+        tri.notes.extend(f"page {n}: {pages[n - 1].problem}, OCRed" for n in tri.to_ocr)
+
+
 # ---------------------------------------------------------------------------------------------
 # the reader
-
-
-def _open(path: Path, settings: ExtractSettings) -> Any:
-    try:
-        import pypdfium2 as pdfium
-    except ImportError as exc:  # pragma: no cover
-        raise MissingDependencyError.for_extra("pypdfium2", "pdf", "Reading PDF files") from exc
-    import pypdfium2.raw as pr
-
-    try:
-        return pdfium.PdfDocument(str(path), password=settings.password)
-    except pdfium.PdfiumError as exc:
-        code = getattr(exc, "err_code", None)
-        if code == pr.FPDF_ERR_PASSWORD:
-            if settings.password:
-                raise EncryptedError(f"{path}: wrong password for this encrypted PDF") from exc
-            raise EncryptedError(f"{path}: the PDF is encrypted; give its password (--password)") from exc
-        if code == pr.FPDF_ERR_SECURITY:
-            raise EncryptedError(f"{path}: unsupported PDF security handler") from exc
-        raise BadInputError(f"{path}: not a readable PDF ({exc})") from exc
 
 
 def read_pdf_pages(path: Path, settings: ExtractSettings | None = None) -> list[PageLayout]:
     """The raw per-page characters and rulings (for debugging and the benchmark)."""
     settings = settings or ExtractSettings()
-    pdf = _open(Path(path), settings)
+    pdf = open_pdf(Path(path), settings.password)
     try:
         return [_read_page(pdf, i) for i in range(len(pdf))]
     finally:
         pdf.close()
 
 
-def read_pdf(path: Path, settings: ExtractSettings, *, ocr: bool = True) -> LayoutResult:
-    """Layout of a PDF: text layer where it is sound, OCR for the pages where it is not.
-
-    ``ocr=False`` skips those pages instead (with a note), as when OCR is not installed.
-    """
-    path = Path(path)
-    require_file(path, settings.max_bytes)
-    pdf = _open(path, settings)
+def _pages(pdf: Any, path: Path, settings: ExtractSettings) -> list[PageLayout]:
+    """Every page out of PDFium, within the page limit."""
+    npages = len(pdf)
+    if npages == 0:
+        raise BadInputError(f"{path}: the PDF has no pages")
+    if npages > settings.max_pages:
+        raise TooLargeError(f"{path}: {npages} pages is over the limit of {settings.max_pages} (--max-pages)")
     try:
-        npages = len(pdf)
-        if npages == 0:
-            raise BadInputError(f"{path}: the PDF has no pages")
-        if npages > settings.max_pages:
-            raise TooLargeError(f"{path}: {npages} pages is over the limit of {settings.max_pages} (--max-pages)")
-        try:
-            pages = [_read_page(pdf, i) for i in range(npages)]
-        except BadInputError:
-            raise
-        except Exception as exc:  # PDFium failing mid-document: a damaged file
-            raise BadInputError(f"{path}: damaged PDF ({exc.__class__.__name__}: {exc})") from exc
-        notes: list[str] = []
-        to_ocr = []
-        blank = set()
-        for p in pages:
-            if p.problem is None:
-                continue
-            if p.problem == "no text layer" and p.image_cover < 0.02 and not p.hsegs and not p.vsegs:
-                blank.add(p.number)
-                notes.append(f"page {p.number}: blank")
-                continue
-            to_ocr.append(p.number)
-        scanned = bool(to_ocr) and len(to_ocr) + len(blank) == npages
-        ocred: dict[int, tuple[list[Token], str]] = {}
-        if to_ocr and not ocr:
-            if scanned:
-                raise BadInputError(f"{path}: no page has a usable text layer, and OCR is off")
-            notes.extend(f"page {n}: {pages[n - 1].problem}; OCR off, page skipped" for n in to_ocr)
-            to_ocr = []
-        if to_ocr:
-            try:
-                ocred = _ocr_pages(path, to_ocr, settings, to_points=not scanned)
-            except ImportError as exc:
-                if scanned:
-                    raise MissingDependencyError(
-                        f"{path}: no page has a usable text layer, so it needs OCR, which is not available "
-                        f"({exc}): pip install 'govreport[ocr]'"
-                    ) from exc
-                log.warning("%s: OCR not available (%s); skipping pages %s", path, exc, to_ocr)
-                for n in to_ocr:
-                    notes.append(f"page {n}: {pages[n - 1].problem}; OCR not installed, page skipped")
-                to_ocr = []
-            else:
-                for n in to_ocr:
-                    notes.append(f"page {n}: {pages[n - 1].problem}, OCRed")
-    finally:
-        pdf.close()
+        return [_read_page(pdf, i) for i in range(npages)]
+    except BadInputError:
+        raise
+    except Exception as exc:  # PDFium failing mid-document: a damaged file
+        raise BadInputError(f"{path}: damaged PDF ({exc.__class__.__name__}: {exc})") from exc
 
+
+def _stitch(pages: list[PageLayout], tri: _Triage) -> Assembler:
+    """Pages in order: text-layer pages as table rows and lines, OCRed pages as their tokens; a table
+    continued at the top of the next page continues the row stream (:func:`trim_continuation`)."""
     out = Assembler()
-    prev_grid: _Grid | None = None  # the table the previous page ended with
-    first_grid: _Grid | None = None  # where that table began
+    prev_grid: Grid | None = None  # the table the previous page ended with
+    first_grid: Grid | None = None  # where that table began
     for p in pages:
-        if p.number in blank:
+        if p.number in tri.blank:
             continue
-        if p.number in to_ocr:
-            if p.number in ocred:
-                out.extend(*ocred[p.number])
+        if p.number in tri.to_ocr:
+            if p.number in tri.ocred:
+                out.extend(*tri.ocred[p.number])
             prev_grid = first_grid = None
             continue
         items = _page_items(p)
         for k, (_, item) in enumerate(items):
-            if isinstance(item, _Grid):
-                if k == 0 and prev_grid is not None and first_grid is not None and _same_columns(prev_grid, item):
-                    notes.extend(_continue_table(prev_grid, first_grid, item))
+            if isinstance(item, Grid):
+                if k == 0 and prev_grid is not None and first_grid is not None and continues(prev_grid, item,
+                                                                                             4 * LINE_TOL):
+                    tri.notes.extend(trim_continuation(prev_grid, first_grid, item))
                 else:
                     first_grid = item
                 for row in item.rows:
@@ -767,20 +649,33 @@ def read_pdf(path: Path, settings: ExtractSettings, *, ocr: bool = True) -> Layo
             else:
                 out.add_line(item.segments)
         last = items[-1][1] if items else None
-        if isinstance(last, _Grid):
+        if isinstance(last, Grid):
             prev_grid = last
             first_grid = first_grid or last
         else:
             prev_grid = first_grid = None
+    return out
+
+
+def read_pdf(source: Source | Path, settings: ExtractSettings, *, ocr: bool = True) -> LayoutResult:
+    """Layout of a PDF: text layer where it is sound, OCR for the pages where it is not.
+
+    ``ocr=False`` skips those pages instead (with a note), as when OCR is not installed.
+    """
+    source = as_source(source, settings)
+    path = source.path
+    pdf = open_pdf(path, settings.password)
+    try:
+        pages = _pages(pdf, path, settings)
+        tri = _triage(pages)
+        _ocr_unreadable(pdf, path, pages, tri, settings, ocr)
+    finally:
+        pdf.close()
+    out = _stitch(pages, tri)
     if not out.tokens:
         raise BadInputError(f"{path}: no text found in the PDF")
-    kind = "scanned_pdf" if scanned else ("mixed_pdf" if to_ocr else "text_pdf")
-    dpi = _ocr_dpi(settings) if scanned else None
-    for note in notes:
+    kind = "scanned_pdf" if tri.scanned else ("mixed_pdf" if tri.to_ocr else "text_pdf")
+    dpi = settings.ocr_dpi if tri.scanned else None
+    for note in tri.notes:
         log.info("%s: %s", path.name, note)
-    return out.result(kind, pages=npages, dpi=dpi, notes=notes)
-
-
-def _same_columns(a: _Grid, b: _Grid) -> bool:
-    """Whether ``b`` plausibly continues table ``a`` (same left and right edges)."""
-    return abs(a.xs[0] - b.xs[0]) <= 4 * LINE_TOL and abs(a.xs[-1] - b.xs[-1]) <= 4 * LINE_TOL
+    return out.result(kind, pages=len(pages), dpi=dpi, notes=tri.notes)

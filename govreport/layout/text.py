@@ -19,9 +19,8 @@ from __future__ import annotations
 import codecs
 import logging
 import re
-from pathlib import Path
 
-from govreport.errors import BadInputError, TooLargeError
+from govreport.errors import BadInputError
 from govreport.layout.tokens import BREAK, WEAK_BLANK, Kind, LayoutResult, Token, classify, normalize, parse_number
 from govreport.settings import ExtractSettings
 
@@ -267,15 +266,9 @@ def _tokenize(text: str) -> tuple[list[Token], int | None]:
     return out, stop
 
 
-def read_text(source: str | bytes | Path, settings: ExtractSettings | None = None,
-              name: str = "input") -> LayoutResult:
-    """A :class:`LayoutResult` for text given as ``str``, raw ``bytes`` or a file path."""
-    settings = settings or ExtractSettings()
-    if isinstance(source, Path):
-        size = source.stat().st_size
-        if size > settings.max_bytes:
-            raise TooLargeError(f"{source}: {size} bytes is over the {settings.max_bytes}-byte limit")
-        source = source.read_bytes()
+def read_text(source: str | bytes, settings: ExtractSettings | None = None, name: str = "input") -> LayoutResult:
+    """A :class:`LayoutResult` for text given as ``str`` or raw ``bytes`` (a file's bytes: the file
+    was checked by :mod:`govreport.sources`); every reader takes ``settings``, this one needs none."""
     text = decode(source, name) if isinstance(source, bytes) else source
     if not text.strip():
         raise BadInputError(f"{name}: the text is empty")

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 
-BBox = tuple[float, float, float, float]
+from govreport.types import MASK_GLYPHS, BBox
 
 
 class Kind(str, Enum):
@@ -65,7 +65,7 @@ class LayoutResult:
     notes: list[str] = field(default_factory=list)  #: e.g. "page 3: text layer unusable, OCRed"
 
 
-_MASK_CHARS = "*＊×Xx■█▇▆□●◼◾"
+_MASK_CHARS = MASK_GLYPHS + "Xx"  #: typed text stands in X or x for a redacted figure
 _MASK_RE = re.compile(rf"^[{re.escape(_MASK_CHARS)}]+$")
 _BLANKISH = {"", "-", "—", "–", "－", "/", "／", "——", "--", "\\", "无", "空"}
 _NUM_RE = re.compile(r"^[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")

@@ -24,7 +24,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-CellKey = tuple[str, str]  # (row, col) within one table
+from govreport.types import CellKey
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,7 +174,8 @@ def _raw() -> dict[str, dict[str, Any]]:
     for entry in sorted(resources.files(__package__).iterdir(), key=lambda p: p.name):
         if entry.name.endswith(".toml"):
             data = tomllib.loads(entry.read_text(encoding="utf-8"))
-            out[data["id"]] = data
+            if "tables" in data:  # a template (prose.toml is the prose vocabulary)
+                out[data["id"]] = data
     return out
 
 

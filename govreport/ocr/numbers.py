@@ -20,6 +20,10 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from govreport.types import MASK_GLYPHS
+
+GAPPED_CONF = 0.5  #: cap on a number OCR read with a gap inside it or a leading zero
+
 #: look-alikes OCR returns for digits; applied only when the rest of the cell is numeric
 CONFUSABLES: dict[str, str] = {
     "O": "0", "o": "0", "〇": "0", "D": "0", "Q": "0", "○": "0", "θ": "0", "°": "0",
@@ -30,7 +34,7 @@ CONFUSABLES: dict[str, str] = {
     "B": "8",
     "g": "9", "q": "9",
 }  # fmt: skip
-_MASK_CHARS = set("*＊×xX■█▇▆□●◼◾▓▒米※")
+_MASK_CHARS = set(MASK_GLYPHS + "Xx米※")  #: OCR reads an asterisk as 米 or ※ at times
 _BLANKS = {"", "-", "—", "–", "－", "/", "／", "——", "--", "\\", "无", "空", "_", "一", "__"}
 _NOISE = "'\"`‘’“”,，.。·、:：;；_~^"
 _UNITS = ("万元", "元", "件", "个", "项", "条", "次", "宗", "起", "人次", "份")
@@ -91,9 +95,6 @@ def read_numeric(text: str, confidence: float | None = None, *, numeric_column: 
         # with a leading zero, so a mark (a seal's stroke, a rule's end) was read as one
         conf = min(conf, GAPPED_CONF)
     return NumericReading("number", cleaned, value, conf, subs)
-
-
-GAPPED_CONF = 0.5  #: cap on a number OCR read with a gap inside it or a leading zero
 
 
 def _clean_separators(s: str) -> str:

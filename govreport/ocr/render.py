@@ -14,17 +14,15 @@ import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from govreport.errors import BadInputError, EncryptedError, MissingDependencyError, TooLargeError
+from govreport.errors import BadInputError, TooLargeError
+from govreport.settings import OCR_DPI
+from govreport.sources import open_pdf
 
 log = logging.getLogger("govreport")
-
-#: default render resolution for OCR: digits of a 10.5 pt table come out ~28 px tall, which the
-#: PP-OCR recogniser (48 px input) reads reliably, and an A4 page stays ~3.9 Mpx.
-OCR_DPI = 200
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp"}
 
 
 @dataclass(slots=True)
@@ -53,10 +51,6 @@ def render_pdf(
     pages: list[int] | None = None,
 ) -> Iterator[PageImage]:
     """Render PDF pages (all, or the 1-based ``pages``) to RGB arrays at ``dpi``."""
-    try:
-        import pypdfium2 as pdfium
-    except ImportError as e:  # pragma: no cover
-        raise MissingDependencyError.for_extra("pypdfium2", "ocr", "reading scanned PDFs") from e
     doc = open_pdf(path, password)
     try:
         n = len(doc)
@@ -64,38 +58,31 @@ def render_pdf(
             raise BadInputError(f"{path}: the PDF has no pages")
         if n > max_pages:
             raise TooLargeError(f"{path}: {n} pages, over the limit of {max_pages}")
-        for no in pages or range(1, n + 1):
-            page = doc[no - 1]
-            try:
-                w_pt, h_pt = page.get_size()
-                want = dpi / 72
-                scale = _fit(w_pt * want, h_pt * want, max_pixels)
-                if scale < 1:
-                    log.warning("%s page %d: rendered at %.0f dpi to stay under max_pixels", path, no, dpi * scale)
-                bitmap = page.render(scale=want * scale, rev_byteorder=True)
-                arr = bitmap.to_numpy()
-                img = np.ascontiguousarray(arr[..., :3]) if arr.ndim == 3 else arr
-                yield PageImage(no, img, dpi, scale)
-            except pdfium.PdfiumError as e:
-                raise BadInputError(f"{path} page {no}: cannot render ({e})") from e
-            finally:
-                page.close()
+        yield from render_pages(doc, path, dpi, max_pixels, pages or list(range(1, n + 1)))
     finally:
         doc.close()
 
 
-def open_pdf(path: Path, password: str | None = None):  # type: ignore[no-untyped-def]
-    """A ``pypdfium2.PdfDocument``; wrong/missing password -> EncryptedError, corrupt -> BadInputError."""
+def render_pages(doc: Any, path: Path, dpi: int, max_pixels: int, pages: list[int]) -> Iterator[PageImage]:
+    """Render the 1-based ``pages`` of an open ``pypdfium2.PdfDocument`` (``path`` names it in messages)."""
     import pypdfium2 as pdfium
-    import pypdfium2.raw as raw
 
-    try:
-        return pdfium.PdfDocument(str(path), password=password)
-    except pdfium.PdfiumError as e:
-        if getattr(e, "err_code", None) == raw.FPDF_ERR_PASSWORD:
-            what = "a wrong password was given" if password else "it needs a password (--password)"
-            raise EncryptedError(f"{path}: the PDF is encrypted and {what}") from e
-        raise BadInputError(f"{path}: not a readable PDF ({e})") from e
+    for no in pages:
+        page = doc[no - 1]
+        try:
+            w_pt, h_pt = page.get_size()
+            want = dpi / 72
+            scale = _fit(w_pt * want, h_pt * want, max_pixels)
+            if scale < 1:
+                log.warning("%s page %d: rendered at %.0f dpi to stay under max_pixels", path, no, dpi * scale)
+            bitmap = page.render(scale=want * scale, rev_byteorder=True)
+            arr = bitmap.to_numpy()
+            img = np.ascontiguousarray(arr[..., :3]) if arr.ndim == 3 else arr
+            yield PageImage(no, img, dpi, scale)
+        except pdfium.PdfiumError as e:
+            raise BadInputError(f"{path} page {no}: cannot render ({e})") from e
+        finally:
+            page.close()
 
 
 def pdf_page_count(path: Path, password: str | None = None) -> int:

@@ -18,7 +18,8 @@ from typing import Any
 
 from govreport.synth.degrade import QUALITIES, degrade_pages, jpeg_roundtrip, redact_printed, truth_json
 from govreport.synth.printed import printed_document
-from govreport.synth.truth import Key, random_truth
+from govreport.synth.truth import random_truth
+from govreport.types import CellRef
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +81,7 @@ def generate(kind: str, template: str = "gov2021", seed: int = 0, quality: str =
     return files, data
 
 
-def _scan(kind: str, doc: Any, status: dict[Key, str], layouts: list[Any], q: Any, rng: random.Random,
+def _scan(kind: str, doc: Any, status: dict[CellRef, str], layouts: list[Any], q: Any, rng: random.Random,
           out: Path, base: str, synth: dict[str, Any]) -> tuple[dict[str, Any], list[Path]]:
     from govreport.synth.render_image import render_page, scale_bbox
 

@@ -31,8 +31,7 @@ from PIL import Image, ImageDraw, ImageFilter
 
 from govreport.models.template import get_template
 from govreport.synth.printed import PrintedDocument
-from govreport.synth.render_pdf import BBox
-from govreport.synth.truth import Key
+from govreport.types import BBox, CellRef
 
 log = logging.getLogger(__name__)
 
@@ -77,13 +76,9 @@ QUALITIES: dict[str, Quality] = {
 
 
 # -- printed model ---------------------------------------------------------------------------------
-def value_cells(doc: PrintedDocument) -> list[Key]:
-    return list(doc.cell_text)
-
-
-def redact_printed(doc: PrintedDocument, q: Quality, rng: random.Random) -> dict[Key, str]:
+def redact_printed(doc: PrintedDocument, q: Quality, rng: random.Random) -> dict[CellRef, str]:
     """Edit ``doc`` in place (``****`` masks, empty zeros); return each value cell's status."""
-    status: dict[Key, str] = dict.fromkeys(doc.cell_text, "read")
+    status: dict[CellRef, str] = dict.fromkeys(doc.cell_text, "read")
     cells = {c.key: c for t in doc.tables() for row in t.rows for c in row if c.key is not None}
     if q.p_blank_zeros and rng.random() < q.p_blank_zeros:
         for key, cell in cells.items():
@@ -162,17 +157,18 @@ def _lighting(size: tuple[int, int], strength: float, rng: random.Random) -> Ima
     return Image.fromarray((field * 255).astype(np.uint8)).resize(size, Image.Resampling.BILINEAR)
 
 
-def degrade_pages(images: list[Image.Image], cells: dict[Key, Placement], q: Quality,
-                  rng: random.Random, status: dict[Key, str], agency: str, dpi: int,
-                  ) -> tuple[list[Image.Image], dict[Key, Placement], list[dict[str, Any]], dict[str, Any]]:
+def degrade_pages(images: list[Image.Image], cells: dict[CellRef, Placement], q: Quality,
+                  rng: random.Random, status: dict[CellRef, str], agency: str, dpi: int,
+                  ) -> tuple[list[Image.Image], dict[CellRef, Placement], list[dict[str, Any]], dict[str, Any]]:
     """Degrade rendered page images like a scan of quality ``q``.
 
     Updates ``status`` (black-boxed cells become ``masked``) and returns the new images, the
     value cells' new placements, one record per page (size, turn, skew) and notes (which cells
-    were boxed or sealed).
+    were boxed or sealed). The steps draw from one random stream in a fixed order (so a seed
+    gives the same scan), which is why they stay in one function.
     """
-    from govreport.synth.render_image import seal_image, stamp
-    from govreport.synth.render_pdf import text_width
+    from govreport.synth.fonts import text_width
+    from govreport.synth.seal import seal_image, stamp
 
     cells = dict(cells)
     notes: dict[str, Any] = {"black_boxed": [], "sealed": []}
@@ -253,8 +249,8 @@ def jpeg_roundtrip(img: Image.Image, quality: int) -> Image.Image:
 
 
 # -- truth -----------------------------------------------------------------------------------------
-def truth_json(doc: PrintedDocument, status: dict[Key, str], source: str, input_kind: str,
-               placements: dict[Key, Placement] | None = None, pages: int | None = None,
+def truth_json(doc: PrintedDocument, status: dict[CellRef, str], source: str, input_kind: str,
+               placements: dict[CellRef, Placement] | None = None, pages: int | None = None,
                dpi: int | None = None, synth: dict[str, Any] | None = None) -> dict[str, Any]:
     """The contract JSON the document should give (``cells`` in template order)."""
     tr = doc.truth

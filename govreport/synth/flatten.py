@@ -19,7 +19,7 @@ import random
 from dataclasses import dataclass, field
 
 from govreport.synth.printed import Paragraph, PrintedCell, PrintedDocument, PrintedTable
-from govreport.synth.truth import Key
+from govreport.types import CellRef
 
 STYLES = ("tabs", "pipes", "cells", "lines", "spaces")
 _KANGXI = {"一": "⼀", "二": "⼆", "八": "⼋", "十": "⼗", "人": "⼈", "工": "⼯"}
@@ -29,9 +29,9 @@ _SIMILAR = {"政": "攻", "公": "分", "开": "幵", "申": "由", "请": "清"
 
 @dataclass
 class Damage:
-    masked: set[Key] = field(default_factory=set)  #: printed as ****
-    blank_zero: set[Key] = field(default_factory=set)  #: zeros printed as empty cells
-    deleted: set[Key] = field(default_factory=set)  #: the number vanished from the text
+    masked: set[CellRef] = field(default_factory=set)  #: printed as ****
+    blank_zero: set[CellRef] = field(default_factory=set)  #: zeros printed as empty cells
+    deleted: set[CellRef] = field(default_factory=set)  #: the number vanished from the text
     mask_labels: float = 0.0  #: share of row labels partly replaced by ****
     misspell: float = 0.0  #: share of row labels with one wrong character
     split_labels: float = 0.0  #: share of labels printed one character per line

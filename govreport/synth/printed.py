@@ -14,7 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from govreport.models.template import TableSpec, get_template
-from govreport.synth.truth import Key, Truth
+from govreport.synth.truth import Truth
+from govreport.types import CellRef
 
 GROUP_LABELS = {
     "withheld": "（三）不予公开",
@@ -29,7 +30,7 @@ class PrintedCell:
     text: str
     colspan: int = 1
     rowspan: int = 1
-    key: Key | None = None  # the template cell this prints, for value cells
+    key: CellRef | None = None  # the template cell this prints, for value cells
     header: bool = False
 
 
@@ -74,7 +75,7 @@ class Paragraph:
 class PrintedDocument:
     truth: Truth
     blocks: list[Paragraph | PrintedTable] = field(default_factory=list)
-    cell_text: dict[Key, str] = field(default_factory=dict)  # what each value cell prints
+    cell_text: dict[CellRef, str] = field(default_factory=dict)  # what each value cell prints
 
     def tables(self) -> list[PrintedTable]:
         return [b for b in self.blocks if isinstance(b, PrintedTable)]
@@ -84,7 +85,7 @@ def fmt(v: int | float) -> str:
     return f"{v:.2f}".rstrip("0").rstrip(".") if isinstance(v, float) else str(v)
 
 
-def _value(truth: Truth, key: Key) -> PrintedCell:
+def _value(truth: Truth, key: CellRef) -> PrintedCell:
     return PrintedCell(fmt(truth.values[key]), key=key)
 
 

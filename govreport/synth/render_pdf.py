@@ -2,7 +2,8 @@
 
 The layout is computed once in PDF points (A4, top-left origin, y down) and drawn both by
 :func:`render_pdf` (reportlab, embedded CJK TrueType font) and by
-:mod:`govreport.synth.render_image` (Pillow), so a value cell's box is known on every page.
+:mod:`govreport.synth.render_image` (Pillow), so a value cell's box is known on every page. Fonts
+are found by :mod:`govreport.synth.fonts`, the seal drawn by :mod:`govreport.synth.seal`.
 Tables are ruled like Word/WPS output, long labels wrap, merged cells span rows and columns,
 and a table that does not fit is split across pages between rows.
 
@@ -15,86 +16,16 @@ True
 
 from __future__ import annotations
 
-import logging
-import os
 import re
-import shutil
-import subprocess
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from govreport.synth.fonts import FONT_NAME, cjk_font, text_width
 from govreport.synth.printed import Paragraph, PrintedDocument, PrintedTable
-from govreport.synth.truth import Key
-
-log = logging.getLogger(__name__)
+from govreport.types import BBox, CellRef
 
 A4 = (595.28, 841.89)
-BBox = tuple[float, float, float, float]
-
-_FONT_CANDIDATES = (
-    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
-    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-    "/usr/share/fonts/wqy-zenhei/wqy-zenhei.ttc",
-    "/usr/share/fonts/truetype/arphic/uming.ttc",
-    "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
-    "/System/Library/Fonts/STHeiti Medium.ttc",
-    "C:/Windows/Fonts/simsun.ttc",
-    "C:/Windows/Fonts/simhei.ttf",
-)
-FONT_NAME = "GovCJK"
-
-
-class FontNotFound(RuntimeError):
-    """No CJK TrueType font could be found (install Debian's ``fonts-wqy-zenhei``)."""
-
-
-def _fc_match() -> list[str]:
-    if not shutil.which("fc-match"):
-        return []
-    out: list[str] = []
-    for pattern in (":lang=zh-cn:fontformat=TrueType", ":lang=zh-cn"):
-        try:
-            res = subprocess.run(["fc-match", "-s", "-f", "%{file}\n", pattern], capture_output=True,
-                                 text=True, timeout=10, check=False)
-        except (OSError, subprocess.SubprocessError):
-            continue
-        out += [line.strip() for line in res.stdout.splitlines()[:20] if line.strip()]
-    return out
-
-
-@cache
-def cjk_font() -> tuple[str, int]:
-    """``(path, index)`` of a CJK font with TrueType outlines (embeddable by reportlab).
-
-    ``GOVREPORT_CJK_FONT`` (``path`` or ``path:index``) overrides the search.
-    """
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-
-    env = os.environ.get("GOVREPORT_CJK_FONT")
-    candidates: list[str] = [env] if env else []
-    candidates += [*_FONT_CANDIDATES, *_fc_match()]
-    for cand in candidates:
-        path, idx = cand, ""
-        head, sep, tail = cand.rpartition(":")
-        if sep and tail.isdigit():
-            path, idx = head, tail
-        if not os.path.isfile(path) or not path.lower().endswith((".ttf", ".ttc", ".otf")):
-            continue
-        try:
-            font = TTFont(FONT_NAME, path, subfontIndex=int(idx or 0))
-            # must cover the characters we print
-            if not all(font.face.charToGlyph.get(ord(ch)) for ch in "政府信息公开（）１"):
-                continue
-        except Exception:  # CFF outlines, broken files: try the next one
-            continue
-        pdfmetrics.registerFont(font)
-        log.debug("CJK font: %s (index %s)", path, idx or 0)
-        return path, int(idx or 0)
-    raise FontNotFound("no CJK TrueType font found: apt-get install fonts-wqy-zenhei "
-                       "(or set GOVREPORT_CJK_FONT=/path/to/font.ttc)")
-
 
 @cache
 def _ascent() -> float:
@@ -103,13 +34,6 @@ def _ascent() -> float:
     cjk_font()
     face = pdfmetrics.getFont(FONT_NAME).face
     return float(face.ascent) / 1000.0 if face.ascent else 0.85
-
-
-def text_width(text: str, size: float) -> float:
-    from reportlab.pdfbase import pdfmetrics
-
-    cjk_font()
-    return float(pdfmetrics.stringWidth(text, FONT_NAME, size))
 
 
 _CHUNK = re.compile(r"[0-9A-Za-z.,%+\-]+|.", re.S)
@@ -160,7 +84,7 @@ class PageLayout:
     height: float = A4[1]
     texts: list[Text] = field(default_factory=list)
     rules: list[Rule] = field(default_factory=list)
-    cells: dict[Key, BBox] = field(default_factory=dict)  #: value cell boxes (points, top-left origin)
+    cells: dict[CellRef, BBox] = field(default_factory=dict)  #: value cell boxes (points, top-left origin)
     tables: list[tuple[str, BBox]] = field(default_factory=list)  #: table fragments on this page
     seal_center: tuple[float, float] | None = None  #: where the issuing agency's seal goes
 
@@ -261,7 +185,10 @@ class _Flow:
 
     def table(self, t: PrintedTable, split_at: int | None = None) -> None:
         """Lay out a ruled table; ``split_at`` forces a page break before that row if the table
-        would otherwise fit on one page."""
+        would otherwise fit on one page.
+
+        One pass, row by row (measure, break the page if needed, draw the rules and the text):
+        its steps share the column grid and the running page position, so it stays one function."""
         st = self.style
         n = t.ncols
         weights = column_weights(t)
@@ -393,7 +320,7 @@ def render_pdf(doc: PrintedDocument, path: str | Path, pages: list[PageLayout] |
         if seal and page.seal_center is not None:
             from reportlab.lib.utils import ImageReader
 
-            from govreport.synth.render_image import seal_image
+            from govreport.synth.seal import seal_image
 
             diam = 120.0
             img = seal_image(doc.truth.agency, px=480)

@@ -12,8 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from govreport.report import Report
-
-Key = tuple[str, str, str]
+from govreport.types import CellRef
 
 
 @dataclass
@@ -35,7 +34,7 @@ class Score:
         return self
 
 
-def score(report: Report, truth: Mapping[Key, int | float], unreadable: Iterable[Key] = ()) -> Score:
+def score(report: Report, truth: Mapping[CellRef, int | float], unreadable: Iterable[CellRef] = ()) -> Score:
     """Compare ``report`` with ``truth``; ``unreadable`` cells (masked, blank zeros, deleted) may
     honestly come back without a value."""
     unreadable = set(unreadable)

@@ -14,8 +14,7 @@ import random
 from dataclasses import dataclass, field
 
 from govreport.models.template import get_template
-
-Key = tuple[str, str, str]  # (table, row, col)
+from govreport.types import CellRef
 
 AGENCIES = ["青山区人民政府办公室", "临江市生态环境局", "北湖县财政局", "南岭区市场监督管理局",
             "东川市公安局西城分局", "云溪县自然资源和规划局", "白沙镇人民政府", "长河市交通运输局"]
@@ -25,7 +24,7 @@ AGENCIES = ["青山区人民政府办公室", "临江市生态环境局", "北�
 class Truth:
     template: str
     variant: str | None  # applications variant: "split" / "single"
-    values: dict[Key, int | float]
+    values: dict[CellRef, int | float]
     year: int
     agency: str
     extra: dict[str, object] = field(default_factory=dict)
@@ -43,7 +42,7 @@ def random_truth(template_id: str = "gov2021", seed: int | None = None, variant:
     apps = tpl.table("applications")
     if variant is None:
         variant = apps.variants[0] if len(apps.variants) == 1 or rng.random() < 0.8 else apps.variants[-1]
-    values: dict[Key, int | float] = {}
+    values: dict[CellRef, int | float] = {}
     for table in tpl.tables:
         if table.id in ("applications", "appeals"):
             continue

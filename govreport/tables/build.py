@@ -1,6 +1,6 @@
-"""From a layout's tokens to a checked :class:`~govreport.report.Report`.
+"""From a template match to cells and issues: placement, then the template's arithmetic.
 
-tokens -> segments -> template match -> placement -> cells -> arithmetic -> issues.
+matched rows -> placement -> cells -> arithmetic (infer, correct, or report) -> issues.
 """
 
 from __future__ import annotations
@@ -8,19 +8,18 @@ from __future__ import annotations
 import logging
 import re
 
-from govreport.layout.tokens import AMOUNT_UNITS, Kind, LayoutResult, Token, printed_unit
-from govreport.models.template import CellKey, Equation, TableSpec, Template
-from govreport.report import Cell, Issue, Report
+from govreport.layout.tokens import AMOUNT_UNITS, Kind, Token, printed_unit
+from govreport.models.template import Equation, TableSpec, Template
+from govreport.report import Cell, Issue
 from govreport.settings import ExtractSettings
 from govreport.tables.glued import Memo, Split, prints_empty_cells, split_glued
-from govreport.tables.match import Match, Unit, best_match
+from govreport.tables.match import Match, Unit
 from govreport.tables.placement import Placement, place
-from govreport.tables.segments import segment
 from govreport.tables.solve import analyse
+from govreport.types import CellKey
 
 log = logging.getLogger("govreport")
 
-MAX_SEGMENTS = 5000
 #: an amount (万元) this large with no unit printed is more likely 元 than 万元: flagged, not guessed
 UNEXPLAINED_AMOUNT = 100_000
 _HEADER_UNIT = re.compile(r"(?:单位[:：]?\s*|[(（]\s*)(亿元|万元|千元|元)")
@@ -424,36 +423,3 @@ def _status_issues(spec: TableSpec, cells: dict[CellKey, Cell], units: list, set
         issues.append(Issue("low_confidence", spec.id,
                             f"{len(low)} cell(s) read (as a number or as empty) with confidence under "
                             f"{settings.low_confidence}", low))
-
-
-def build_report(layout: LayoutResult, source: str, settings: ExtractSettings) -> Report:
-    """Match the template, place every number, run the arithmetic and collect the issues."""
-    from govreport.errors import NotAReportError
-    from govreport.meta import read_meta
-
-    segs = segment(layout.tokens)
-    notes = list(layout.notes)
-    if len(segs) > MAX_SEGMENTS:  # a report has a few hundred; bound the matching on absurd input
-        notes.append(f"only the first {MAX_SEGMENTS} of {len(segs)} text/number runs were searched for tables")
-        segs = segs[:MAX_SEGMENTS]
-    match = best_match(segs, layout.text, settings.template)
-    rows_found = sum(1 for u in match.units)
-    if rows_found < 3 and not titles_printed(match.template, layout.text):
-        raise NotAReportError(f"{source}: no table of the national annual-report template was found")
-    cells, issues = build_tables(match, settings)
-    meta = read_meta(layout.text)
-    meta.update({"pages": layout.pages, "input_kind": layout.input_kind})
-    if layout.dpi:
-        meta["dpi"] = layout.dpi
-    if notes:
-        meta["notes"] = notes
-    variant = match.variants.get("applications")
-    if variant:
-        meta["variant"] = {"applications": variant}
-    log.debug("%s: template %s, %d units matched", source, match.template.id, rows_found)
-    report = Report(source=source, template=match.template.id, meta=meta, cells=cells, issues=issues)
-    from govreport.narrative import check_narrative
-
-    report.narrative, prose_issues = check_narrative(layout.text, report)
-    report.issues.extend(prose_issues)
-    return report

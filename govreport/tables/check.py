@@ -11,11 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from govreport.models.template import Equation, get_template
+from govreport.types import CellRef
 
-Key = tuple[str, str, str]
 
-
-def violations(template_id: str, values: Mapping[Key, int | float | None],
+def violations(template_id: str, values: Mapping[CellRef, int | float | None],
                variant: str | None = None) -> list[tuple[str, Equation]]:
     """(table, equation) pairs whose cells are all known and whose sums differ."""
     out: list[tuple[str, Equation]] = []

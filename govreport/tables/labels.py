@@ -18,7 +18,9 @@ import unicodedata
 from difflib import SequenceMatcher
 from functools import lru_cache
 
-_MASK = re.compile(r"[*＊×■█▇]+")
+from govreport.types import MASK_GLYPHS
+
+_MASK = re.compile(f"[{re.escape(MASK_GLYPHS)}]+")
 _QUOTES = re.compile(r"[“”‘’\"'「」『』《》<>]")
 _LONG_PAREN = re.compile(r"\([^()]{3,}\)")
 _SPACE = re.compile(r"\s+")

@@ -19,9 +19,10 @@ import re
 from dataclasses import dataclass, field
 
 from govreport.layout.tokens import WEAK_BLANK, Kind, Token
-from govreport.models.template import CellKey, TableSpec, Template, templates
+from govreport.models.template import TableSpec, Template, templates
 from govreport.tables.labels import norm, similarity
 from govreport.tables.segments import Segment
+from govreport.types import CellKey
 
 MIN_SIMILARITY = 0.5
 

@@ -31,8 +31,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from govreport.layout.tokens import WEAK_BLANK, Kind, Token
-from govreport.models.template import CellKey, TableSpec
+from govreport.models.template import TableSpec
 from govreport.tables.match import Unit
+from govreport.types import CellKey
 
 W_SLACK = 1000.0
 

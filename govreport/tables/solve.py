@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from govreport.models.template import CellKey, Equation
+from govreport.models.template import Equation
+from govreport.types import CellKey
 
 TOL = 1e-6
 

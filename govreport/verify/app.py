@@ -7,7 +7,7 @@ the folder's report files, so no request reaches a path outside DATASET; request
 by the page's script.
 
 Pages: the queue (reports worst first), and per report its page images with every cell outlined (the
-review page's drawing, :func:`govreport.review.page_figures`), its issues, its tables and its flagged
+review page's drawing, :func:`govreport.output.review.page_figures`), its issues, its tables and its flagged
 cells in order. Page images are rendered on first request and cached in ``DATASET/.verify/pages/``, so
 opening a folder of a thousand reports reads only their JSONs. Each decision is appended to
 ``corrections.jsonl`` and applied to the report's JSON (:mod:`govreport.verify.apply`) before it is
@@ -44,12 +44,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-from govreport.dataset import EXPORTS, export_dataset, load_report_file, report_files
 from govreport.errors import GovreportError, OutputError
 from govreport.models.template import get_template
-from govreport.render_html import COLORS, CSS, SEVERE, flagged_cells, header_html, issues_html, tables_html
+from govreport.output.dataset import EXPORTS, export_dataset, load_report_file, report_files
+from govreport.output.html import COLORS, CSS, SEVERE, flagged_cells, header_html, issues_html, tables_html
+from govreport.output.review import PageView, bbox_units, page_figures, page_views
 from govreport.report import Cell, Report
-from govreport.review import PageView, bbox_units, page_figures, page_views
 from govreport.verify.apply import CONFLICT, apply_corrections, apply_decisions, check_value, write_report_json
 from govreport.verify.store import CorrectionStore, Decision, digest, doc_hash, latest
 
@@ -257,7 +257,7 @@ class VerifyApp:
             self.summaries.clear()
 
     def _save_queue_cache(self, rows: list[Summary]) -> None:
-        from govreport.export import atomic_path
+        from govreport.output.export import atomic_path
 
         data = {"reports": [{**s.row(), "stamp": list(s.stamp)} for s in rows]}
         with contextlib.suppress(OutputError, OSError):
@@ -418,7 +418,7 @@ class VerifyApp:
         data = base64.b64decode(rendered[0].uri.split(",", 1)[1])
         with contextlib.suppress(OutputError, OSError):
             self.pages_dir.mkdir(parents=True, exist_ok=True)
-            from govreport.export import atomic_path
+            from govreport.output.export import atomic_path
 
             with atomic_path(target) as tmp:
                 tmp.write_bytes(data)

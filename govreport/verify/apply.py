@@ -35,10 +35,11 @@ from pathlib import Path
 from typing import Any
 
 from govreport.errors import OutputError
-from govreport.export import atomic_path
-from govreport.models.template import CellKey, Equation, TableSpec, get_template
-from govreport.report import Cell, Issue, Report
+from govreport.models.template import Equation, TableSpec, get_template
+from govreport.output.export import atomic_path
+from govreport.report import Cell, Issue, Report, register_extension
 from govreport.tables.solve import analyse
+from govreport.types import CellKey
 from govreport.verify.store import CorrectionStore, Decision, digest, doc_hash, latest
 
 log = logging.getLogger("govreport")
@@ -399,3 +400,6 @@ def apply_corrections(folder: str | os.PathLike[str], files: Iterable[Path],
     if changed:
         log.info("%s: applied reviewer decisions to %d report(s)", folder, changed)
     return changed
+
+
+register_extension("verify", verify_cell)

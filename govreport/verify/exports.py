@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from govreport.export import atomic_path
+from govreport.output.export import atomic_path
 from govreport.verify.store import Decision
 
 log = logging.getLogger("govreport")
@@ -53,7 +53,7 @@ def write_corrections_csv(decisions: Iterable[Decision], target: Path) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from govreport.dataset import export_dataset
+    from govreport.output.dataset import export_dataset
 
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 1:

@@ -17,6 +17,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from govreport.types import MASK_GLYPHS
+
 _NOT_AGENCY = r"[^\s,，。.;；:：、“”\"《》<>()（）\[\]【】|]"
 _KIND = r"(?:政\s*+府\s*+信\s*+息|政\s*+务\s*+信\s*+息|政\s*+务|信\s*+息)\s*+公\s*+开"
 # \s*+ (possessive) throughout: a run of spaces is never given back, so matching stays linear
@@ -38,7 +40,7 @@ _YEAR_OF = re.compile(r"(20\d\d)\s*+年(?:度)?\s*+(?:政府|政务)?\s*+信息�
 _DATE = re.compile(r"(20\d\d)\s*+年\s*+(\d{1,2})\s*+月\s*+(\d{1,2})\s*+日")
 _BY = re.compile(rf"本报告(?:由|是)\s*+(?P<agency>{_NOT_AGENCY}{{2,40}}?)\s*+"
                  r"(?:\(|（|根据|依据|按照|依照|编制|制作|发布|,|，)")
-_MASK = re.compile(r"[*＊]{2,}|[□■█]")
+_MASK = re.compile(rf"[*＊]{{2,}}|[{re.escape(MASK_GLYPHS.replace('*', '').replace('＊', ''))}]")
 _AGENCY_END = re.compile(r"(?:局|委员会|委|办公室|办公厅|办|政府|厅|院|分局|中心|街道办事处|街道|镇|乡|所|队|处|署|会|"
                          r"公司|部|站|馆|社|队|大队|支队|总队|监狱|学校|大学|集团)$")
 _JUNK = re.compile(r"报告|根据|依据|按照|本机关|首页|当前位置|索引号|信息公开|发布日期|目录|现将|公布|如下|编制|我")

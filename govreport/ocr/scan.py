@@ -1,11 +1,12 @@
 """Scanned pages -> token stream.
 
-Per page: red seals painted out, lighting flattened, orientation (0/90/180/270) and skew fixed,
-round seals found by shape, ruled tables found (:mod:`govreport.layout.grid`), then every table
-cell is cut out, split into text lines and read by the recognition model alone, in one batch per
-page (:mod:`govreport.layout.scan_cells`); cells under a seal get second readings without it
-(:mod:`govreport.layout.scan_overlays`). Text outside tables (title, prose) is read band by band.
-Pages without rules fall back to a full detection pass whose boxes are grouped into rows.
+Per page: red seals painted out, lighting flattened, orientation (0/90/180/270) and skew fixed
+(:mod:`govreport.ocr.preprocess`), round seals found by shape (:mod:`govreport.ocr.seals`), ruled
+tables found (:mod:`govreport.ocr.rules`), then every table cell is cut out, split into text
+lines and read by the recognition model alone, in one batch per page (:mod:`govreport.ocr.cells`);
+cells under a seal get second readings without it (:mod:`govreport.ocr.overlays`). Text outside
+tables (title, prose) is read band by band. Pages without rules fall back to a full detection pass
+whose boxes are grouped into rows.
 
 Boxes are reported in pixels of the page as rendered at ``LayoutResult.dpi`` (image files: pixels
 of the file), whatever rotation or resampling happened in between.
@@ -14,96 +15,75 @@ of the file), whatever rotation or resampling happened in between.
 from __future__ import annotations
 
 import logging
+import struct
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
+import cv2
 import numpy as np
 
-from govreport.errors import MissingDependencyError
-from govreport.layout.files import require_file
+from govreport.errors import BadInputError
+from govreport.layout.assemble import join_lines
+from govreport.layout.grid import Grid, align_columns, group_rows
 from govreport.layout.tokens import BREAK, CellText, Kind, LayoutResult, Token, tokens_from_rows
+from govreport.ocr.cells import (
+    CellRead,
+    cell_window,
+    despeckle,
+    finish_rows,
+    line_crop,
+    read_cells,
+    reread_doubtful,
+    resplit_tall,
+    split_merged_values,
+)
 from govreport.ocr.engines import OcrBox, OcrEngine, get_engine
 from govreport.ocr.numbers import looks_numeric, read_numeric
-
-try:
-    import cv2
-
-    from govreport.layout.grid import PageGrid, Table, align_columns, find_tables, group_rows
-    from govreport.layout.pdf_common import join_lines
-    from govreport.layout.scan_cells import (
-        CellRead,
-        cell_window,
-        despeckle,
-        finish_rows,
-        line_crop,
-        read_cells,
-        reread_doubtful,
-        resplit_tall,
-        split_merged_values,
-    )
-    from govreport.layout.scan_overlays import SEAL_OVERLAP, light_ink, reread_without, ring_ink, seal_area
-    from govreport.ocr.preprocess import (
-        Matrix,
-        binarize,
-        detect_orientation,
-        estimate_skew,
-        find_seals,
-        map_bbox,
-        normalize_illumination,
-        red_mask,
-        rotate90,
-        rotate_small,
-        seal_residue,
-        split_lines,
-        suppress_red,
-    )
-except ImportError as _e:  # pragma: no cover - depends on the environment
-    _MISSING: ImportError | None = _e
-else:
-    _MISSING = None
-from govreport.ocr.render import OCR_DPI, PageImage, load_image_file, render_pdf
+from govreport.ocr.overlays import SEAL_OVERLAP, light_ink, reread_without, ring_ink, seal_area
+from govreport.ocr.page import ScanPage
+from govreport.ocr.preprocess import (
+    binarize,
+    detect_orientation,
+    estimate_skew,
+    map_bbox,
+    normalize_illumination,
+    rotate90,
+    rotate_small,
+    split_lines,
+)
+from govreport.ocr.render import PageImage, load_image_file, render_pdf
+from govreport.ocr.rules import PageGrid, find_tables
+from govreport.ocr.seals import find_seals, red_mask, seal_residue, suppress_red
 from govreport.settings import ExtractSettings
+from govreport.sources import Source, as_source
 
 log = logging.getLogger("govreport")
 
-BBox = tuple[float, float, float, float]
+#: what Pillow's decoders raise on damaged data besides OSError (which ocr.render maps already)
+DECODER_ERRORS = (IndexError, EOFError, ValueError, SyntaxError, struct.error, ZeroDivisionError, OverflowError)
+DESKEW_FROM = 0.15  #: degrees of skew from which a page is rotated straight
 
 
-@dataclass(slots=True)
-class ScanPage:
-    """What was done to one page, with the intermediates needed to draw or debug it."""
-
-    number: int
-    rotation: int = 0  #: degrees clockwise applied to make the page upright
-    skew: float = 0.0  #: degrees of skew corrected
-    red_fraction: float = 0.0
-    grid: PageGrid | None = None
-    image: np.ndarray | None = None  #: the corrected gray page the cells were cut from
-    red: np.ndarray | None = None  #: red-ink mask (seals) in the corrected page's coordinates
-    seals: list[tuple[float, float, float]] = field(default_factory=list)  #: round seals (cx, cy, r), corrected px
-    to_page: Matrix = field(default_factory=lambda: np.eye(3))  #: corrected px -> page px at dpi
-    seconds: float = 0.0
-    notes: list[str] = field(default_factory=list)
-
-
-def read_scanned(path: Path, settings: ExtractSettings) -> LayoutResult:
+def read_scanned(source: Source | Path, settings: ExtractSettings) -> LayoutResult:
     """OCR an image-only PDF or an image file (PNG/JPEG/TIFF/...) into a :class:`LayoutResult`."""
-    path = Path(path)
-    require_file(path, settings.max_bytes)
-    with path.open("rb") as fh:
-        is_pdf = b"%PDF-" in fh.read(1024)
-    if is_pdf:  # the content decides, not the name
-        dpi = settings.dpi or OCR_DPI
-        pages = list(render_pdf(path, dpi, settings.password, settings.max_pages, settings.max_pixels))
-        kind = "scanned_pdf"
-    else:
-        pages = load_image_file(path, settings.max_pages, settings.max_pixels)  # BadInputError if not one
-        dpi = pages[0].dpi
-        kind = "image"
+    source = as_source(source, settings)
+    if source.kind == "pdf":
+        dpi = settings.ocr_dpi
+        pages = list(render_pdf(source.path, dpi, settings.password, settings.max_pages, settings.max_pixels))
+        return _read_pages(pages, settings, "scanned_pdf", dpi, [])
+    try:  # Pillow's decoders on a damaged file (a GIF cut short: IndexError)
+        pages = load_image_file(source.path, settings.max_pages, settings.max_pixels)
+        return _read_pages(pages, settings, "image", pages[0].dpi, [source.misnamed] if source.misnamed else [])
+    except DECODER_ERRORS as exc:
+        log.debug("%s: image decoder failed", source.path, exc_info=True)
+        raise BadInputError(f"{source.path}: damaged image ({type(exc).__name__}: {exc})") from exc
+
+
+def _read_pages(pages: list[PageImage], settings: ExtractSettings, kind: str, dpi: int | None,
+                notes: list[str]) -> LayoutResult:
     scans: list[ScanPage] = []
     tokens, text = tokens_from_page_images(pages, settings, scans=scans)
-    notes = [n for s in scans for n in s.notes]
+    notes = [*notes, *(n for s in scans for n in s.notes)]
     return LayoutResult(tokens, text, kind, pages=len(pages), dpi=dpi, notes=notes)
 
 
@@ -120,20 +100,13 @@ def tokens_from_page_images(
     ``"detect"`` runs a full detection pass per page and assigns boxes to cells (slower; kept for
     comparison). Pass a list as ``scans`` to receive the per-page :class:`ScanPage` details.
     """
-    if _MISSING is not None:
-        raise MissingDependencyError.for_extra("opencv-python-headless", "ocr", "OCR of scanned pages") from _MISSING
     engine = get_engine(settings.engine, settings.device)
     tokens: list[Token] = []
     lines: list[str] = []
-    prev: ScanPage | None = None
     for page in pages:
         t0 = time.perf_counter()
         sp = ScanPage(page.number)
         page_tokens, page_lines = _read_page(page, engine, sp, cell_mode)
-        if prev is not None and prev.grid and sp.grid and prev.grid.tables and sp.grid.tables:
-            last, first = prev.grid.tables[-1], sp.grid.tables[0]
-            if last.bbox[3] > 0.8 * prev.grid.shape[0] and first.bbox[1] < 0.2 * sp.grid.shape[0]:
-                first.continued = True
         sp.seconds = time.perf_counter() - t0
         log.info(
             "page %d: OCR in %.2fs (rotation %d°, skew %.1f°, %d table(s))",
@@ -147,7 +120,6 @@ def tokens_from_page_images(
         lines.extend(page_lines)
         if scans is not None:
             scans.append(sp)
-        prev = sp
         sp.image = sp.image if scans is not None else None
     return tokens, "\n".join(lines)
 
@@ -173,7 +145,7 @@ def _prepare(page: PageImage, engine: OcrEngine, sp: ScanPage) -> tuple[np.ndarr
         sp.notes.append(f"page {page.number}: turned {90 * k}° clockwise to read it")
     skew = estimate_skew(binary)
     m_skew = np.eye(3)
-    if abs(skew) >= 0.15:
+    if abs(skew) >= DESKEW_FROM:
         gray, m_skew = rotate_small(gray, -skew)
         red = rotate_small(red, -skew, border=0)[0] if red is not None else None
         binary = binarize(gray)
@@ -291,36 +263,18 @@ def _band_text(
     return toks, texts
 
 
-def _shift(b: OcrBox, dx: float, dy: float) -> OcrBox:
-    q = tuple((x + dx, y + dy) for x, y in b.quad)
-    return OcrBox(b.text, q, b.score)  # type: ignore[arg-type]
-
-
-def _text_lines(boxes: list[OcrBox], sp: ScanPage) -> tuple[list[Token], list[str]]:
-    """Prose: one TEXT token per detected box, one BREAK per printed line."""
-    toks: list[Token] = []
-    lines: list[str] = []
-    for idx in group_rows([b.bbox for b in boxes]):
-        for i in idx:
-            b = boxes[i]
-            toks.append(Token(Kind.TEXT, b.text, None, sp.number, map_bbox(sp.to_page, b.bbox), round(b.score, 4)))
-        toks.append(BREAK)
-        lines.append(" ".join(boxes[i].text for i in idx))
-    return toks, lines
-
-
 # --------------------------------------------------------------------------------------------
 # table cells
 
 
 def _table_rows(
-    table: Table, clean: np.ndarray, ink: np.ndarray, engine: OcrEngine, sp: ScanPage,
+    table: Grid, clean: np.ndarray, ink: np.ndarray, engine: OcrEngine, sp: ScanPage,
     residue: np.ndarray | None = None, sealed: np.ndarray | None = None,
 ) -> list[list[CellText]]:
     """One table's cells as CellText rows: first readings, then second readings of the doubtful
     ones (lines cut apart, stray ink lifted, merged cells split, seal residue, lighter overlay
     and seal rings taken out), then clean-up by row and column role."""
-    reads = [[CellRead(cell.bbox, cell.c0, cell.c1) for cell in row] for row in table.rows()]
+    reads = [[CellRead(cell.bbox, cell.c0, cell.c1) for cell in row] for row in table.rows]
     read_cells([cr for row in reads for cr in row], clean, ink, engine, sp)
     resplit_tall(reads, clean, ink, engine)
     reread_doubtful(reads, clean, ink, engine)
@@ -349,9 +303,9 @@ def _detect_in_tables(clean: np.ndarray, grid: PageGrid, engine: OcrEngine) -> l
     return out
 
 
-def _table_rows_by_detection(table: Table, boxes: list[OcrBox], sp: ScanPage) -> list[list[CellText]]:
+def _table_rows_by_detection(table: Grid, boxes: list[OcrBox], sp: ScanPage) -> list[list[CellText]]:
     reads: list[list[CellRead]] = []
-    for row in table.rows():
+    for row in table.rows:
         out_row = []
         for cell in row:
             x0, y0, x1, y1 = cell.bbox

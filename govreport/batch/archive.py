@@ -29,8 +29,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from govreport.errors import BadInputError, GovreportError, InputNotFoundError, TooLargeError
-from govreport.inputs import sniff
 from govreport.settings import ExtractSettings
+from govreport.sources import sniff
 
 log = logging.getLogger("govreport")
 
@@ -45,7 +45,7 @@ class Item:
     """One document to extract: a file on disk, or a member of a zip archive.
 
     ``source`` is what the report's JSON calls it (``a/b.pdf``, ``x.zip!dir/c.docx``); ``id`` is
-    the stable output name; ``kind`` is :func:`govreport.inputs.sniff`'s guess from the first bytes.
+    the stable output name; ``kind`` is :func:`govreport.sources.sniff`'s guess from the first bytes.
     """
 
     id: str

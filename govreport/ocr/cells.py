@@ -12,22 +12,26 @@ Coordinates are pixels of the corrected (upright, deskewed) page.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
 
-from govreport.layout.grid import Table
-from govreport.layout.pdf_common import join_lines
+from govreport.layout.assemble import join_lines
+from govreport.layout.grid import Grid
 from govreport.layout.tokens import CellText
 from govreport.ocr.engines import OcrEngine
 from govreport.ocr.numbers import looks_numeric, read_numeric
-from govreport.ocr.preprocess import is_redacted, map_bbox, split_lines, split_tall
+from govreport.ocr.page import ScanPage
+from govreport.ocr.preprocess import map_bbox, split_lines, split_tall
+from govreport.ocr.seals import is_redacted
+from govreport.types import BBox
 
-if TYPE_CHECKING:
-    from govreport.layout.scan import ScanPage
-
-BBox = tuple[float, float, float, float]
+CELL_INSET = 3  #: pixels cut off each side of a cell before reading it (rule remnants)
+SEAL_READ_CONF = 0.75  #: cap on a reading that depended on telling print from lighter ink over it
+UNDER_SEAL_BLANK = 0.5  #: confidence of "empty" for a cell under a seal (flagged: it may hide print)
+REREAD_BELOW = 0.85  #: a one-column cell read with less confidence than this is read again
+TOUCHED_CONF = 0.5  #: cap on a re-read whose dropped ink ran into the digits (it stays flagged)
+SEAL_COVER = 0.25  #: share of a cell covered by red ink above which "empty" is doubted
 
 
 def line_crop(img: np.ndarray, x0: int, y0: int, x1: int, y1: int) -> np.ndarray:
@@ -36,9 +40,6 @@ def line_crop(img: np.ndarray, x0: int, y0: int, x1: int, y1: int) -> np.ndarray
     crop = img[max(0, y0 - 1) : y1 + 1, max(0, x0 - 1) : x1 + 1]
     v = max(3, round(0.25 * (y1 - y0)))
     return cv2.copyMakeBorder(crop, v, v, 3, 3, cv2.BORDER_CONSTANT, value=255)
-
-
-CELL_INSET = 3  #: pixels cut off each side of a cell before reading it (rule remnants)
 
 
 @dataclass(slots=True)
@@ -53,15 +54,9 @@ class CellRead:
     under_seal: bool = False  #: a seal lies over it: a stroke of the seal may have been read as print
 
 
-SEAL_READ_CONF = 0.75  #: cap on a reading that depended on telling print from lighter ink over it
-
-
 def cell_window(cr: CellRead) -> tuple[slice, slice]:
     x0, y0, x1, y1 = (int(round(v)) for v in cr.cell_bbox)
     return slice(y0 + CELL_INSET, y1 - CELL_INSET), slice(x0 + CELL_INSET, x1 - CELL_INSET)
-
-
-UNDER_SEAL_BLANK = 0.5  #: confidence of "empty" for a cell under a seal (flagged: it may hide print)
 
 
 def read_cells(cells: list[CellRead], clean: np.ndarray, ink: np.ndarray, engine: OcrEngine, sp: ScanPage) -> None:
@@ -100,7 +95,7 @@ def read_cells(cells: list[CellRead], clean: np.ndarray, ink: np.ndarray, engine
 
 
 def split_merged_values(
-    reads: list[list[CellRead]], table: Table, clean: np.ndarray, ink: np.ndarray, engine: OcrEngine, sp: ScanPage
+    reads: list[list[CellRead]], table: Grid, clean: np.ndarray, ink: np.ndarray, engine: OcrEngine, sp: ScanPage
 ) -> None:
     """In rows of values, a cell right of the labels that spans lattice columns lost a rule (a
     seal or a smudge over it); each column's part is read on its own. Where the lattice lost the
@@ -148,9 +143,6 @@ def _cut_at_gaps(cr: CellRead, ink: np.ndarray, col_w: float) -> list[CellRead]:
     ends = [*cols[cuts], cols[-1]]
     left = x0 + CELL_INSET
     return [CellRead((left + a - 5, y0, left + b + 6, y1), cr.c0, cr.c1) for a, b in zip(starts, ends, strict=True)]
-
-
-REREAD_BELOW = 0.85  #: a one-column cell read with less confidence than this is read again
 
 
 def resplit_tall(reads: list[list[CellRead]], clean: np.ndarray, ink: np.ndarray, engine: OcrEngine) -> None:
@@ -221,9 +213,6 @@ def reread_doubtful(
             cr.text, cr.conf = text, round(min(conf, TOUCHED_CONF) if touched else conf, 4)
 
 
-TOUCHED_CONF = 0.5  #: cap on a re-read whose dropped ink ran into the digits (it stays flagged)
-
-
 def _inner_print(gray: np.ndarray, ink: np.ndarray) -> tuple[np.ndarray, bool] | None:
     """The cell's ink that does not touch its edges, as one white-framed line crop, and whether
     the dropped ink ran into that line (then digits may have gone with it)."""
@@ -251,9 +240,6 @@ def _inner_print(gray: np.ndarray, ink: np.ndarray) -> tuple[np.ndarray, bool] |
     # the edge-touching ink and its anti-aliased rim go white
     lifted[(cv2.dilate(dropped.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0) & ~mask] = 255
     return line_crop(lifted, int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1), touched
-
-
-SEAL_COVER = 0.25  #: share of a cell covered by red ink above which "empty" is doubted
 
 
 def _under_seal(sp: ScanPage, x0: int, y0: int, x1: int, y1: int) -> bool:

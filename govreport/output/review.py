@@ -29,32 +29,30 @@ from __future__ import annotations
 
 import base64
 import io
-import json
 import logging
 import os
-import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Optional
+from typing import TYPE_CHECKING, Any
 
-import typer
-
-from govreport import cli_options as opts
-from govreport.render_html import (
+from govreport.output.html import (
     COLORS,
     CSS,
     SEVERE,
     STROKES,
     cell_id,
     cell_tip,
+    escape,
     flagged_cells,
     header_html,
     issues_html,
     status_counts,
     tables_html,
 )
-from govreport.report import Cell, Report, escape
+from govreport.report import Cell, Report, register_extension
+from govreport.sources import PDF_HEADER_WITHIN, is_pdf, open_pdf
+from govreport.types import CellRef
 
 if TYPE_CHECKING:  # pragma: no cover
     from PIL import Image
@@ -177,19 +175,18 @@ def _encode(img: Image.Image, fmt: str, quality: int) -> str:
 
 
 def _is_pdf(path: Path) -> bool:
+    """The file is a PDF by the rule every reader uses (a header after a preamble counts)."""
     try:
         with path.open("rb") as fh:
-            return fh.read(5) == b"%PDF-"
+            return is_pdf(fh.read(PDF_HEADER_WITHIN))
     except OSError:
         return False
 
 
 def _pdf_pages(path: Path, numbers: list[int], unit_dpi: float, image_dpi: int, fmt: str, quality: int,
                password: str | None) -> dict[int, PageView]:
-    import pypdfium2 as pdfium
-
     out: dict[int, PageView] = {}
-    doc = pdfium.PdfDocument(str(path), password=password)
+    doc = open_pdf(path, password)
     try:
         for n in numbers:
             if not 1 <= n <= len(doc):
@@ -273,8 +270,8 @@ def page_views(report: Report, source_path: str | os.PathLike[str] | None = None
 # -- HTML --------------------------------------------------------------------------------------
 
 
-def _box_html(cell: Cell, view: PageView, flagged: set[tuple[str, str, str]],
-              bad: set[tuple[str, str, str]]) -> str:
+def _box_html(cell: Cell, view: PageView, flagged: set[CellRef],
+              bad: set[CellRef]) -> str:
     x0, y0, x1, y1 = (float(v) for v in cell.bbox or (0, 0, 0, 0))
     x0, x1 = sorted((x0, x1))
     y0, y1 = sorted((y0, y1))
@@ -293,8 +290,8 @@ def _box_html(cell: Cell, view: PageView, flagged: set[tuple[str, str, str]],
             f"title='{escape(cell_tip(cell))}'>{val}</div>")
 
 
-def _page_html(report: Report, view: PageView, flagged: set[tuple[str, str, str]],
-               bad: set[tuple[str, str, str]]) -> str:
+def _page_html(report: Report, view: PageView, flagged: set[CellRef],
+               bad: set[CellRef]) -> str:
     cells = [c for c in report.cells if c.page == view.number and c.bbox is not None]
     ratio = f"aspect-ratio:{view.width:.1f}/{view.height:.1f}"
     if view.uri:
@@ -314,7 +311,7 @@ def _side_html(report: Report, views: list[PageView]) -> str:
     drawn = {v.number for v in views}
     boxed = {c.key for c in report.cells if c.bbox is not None and c.page in drawn}
 
-    def link(keys: list[tuple[str, str, str]]) -> str:
+    def link(keys: list[CellRef]) -> str:
         return next((cell_id("b", k) for k in keys if k in boxed), cell_id("c", keys[0]))
 
     parts = [f"<aside class='gr-side'><h3>Issues ({n_issue})</h3>", issues_html(report, link=link)]
@@ -378,7 +375,7 @@ def review_html(report: Report, source_path: str | os.PathLike[str] | None = Non
 def write_review(report: Report, path: str | os.PathLike[str],
                  source_path: str | os.PathLike[str] | None = None, **options: Any) -> Path:
     """Write :func:`review_html` to ``path`` atomically; ``options`` go to :func:`review_html`."""
-    from govreport.export import write_text_atomic
+    from govreport.output.export import write_text_atomic
 
     target = Path(path)
     write_text_atomic(target, review_html(report, source_path, **options))
@@ -499,102 +496,11 @@ def write_index(entries: Iterable[IndexEntry | tuple[Report | dict[str, Any], st
     then reports by inconsistent issues, severe issues, all issues, missing and non-read cells.
     Links are relative to the index's folder.
     """
-    from govreport.export import write_text_atomic
+    from govreport.output.export import write_text_atomic
 
     target = Path(path)
     write_text_atomic(target, index_html(entries, base=target.parent))
     return target
 
 
-# -- command line ------------------------------------------------------------------------------
-
-
-def _load_report(file: Path, settings: Any) -> tuple[Report, Path | None]:
-    """Extract ``file``, or read a contract JSON (its source resolved beside it or from the cwd)."""
-    if file.suffix.lower() == ".json" and file.is_file():
-        try:
-            data = json.loads(file.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            from govreport.errors import BadInputError
-
-            raise BadInputError(f"{file}: not a report JSON ({exc})") from None
-        if isinstance(data, dict) and "cells" in data:
-            report = Report.from_dict(data)
-            src = Path(report.source) if report.source else None
-            if src is not None and not src.is_absolute() and not src.is_file():
-                src = file.parent / src if (file.parent / src).is_file() else file.parent / src.name
-            return report, src if src is not None and src.is_file() else None
-    from govreport.api import extract
-
-    return extract(file, settings), file
-
-
-def _unique(out_dir: Path, stem: str, used: set[Path]) -> Path:
-    target = out_dir / f"{stem}.review.html"
-    k = 2
-    while target in used:
-        target = out_dir / f"{stem}-{k}.review.html"
-        k += 1
-    used.add(target)
-    return target
-
-
-def review_command(
-    files: Annotated[list[Path], typer.Argument(help="reports to review (.pdf .docx .html .txt images), or "
-                                                     "contract .json files written by extract/batch")],
-    output: Annotated[Optional[Path], typer.Option("-o", "--output", help=(  # noqa: UP045
-        "one FILE: the .html to write (default FILE-stem.review.html here); several: a folder for "
-        "STEM.review.html files and index.html (default: here)"))] = None,
-    image_dpi: Annotated[int, typer.Option(help="resolution of the embedded page images")] = IMAGE_DPI,
-    image_format: Annotated[str, typer.Option(help="jpeg or webp")] = "jpeg",
-    engine: opts.Engine = "rapidocr",
-    device: opts.Device = "cpu",
-    dpi: opts.Dpi = None,
-    password: opts.Password = None,
-    template: opts.Template = None,
-    verbose: Annotated[int, typer.Option("-v", "--verbose", count=True, help="more logging on stderr")] = 0,
-) -> None:
-    """Write an HTML review page per report: page images with every cell outlined, issues, tables."""
-    from govreport.cli import _fail, _setup_logging
-    from govreport.errors import ExitCode, GovreportError
-    from govreport.settings import ExtractSettings
-
-    _setup_logging(verbose)
-    if image_format not in ("jpeg", "webp"):
-        _fail(ExitCode.USAGE, f"--image-format must be jpeg or webp (got {image_format!r})")
-    if not 30 <= image_dpi <= 300:
-        _fail(ExitCode.USAGE, f"--image-dpi must be between 30 and 300 (got {image_dpi})")
-    try:
-        settings = ExtractSettings(engine=engine, device=device, dpi=dpi, password=password, template=template)
-    except ValueError as exc:
-        _fail(ExitCode.USAGE, str(exc))
-    options = {"image_dpi": image_dpi, "image_format": image_format, "password": password}
-    if len(files) == 1:
-        target = output if output is not None else Path(f"{files[0].stem}.review.html")
-        if target.is_dir():
-            target = target / f"{files[0].stem}.review.html"
-        report, src = _load_report(files[0], settings)
-        write_review(report, target, src, **options)
-        sys.stderr.write(f"govreport: wrote {target} ({len(report.cells)} cells, {len(report.issues)} issues)\n")
-        return
-    out_dir = output if output is not None else Path(".")
-    if out_dir.suffix.lower() == ".html":
-        _fail(ExitCode.USAGE, "with several files, -o is a folder (each report gets STEM.review.html)")
-    entries: list[IndexEntry] = []
-    used: set[Path] = set()
-    first_error: ExitCode | None = None
-    for f in files:
-        target = _unique(out_dir, f.stem, used)
-        try:
-            report, src = _load_report(f, settings)
-            write_review(report, target, src, **options)
-            entries.append(IndexEntry(str(f), target, report))
-        except GovreportError as exc:
-            sys.stderr.write(f"govreport: error: {exc}\n")
-            entries.append(IndexEntry(str(f), None, None, str(exc)))
-            first_error = first_error or exc.exit_code
-    index = write_index(entries, out_dir / "index.html")
-    sys.stderr.write(f"govreport: wrote {len(entries) - sum(e.report is None for e in entries)} review page(s) "
-                     f"and {index}\n")
-    if first_error is not None:
-        raise typer.Exit(int(ExitCode.BATCH_FAILURES))
+register_extension("page", show_page)

@@ -11,7 +11,6 @@ import os
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO
 
 from govreport.errors import OutputError
 from govreport.report import Report
@@ -68,7 +67,7 @@ def write_report(report: Report, target: Path) -> None:
     elif fmt == "xlsx":
         _write_with(target, lambda p: _write_xlsx(report, p))
     else:
-        from govreport.render_html import report_html
+        from govreport.output.html import report_html
 
         write_text_atomic(target, report_html(report))
 
@@ -89,7 +88,3 @@ def _write_xlsx(report: Report, path: Path) -> None:
             str).to_excel(xw, sheet_name="issues", index=False)
         for t in report.tables:
             report.table(t).to_excel(xw, sheet_name=t[:31])
-
-
-def dump(stream: IO[str], report: Report) -> None:
-    stream.write(report.to_json() + "\n")

@@ -6,11 +6,12 @@ sum of cells, it describes, and returns one ``narrative`` entry per figure plus 
 for each figure the table contradicts. Table values are never changed. Anything it cannot attribute with
 confidence is left out: a missed figure is better than a false alarm.
 
-Quantity IDs are ``table.row.col`` contract IDs, plus these sums: ``applications.withheld.total``,
-``applications.unable.total``, ``applications.rejected.total``, ``applications.other_handling.total`` (the
-（六） row or its sub-rows), ``applications.<row>.organisations`` (the five 法人或其他组织 columns),
-``applications.new+carried_over.total`` (a 收到 figure that includes the carried-over applications),
-``appeals.suits.<col>`` (``direct_suit`` + ``suit_after_review``), and ``proactive.items`` (主动公开, no cell).
+Which words state which quantity is data (:mod:`govreport.models.prose`, ``prose.toml``); this module is
+the grammar: figures and their units, sentences and clauses, time and comparisons, the row a 其中 figure
+belongs to. Quantity IDs are ``table.row.col`` contract IDs or sums the template names with groups of rows
+or columns (``applications.withheld.total``, ``applications.<row>.organisations``, ``appeals.suits.<col>``,
+``applications.new+carried_over.total``: a 收到 figure that includes the carried-over applications), and
+``proactive.items`` (主动公开, no cell).
 
 >>> from govreport.report import Cell, Report
 >>> r = Report("x", "gov2021", cells=[Cell("appeals", row, col, value=v, status="read")
@@ -29,24 +30,18 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
-from govreport.cn_numbers import CN_NUMERAL, cn_to_int
+from govreport.checks.cn_numbers import CN_NUMERAL, cn_to_int
+from govreport.models.prose import Pattern, prose
+from govreport.models.template import TableSpec, templates
 from govreport.report import Issue, Report
+from govreport.types import CellRef
 
 __all__ = ["Figure", "check_narrative", "find_figures", "prose_paragraphs"]
 
-Key = tuple[str, str, str]
-
-# -- units ----------------------------------------------------------------------------------------
-COUNT_APPS = frozenset("件宗条个份项次")
-COUNT_APPEALS = frozenset("件宗起个项次")
-COUNT_DECISIONS = frozenset("件宗起个次")
-COUNT_DOCS = frozenset("件个份部项篇")
-COUNT_ITEMS = frozenset("条篇件个项份次")
-AMOUNT = frozenset({"万元"})
 
 # -- figures --------------------------------------------------------------------------------------
 _FIGURE = re.compile(
@@ -70,105 +65,8 @@ _TERMINAL = "。;!?"
 _SENTENCE = re.compile(r"[^。;!?]+[。;!?]?")
 _CLAUSE_SPLIT = re.compile(r"[,，:：]")
 
-# -- quantity patterns: matched at the END of a figure's left context (``$``) ---------------------------
-# possessive (*+): a filler run never has to be given back before ``$``, and backtracking stays linear
-_FILL = r"(?:合计|总计|累计|共|计|为|达到|达|了|是|有|数量|总数|件数|数|的|约|近|大约|将近|超过|逾|\s)*+"
-_AFILL = r"(?:合计|总计|累计|共|计|为|达到|达|了|约|近|大约|将近|超过|逾|\s)*+"
-_NO_APPEAL = r"(?:(?!行政|复议|诉讼|起诉)[^,;])"
-
-
-@dataclass(frozen=True, slots=True)
-class _Pat:
-    qid: str  #: quantity (``table.row.col`` or a named sum); ``{row}`` is filled from the context
-    regex: re.Pattern[str]
-    units: frozenset[str]
-    needs: str | None = None  #: required parent context: "apps", "appeals", "procurement"
-    veto: re.Pattern[str] | None = None  #: the figure's left context must not match this
-
-
-def _p(qid: str, pattern: str, units: Iterable[str], needs: str | None = None, veto: str | None = None) -> _Pat:
-    return _Pat(qid, re.compile(pattern + "$"), frozenset(units), needs, re.compile(veto) if veto else None)
-
-
-_PUBLISHED = r"公开|公示|发布|上网|推送|信息|受理|申请|公布"
-_OUTCOME_WORDS = r"审结|审理|维持|纠正|纠错|撤销|败诉|胜诉|驳回|终止|判决|裁定"
-_DOCS = r"(?P<doc>规章|(?:行政)?规范性文件)"
-_PATTERNS: tuple[_Pat, ...] = (
-    # appeals: specific before generic
-    _p("appeals.direct_suit.total", rf"直接(?:提起)?(?:行政)?(?:起诉|诉讼)(?:案件)?{_FILL}", COUNT_APPEALS,
-       veto=_OUTCOME_WORDS),
-    _p("appeals.suit_after_review.total",
-       rf"(?:复议后(?:再)?(?:提起)?(?:行政)?(?:起诉|诉讼)|经(?:行政)?复议后?(?:再)?(?:提起)?(?:行政)?(?:起诉|诉讼))(?:案件)?{_FILL}",
-       COUNT_APPEALS, veto=_OUTCOME_WORDS),
-    _p("appeals.review.total", rf"(?:行政复议|(?<!经)复议(?=案件|申请))(?:案件|申请)?{_FILL}", COUNT_APPEALS,
-       veto=_OUTCOME_WORDS),
-    _p("appeals.suits.total", rf"(?:行政诉讼|行政应诉|诉讼案件)(?:案件)?{_FILL}", COUNT_APPEALS, veto=_OUTCOME_WORDS),
-    _p("appeals.{row}.upheld", rf"(?:结果维持|维持(?:原(?:具体)?行政行为|原决定|原处理决定)?){_FILL}", COUNT_APPEALS,
-       "appeals"),
-    _p("appeals.{row}.corrected", rf"(?:结果纠正|被纠正|被纠错|纠正){_FILL}", COUNT_APPEALS, "appeals"),
-    _p("appeals.{row}.other", rf"(?:其他结果|结果其他|其他){_FILL}", COUNT_APPEALS, "appeals"),
-    _p("appeals.{row}.pending", rf"(?:尚未审结|未审结|尚在审理中?|正在审理中?|审理中|尚未结案|未结案){_FILL}",
-       COUNT_APPEALS, "appeals"),
-    _p("appeals.{row}.total", r"^\s*+(?:其中)?(?:共计|合计|总计|累计|共)(?:为|有|达|\s)*+", COUNT_APPEALS, "appeals"),
-    # 第二十条 tables
-    _p("art20_5.licensing.decisions", rf"(?<!其他)行政许可(?:决定|案件|办件)?{_AFILL}", COUNT_DECISIONS,
-       veto=_PUBLISHED),
-    _p("art20_5.other_services.decisions", rf"对外管理服务事项(?:办件)?{_AFILL}", COUNT_DECISIONS, veto=_PUBLISHED),
-    _p("art20_6.penalties.decisions", rf"行政处罚(?:决定|案件)?{_AFILL}", COUNT_DECISIONS, veto=_PUBLISHED),
-    _p("art20_6.coercion.decisions", rf"行政强制(?:措施|执行|决定|案件)?{_AFILL}", COUNT_DECISIONS, veto=_PUBLISHED),
-    _p("art20_8.fees.amount", rf"(?:行政事业性收费|行政事业性收费(?:的)?(?:收费)?金额)(?:金额|总额)?{_AFILL}", AMOUNT,
-       veto=r"处理费"),
-    _p("art20_9.procurement.projects", rf"政府集中采购(?:项目)?{_AFILL}", COUNT_DECISIONS | {"项"}),
-    _p("art20_9.procurement.amount", rf"政府集中采购(?:项目)?(?:金额|总金额)?{_AFILL}", AMOUNT),
-    _p("art20_9.procurement.amount", r"^\s*+(?:金额|总金额|采购金额|采购总金额)?(?:共计|合计|共|计|为|达|\s)*+", AMOUNT,
-       "procurement"),
-    _p("art20_1.{doc}.issued", rf"(?:新制定|新制作|制发|制定|印发|出台|制作|发布)了?{_DOCS}{_AFILL}", COUNT_DOCS,
-       veto=r"解读|清理|备案|审查"),
-    _p("art20_1.{doc}.repealed", rf"废止了?{_DOCS}{_AFILL}", COUNT_DOCS),
-    _p("art20_1.{doc}.in_force", rf"现行有效(?:的)?{_DOCS}{_AFILL}", COUNT_DOCS),
-    _p("art20_1.{doc}.in_force", rf"{_DOCS}现行有效{_AFILL}", COUNT_DOCS),
-    # applications
-    _p("applications.carried_over.total",
-       rf"(?:(?:上一?年度?|去年)(?:结转|转结|遗留)|结转上一?年度?)(?:{_NO_APPEAL}{{0,10}}?申请)?{_FILL}", COUNT_APPS),
-    _p("applications.carried_forward.total",
-       rf"(?:结转(?:至|到|入)?下一?年度?|转入下一?年度?|结转(?:至|到)?\d{{4}}年度?)(?:继续)?(?:办理)?(?:的)?(?:申请)?{_FILL}",
-       COUNT_APPS, veto=r"上一?年度?结转|去年结转"),
-    _p("applications.new.total",
-       rf"(?:收到|接收|受理|新收|接到|新增|共收)(?:{_NO_APPEAL}{{0,25}}?)(?:申请|依申请公开{_NO_APPEAL}{{0,8}}?){_FILL}",
-       COUNT_APPS, veto=r"(?:未|没有|无)(?:收到|接收|受理|接到)|政务服务|服务事项|办件|审批|许可|信访|咨询|"
-                        r"投诉|举报|热线|来信|来访"),
-    _p("applications.total_handled.total",
-       rf"(?:已办结|办结|办理完毕|办理完成|答复完毕|完成答复|已答复|全部答复|已回复|处理完毕|已处理)(?:{_NO_APPEAL}{{0,10}}?申请)?{_FILL}",
-       COUNT_APPS, "apps", veto=r"按期|按时|逾期|超期|延期|限期|当场|当日"),
-    _p("applications.disclosed.total", rf"(?:予以公开|同意公开|全部公开){_FILL}", COUNT_APPS, "outcome"),
-    _p("applications.partially_disclosed.total", rf"部分公开{_FILL}", COUNT_APPS, "outcome"),
-    _p("applications.withheld.total", rf"不予公开{_FILL}", COUNT_APPS, "outcome"),
-    _p("applications.unable.total", rf"无法提供{_FILL}", COUNT_APPS, "outcome"),
-    _p("applications.rejected.total", rf"不予处理{_FILL}", COUNT_APPS, "outcome"),
-    _p("applications.other_handling.total", rf"其他处理{_FILL}", COUNT_APPS, "outcome"),
-    _p("applications.{row}.natural_person", rf"自然人(?:提出)?(?:的)?(?:申请)?{_FILL}", COUNT_APPS, "apps"),
-    _p("applications.{row}.organisations", rf"法人(?:或者?|和|及)其他组织(?:提出)?(?:的)?(?:申请)?{_FILL}", COUNT_APPS,
-       "apps"),
-    _p("applications.{row}.commercial", rf"商业企业(?:提出)?(?:的)?(?:申请)?{_FILL}", COUNT_APPS, "apps"),
-    _p("applications.{row}.research", rf"科研机构(?:提出)?(?:的)?(?:申请)?{_FILL}", COUNT_APPS, "apps"),
-    _p("applications.{row}.social_org", rf"社会(?:公益)?组织(?:提出)?(?:的)?(?:申请)?{_FILL}", COUNT_APPS, "apps"),
-    _p("applications.{row}.legal_service", rf"法律服务机构(?:提出)?(?:的)?(?:申请)?{_FILL}", COUNT_APPS, "apps"),
-    # proactive disclosure: no template cell
-    _p("proactive.items", rf"主动公开(?:[^,;]{{0,12}}?){_FILL}", COUNT_ITEMS),
-    _p("proactive.items", rf"(?:公开|发布)(?:[^,;]{{0,10}}?){_FILL}", COUNT_ITEMS, "proactive"),
-)
-# figures stated before their keyword (2宗结转下年度, 15件已办结): matched at the START of the right context
-_RIGHT_PATTERNS: tuple[tuple[str, re.Pattern[str], str | None], ...] = tuple(
-    (qid, re.compile(rx), needs) for qid, rx, needs in (
-        ("applications.carried_forward.total",
-         r"^\s*+(?:申请)?(?:将|需|需要|待)?(?:结转|转入)(?:至|到)?(?:下一?年度?|\d{4}年)", None),
-        ("applications.total_handled.total", r"^\s*+(?:申请)?(?:已|均已|全部)?(?:办结|办理完毕|答复完毕)", "apps"),
-        ("applications.disclosed.total", r"^\s*+(?:申请)?(?:予以公开|同意公开)", "outcome"),
-        ("applications.partially_disclosed.total", r"^\s*+(?:申请)?部分公开", "outcome"),
-        ("applications.withheld.total", r"^\s*+(?:申请)?不予公开", "outcome"),
-        ("applications.unable.total", r"^\s*+(?:申请)?无法提供", "outcome"),
-        ("applications.rejected.total", r"^\s*+(?:申请)?不予处理", "outcome"),
-    ))
+# -- attribution ----------------------------------------------------------------------------------
+# a figure stated before its keyword (2宗结转下年度) may follow only these words in its clause
 _RIGHT_LEFT_OK = re.compile(r"^\s*+(?:其中|还有|有|剩余|其余|余下|尚有|仍有|共|另|并|\s)*+$")
 
 # the keyword just before a match is part of a coordinated list (行政许可、行政处罚共12件): not attributable
@@ -177,43 +75,8 @@ _COORDINATED = re.compile(r"(?:行政复议|行政诉讼|复议|诉讼|起诉|�
                           r"自然人|企业|机构|组织)(?:[、和及与或]|以及)$")
 _EACH = re.compile(r"各(?:为|有)?\s*+$")
 
-# parent context (which row 其中 sub-figures belong to)
-_PARENT = re.compile(
-    r"(?P<direct_suit>直接(?:提起)?(?:行政)?(?:起诉|诉讼))"
-    r"|(?P<suit_after_review>复议后(?:再)?(?:提起)?(?:行政)?(?:起诉|诉讼)|经(?:行政)?复议后?(?:再)?(?:提起)?(?:行政)?(?:起诉|诉讼))"
-    r"|(?P<review>行政复议(?:申请|案件)?)"
-    r"|(?P<suits>行政诉讼(?:案件)?|行政应诉)"
-    r"|(?P<apps>依申请公开|政府信息公开申请|公开申请|(?<!复议)申请(?![人行]))"
-    r"|(?P<procurement>政府集中采购)"
-    r"|(?P<other>行政许可|行政处罚|行政强制|主动公开)")
-
-# zero statements (未发生行政复议、行政诉讼): matched against a whole clause
-_NEG = r"(?<![尚并])(?:未|没有|无)(?!经|法|需|须|论)"
-_NEG_FILL = r"(?:(?!行政|不|未|纠|维持|审结|败诉|胜诉|撤销|错|结果|\d)[^,;]){0,24}?"
-_ZERO_APPEALS = re.compile(
-    rf"{_NEG}{_NEG_FILL}(?P<list>(?:行政复议|行政诉讼)(?:(?:[、和及与或]|以及)(?:被)?(?:提起|申请)?(?:行政复议|行政诉讼))*)"
-    r"(?:案件|的?情况|事项|纠纷|事件)?(?:发生)?$")
-_ZERO_LIST = re.compile(r"(?P<list>(?:行政复议|行政诉讼)(?:(?:[、和及与或]|以及)(?:行政复议|行政诉讼))*)"
-                        r"(?:案件)?(?:数量|数)?"
-                        r"(?:均|都)?(?:为|是)(?:0|零)(?:件|起)?$")
-_ZERO_APPS = re.compile(rf"{_NEG}(?:收到|接到|接收|受理)(?:{_NO_APPEAL}){{0,20}}?申请(?:件)?$")
-_ZERO_FORWARD = re.compile(r"(?:无|没有)(?:申请)?(?:需要?)?(?:结转(?:至|到)?下一?年度?|转入下一?年度?)[^,;\d]{0,8}$")
-_ZERO_ART20 = re.compile(rf"{_NEG}(?:实施|作出|采取|办理|发生|产生|开展)?(?:任何)?"
-                         r"(?P<list>(?:行政许可|行政处罚|行政强制)(?:(?:[、和及与或]|以及)(?:行政许可|行政处罚|行政强制))*)"
-                         r"(?:措施|决定|案件)?$")
-_ZERO_FEES = re.compile(rf"{_NEG}(?:收取|产生|发生)?(?:任何)?行政事业性收费$")
-_ZERO_DOCS = re.compile(rf"{_NEG}(?:新)?(?:制发|制定|发布|出台|印发|制作)(?:新的|任何)?"
-                        r"(?P<list>(?:规章|(?:行政)?规范性文件)(?:(?:[、和及与或]|以及)(?:规章|(?:行政)?规范性文件))*)$")
+# a 收到 figure followed by this counts the carried-over applications too
 _INCLUDES_OVER = re.compile(r"^\s*+[(（]?\s*+(?:其中)?(?:含|包括|包含)(?:上一?年度?|去年)?(?:的)?结转")
-_ZERO_KEYWORD_QID = {"行政复议": "appeals.review.total", "行政诉讼": "appeals.suits.total",
-                     "行政许可": "art20_5.licensing.decisions", "行政处罚": "art20_6.penalties.decisions",
-                     "行政强制": "art20_6.coercion.decisions", "规章": "art20_1.regulations.issued",
-                     "规范性文件": "art20_1.normative_documents.issued",
-                     "行政规范性文件": "art20_1.normative_documents.issued"}
-_LIST_ITEMS = re.compile(r"行政复议|行政诉讼|行政许可|行政处罚|行政强制|规章|(?:行政)?规范性文件")
-
-_APPLICANT_ORGS = ("commercial", "research", "social_org", "legal_service", "other_org")
-_APPS_GROUPS = {"withheld": "withheld_", "unable": "unable_", "rejected": "rejected_"}
 
 
 # -- text -> prose sentences --------------------------------------------------------------------------
@@ -319,34 +182,35 @@ def find_figures(clause: str) -> list[Figure]:
 
 # -- quantities -> cells ------------------------------------------------------------------------------
 class _Cells:
+    """The report's cells, and the quantities the prose names resolved to them through the template."""
+
     def __init__(self, report: Report) -> None:
         self.cells = {c.key: c for c in report.cells}
-        self.app_rows = list(dict.fromkeys(r for (t, r, _c) in self.cells if t == "applications"))
+        template = templates().get(report.template or "")
+        self.specs: dict[str, TableSpec] = {t.id: t for t in template.tables} if template else {}
 
-    def resolve(self, qid: str) -> list[Key] | None:
+    def _members(self, table: str, name: str, present: set[str]) -> list[str]:
+        """``name`` itself where the report has it, else the members of the template's group ``name``."""
+        if name in present:
+            return [name]
+        spec = self.specs.get(table)
+        return [n for n in spec.groups.get(name, ()) if n in present] if spec else []
+
+    def resolve(self, qid: str) -> list[CellRef] | None:
         """The cells quantity ``qid`` sums, or ``None`` if this report's template has none."""
-        if qid.startswith("proactive"):
+        table, _, rest = qid.partition(".")
+        if table == prose().roles.no_cell:
             return None
-        if qid == "applications.new+carried_over.total":
-            keys = [("applications", "new", "total"), ("applications", "carried_over", "total")]
-        else:
-            table, row, col = qid.split(".")
-            rows = [row]
-            cols = list(_APPLICANT_ORGS) if col == "organisations" else [col]
-            if table == "appeals" and row == "suits":
-                rows = ["direct_suit", "suit_after_review"]
-            elif table == "applications" and row in _APPS_GROUPS:
-                rows = [r for r in self.app_rows if r.startswith(_APPS_GROUPS[row])]
-            elif table == "applications" and row == "other_handling" and "other_handling" not in self.app_rows:
-                rows = [r for r in self.app_rows if r.startswith("other_")]
-            elif table == "art20_1" and col == "issued" and ("art20_1", row, "issued") not in self.cells:
-                cols = ["new_made"]
-            keys = [(table, r, c) for r in rows for c in cols]
-        if not keys or any(k not in self.cells for k in keys):
+        row, col = rest.split(".")
+        here = [k for k in self.cells if k[0] == table]
+        rows = self._members(table, row, {k[1] for k in here}) or [row]
+        cols = self._members(table, col, {k[2] for k in here}) or [col]
+        keys = [(table, r, c) for r in rows for c in cols]
+        if any(k not in self.cells for k in keys):
             return None
         return keys
 
-    def total(self, keys: list[Key]) -> int | float | None:
+    def total(self, keys: list[CellRef]) -> int | float | None:
         vals = [self.cells[k].value for k in keys]
         if any(v is None for v in vals):
             return None
@@ -358,7 +222,7 @@ class _Cells:
 @dataclass(slots=True)
 class _State:
     parent: str | None = None  # "apps" | "appeals:<row>" | "procurement" | "other"
-    app_row: str = "new"
+    app_row: str = field(default_factory=lambda: prose().roles.app_row)
     prior: bool = False  # the sentence is about an earlier year
 
 
@@ -378,13 +242,14 @@ def _time_update(state: _State, text: str, year: int | None) -> None:
 
 
 def _parent_update(state: _State, text: str) -> None:
-    for m in _PARENT.finditer(text):
+    vocab = prose()
+    for m in vocab.parents.finditer(text):
         kind = m.lastgroup
-        if kind in ("direct_suit", "suit_after_review", "review", "suits"):
+        if kind in vocab.appeals_rows:
             state.parent = f"appeals:{kind}"
         elif kind == "apps":
             if state.parent != "apps":
-                state.app_row = "new"
+                state.app_row = vocab.roles.app_row
             state.parent = "apps"
         else:
             state.parent = kind
@@ -403,12 +268,13 @@ def _needs_met(need: str | None, ctx: str | None, para_ctx: str | None) -> bool:
 def _match(left: str, right: str, fig: Figure, state: _State, para_ctx: str | None,
            apps_ok: bool) -> str | None:
     """The quantity a figure states, or ``None``. ``apps_ok``: the context is about disclosure applications."""
+    vocab = prose()
     parent_kind = (state.parent or "").split(":")[0] or None
     ctx = {"apps": "apps", "appeals": "appeals", "procurement": "procurement"}.get(parent_kind or "")
-    for pat in _PATTERNS:
+    for pat in vocab.left:
         if fig.unit not in pat.units or not _needs_met(pat.needs, ctx, para_ctx):
             continue
-        if pat.qid.startswith("applications") and not apps_ok:
+        if _about_applications(pat) and not apps_ok:
             continue
         m = pat.regex.search(left)
         if not m:
@@ -417,38 +283,40 @@ def _match(left: str, right: str, fig: Figure, state: _State, para_ctx: str | No
             continue
         if _COORDINATED.search(left[:m.start()]) or _EACH.search(left):
             return None
-        if pat.qid.startswith("applications") and _APPEAL_WORD.search(left):
+        if _about_applications(pat) and _APPEAL_WORD.search(left):
             return None
-        return _fill(pat.qid, m, state)
-    if fig.unit in COUNT_APPS and apps_ok and _RIGHT_LEFT_OK.match(left) and ctx not in ("appeals", "procurement"):
-        for qid, rx, needs in _RIGHT_PATTERNS:
-            if _needs_met(needs, ctx, para_ctx) and rx.match(right):
-                return qid
+        return _fill(pat.quantity, m, state)
+    if apps_ok and _RIGHT_LEFT_OK.match(left) and ctx not in ("appeals", "procurement"):
+        for pat in vocab.right:
+            if fig.unit in pat.units and _needs_met(pat.needs, ctx, para_ctx) and pat.regex.match(right):
+                return pat.quantity
     return None
 
 
+def _about_applications(pat: Pattern) -> bool:
+    return pat.quantity.split(".")[0] == prose().roles.applications
+
+
 def _fill(qid: str, m: re.Match[str], state: _State) -> str:
+    roles = prose().roles
     if "{row}" in qid:
-        row = state.parent.split(":")[1] if qid.startswith("appeals") and state.parent else state.app_row
+        appeals = qid.split(".")[0] == roles.appeals
+        row = state.parent.split(":")[1] if appeals and state.parent else state.app_row
         qid = qid.replace("{row}", row)
     if "{doc}" in qid:
-        qid = qid.replace("{doc}", "regulations" if m.group("doc") == "规章" else "normative_documents")
+        qid = qid.replace("{doc}", roles.doc_rows.get(m.group("doc"), roles.doc_rows["*"]))
     return qid
 
 
 def _zeros(clause: str) -> list[str]:
     """Quantities a clause states to be zero (未发生行政复议、行政诉讼; 未收到政府信息公开申请)."""
+    vocab = prose()
     out: list[str] = []
-    for rx in (_ZERO_APPEALS, _ZERO_LIST, _ZERO_ART20, _ZERO_DOCS):
+    for rx in vocab.zero_lists:
         m = rx.search(clause)
         if m:
-            out += [_ZERO_KEYWORD_QID[k] for k in _LIST_ITEMS.findall(m.group("list"))]
-    if _ZERO_APPS.search(clause):
-        out.append("applications.new.total")
-    if _ZERO_FORWARD.search(clause):
-        out.append("applications.carried_forward.total")
-    if _ZERO_FEES.search(clause):
-        out.append("art20_8.fees.amount")
+            out += [vocab.zero_keywords[k] for k in vocab.zero_items.findall(m.group("list"))]
+    out += [qid for rx, qid in vocab.zero_single if rx.search(clause)]
     return list(dict.fromkeys(out))
 
 
@@ -456,7 +324,7 @@ def _report_year(text: str, report: Report) -> int | None:
     year = report.meta.get("year") if isinstance(report.meta, dict) else None
     if isinstance(year, int):
         return year
-    from govreport.meta import read_meta
+    from govreport.checks.meta import read_meta
 
     y = read_meta(text).get("year")
     if isinstance(y, int):
@@ -490,6 +358,7 @@ def _topic(heading: str) -> str | None:
 def _scan_sentence(sentence: str, year: int | None, para_ctx: str | None, apps_ok: bool,
                    record: Callable[..., None]) -> bool:
     """Record the figures of one sentence; whether it has any figure at all."""
+    roles = prose().roles
     figures_in_sentence = False
     state = _State()
     for clause in _CLAUSE_SPLIT.split(sentence.rstrip(_TERMINAL)):
@@ -510,8 +379,8 @@ def _scan_sentence(sentence: str, year: int | None, para_ctx: str | None, apps_o
             qid = _match(left, right, fig, state, para_ctx, apps_ok)
             if qid is None:
                 continue
-            if qid == "applications.new.total" and _INCLUDES_OVER.match(right):
-                qid = "applications.new+carried_over.total"
+            if qid == roles.received and _INCLUDES_OVER.match(right):
+                qid = roles.received_and_carried
             _after_figure(state, qid)
             record(sentence, fig.value, qid, fig.approx, fig.decimals, fig.unit)
         rest = clause[pos:]
@@ -519,27 +388,27 @@ def _scan_sentence(sentence: str, year: int | None, para_ctx: str | None, apps_o
         _parent_update(state, rest)
         if not clause_figs and not state.prior and not comp:
             for qid in _zeros(clause.strip()):
-                if apps_ok or not qid.startswith("applications"):
+                if apps_ok or qid.split(".")[0] != roles.applications:
                     record(sentence, 0, qid)
     return figures_in_sentence
 
 
 def _after_figure(state: _State, qid: str) -> None:
     """The parent context a linked figure sets for the figures after it (其中…)."""
+    roles = prose().roles
     table, row, col = (qid.split(".") + ["", ""])[:3]
-    if table == "appeals":
-        if col == "total":
+    if table == roles.appeals:
+        if col == roles.total:
             state.parent = f"appeals:{row}"
-    elif table == "applications":
+    elif table == roles.applications:
         state.parent = "apps"
-        if row in ("new", "carried_over", "total_handled", "carried_forward", "disclosed", "partially_disclosed") \
-                and col == "total":
+        if row in roles.app_rows and col == roles.total:
             state.app_row = row
-        elif row == "new+carried_over":
-            state.app_row = "new"
-    elif table == "art20_9":
+        elif qid == roles.received_and_carried:
+            state.app_row = roles.app_row
+    elif table == roles.procurement:
         state.parent = "procurement"
-    elif table != "proactive":
+    elif table != roles.no_cell:
         state.parent = "other"
 
 
@@ -548,6 +417,7 @@ def check_narrative(text: str, report: Report) -> tuple[list[dict[str, Any]], li
 
     Returns ``(narrative entries, narrative_mismatch issues)``; ``report`` is not modified.
     """
+    roles = prose().roles
     cells = _Cells(report)
     year = _report_year(text, report)
     entries: list[dict[str, Any]] = []
@@ -557,14 +427,14 @@ def check_narrative(text: str, report: Report) -> tuple[list[dict[str, Any]], li
     def record(sentence: str, figure: int | float, qid: str, approx: bool = False, decimals: int = 0,
                unit: str = "件") -> None:
         keys = cells.resolve(qid)
-        if keys and qid.startswith("art20_1."):
-            qid = ".".join(keys[0])  # 本年制发件数 (gov2021) or 本年新制作数量 (gov2019)
-        if qid == "applications.new.total" and keys:
+        if keys and len(keys) == 1:
+            qid = ".".join(keys[0])  # the cell it is: 本年制发件数 (gov2021) is 本年新制作数量 in gov2019
+        if qid == roles.received and keys:
             tv = cells.total(keys)
-            alt = cells.resolve("applications.new+carried_over.total")
+            alt = cells.resolve(roles.received_and_carried)
             over = cells.total(alt[1:]) if alt else None
             if alt and tv is not None and over and cells.total(alt) == figure != tv:
-                qid, keys = "applications.new+carried_over.total", alt  # 收到 counting the carried-over ones
+                qid, keys = roles.received_and_carried, alt  # 收到 counting the carried-over ones
         table_value = cells.total(keys) if keys else None
         agrees: bool | None = None
         if keys and table_value is not None and not approx:

@@ -16,23 +16,10 @@ from typing import Annotated, Optional
 
 import typer
 
+from govreport.cli import common
 from govreport.errors import ExitCode
 
 log = logging.getLogger("govreport")
-
-
-def _fail(code: ExitCode, message: str) -> None:
-    sys.stderr.write(f"govreport: error: {message}\n")
-    raise typer.Exit(int(code))
-
-
-def _setup_logging(verbose: int) -> None:
-    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("govreport: %(levelname)s: %(message)s"))
-    logger = logging.getLogger("govreport")
-    logger.handlers[:] = [handler]
-    logger.setLevel(level)
 
 
 def verify_command(
@@ -46,14 +33,14 @@ def verify_command(
     sources: Annotated[Optional[list[Path]], typer.Option(  # noqa: UP045
         "--sources", help="a folder holding the reports' documents, for page images (repeatable)")] = None,
     image_dpi: Annotated[int, typer.Option(help="resolution of the page images")] = 150,
-    verbose: Annotated[int, typer.Option("-v", "--verbose", count=True, help="more logging on stderr")] = 0,
+    verbose: common.Verbose = 0,
 ) -> None:
     """Review the flagged cells of DATASET in a local browser app; every decision is kept."""
     from govreport.verify.store import CorrectionStore, default_reviewer
 
-    _setup_logging(verbose)
+    common.setup_logging(common.verbosity(verbose))
     if not dataset.is_dir():
-        _fail(ExitCode.INPUT_NOT_FOUND, f"{dataset}: no such folder")
+        common.fail(ExitCode.INPUT_NOT_FOUND, f"{dataset}: no such folder")
     if export is not None:
         from govreport.verify.exports import write_corrections_csv
 
@@ -61,12 +48,12 @@ def verify_command(
         sys.stderr.write(f"govreport: wrote {export} ({n} decision(s))\n")
         return
     if not 0 <= port <= 65535:
-        _fail(ExitCode.USAGE, f"--port must be 0..65535 (got {port})")
+        common.fail(ExitCode.USAGE, f"--port must be 0..65535 (got {port})")
     if not 30 <= image_dpi <= 400:
-        _fail(ExitCode.USAGE, f"--image-dpi must be between 30 and 400 (got {image_dpi})")
+        common.fail(ExitCode.USAGE, f"--image-dpi must be between 30 and 400 (got {image_dpi})")
     name = (reviewer or default_reviewer()).strip()
     if not name or len(name) > 100 or any(ord(ch) < 32 for ch in name):
-        _fail(ExitCode.USAGE, "--reviewer must be a name of 1-100 printable characters")
+        common.fail(ExitCode.USAGE, "--reviewer must be a name of 1-100 printable characters")
     serve(dataset, name, port=port, open_browser=not no_browser, sources=sources or [], image_dpi=image_dpi)
 
 

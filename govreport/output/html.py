@@ -8,7 +8,7 @@ show the contract IDs, with the template's printed labels as tooltips.
 
 :func:`report_html` is what ``Report._repr_html_`` (``compact=True``) and ``-o report.html`` show;
 :func:`tables_html`, :func:`issues_html` and :data:`CSS` are the parts the review page
-(:mod:`govreport.review`) reuses.
+(:mod:`govreport.output.review`) reuses.
 
 >>> from govreport.report import Cell, Issue, Report
 >>> r = Report("x.txt", "gov2021", cells=[Cell("appeals", "review", "total", 3, "read", "3")])
@@ -20,10 +20,12 @@ show the contract IDs, with the template's printed labels as tooltips.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Iterable
-from functools import cache
+from functools import cache, partial
 
-from govreport.report import STATUSES, Cell, Issue, Report, escape
+from govreport.report import STATUSES, Cell, Issue, Report, register_extension
+from govreport.types import CellRef
 
 #: table-cell backgrounds, by status
 COLORS = {"read": "#ffffff", "blank": "#f2f2f2", "masked": "#bdbdbd", "inferred": "#d7ecff",
@@ -51,6 +53,11 @@ CSS = (
     ".gr-report summary{cursor:pointer;margin:2px 0}"
     ".gr-report .gr-dim{color:#777}"
 )
+
+
+def escape(text: object) -> str:
+    """``text`` (``None``: empty) escaped for HTML text and attribute values."""
+    return html.escape("" if text is None else str(text))
 
 
 @cache
@@ -87,15 +94,15 @@ def cell_tip(cell: Cell) -> str:
     return " | ".join(parts)
 
 
-def cell_id(prefix: str, cell: Cell | tuple[str, str, str]) -> str:
+def cell_id(prefix: str, cell: Cell | CellRef) -> str:
     """An element ID for a cell: ``prefix-table-row-col`` (contract IDs are ``[a-z0-9_]``)."""
     t, r, c = cell.key if isinstance(cell, Cell) else cell
     return f"{prefix}-{t}-{r}-{c}"
 
 
-def flagged_cells(report: Report) -> tuple[set[tuple[str, str, str]], set[tuple[str, str, str]]]:
+def flagged_cells(report: Report) -> tuple[set[CellRef], set[CellRef]]:
     """``(named by any issue, named by an inconsistent issue)`` as cell keys."""
-    bad: set[tuple[str, str, str]] = set()
+    bad: set[CellRef] = set()
     for i in report.issues:
         if i.kind == "inconsistent" and i.table is not None:
             bad.update((i.table, rc[0], rc[1]) for rc in i.cells if len(rc) == 2)
@@ -118,8 +125,7 @@ def chips_html(report: Report) -> str:
         f"title='{escape(s)}'>{escape(s)} {n}</span>" for s, n in counts.items())
 
 
-def tables_html(report: Report, *, compact: bool = False, id_prefix: str | None = None,
-                links: bool = False) -> str:
+def tables_html(report: Report, *, compact: bool = False, id_prefix: str | None = None) -> str:
     """Every table as an HTML table, one ``<td data-status>`` per template cell.
 
     ``compact``: each table in a ``<details>``, open when it holds a flagged or non-``read`` cell.
@@ -167,7 +173,7 @@ def tables_html(report: Report, *, compact: bool = False, id_prefix: str | None 
     return "".join(parts)
 
 
-def issue_cells(issue: Issue) -> list[tuple[str, str, str]]:
+def issue_cells(issue: Issue) -> list[CellRef]:
     """The cell keys an issue names."""
     if issue.table is None:
         return []
@@ -175,7 +181,7 @@ def issue_cells(issue: Issue) -> list[tuple[str, str, str]]:
 
 
 def issues_html(report: Report, *, limit: int | None = None,
-                link: Callable[[list[tuple[str, str, str]]], str] | None = None) -> str:
+                link: Callable[[list[CellRef]], str] | None = None) -> str:
     """The issue list, severe kinds first. ``link``: maps an issue's cell keys to the element ID its
     entry links to; each linked entry also lists its cells in ``data-cells`` (``table|row|col`` ...)."""
     if not report.issues:
@@ -226,3 +232,6 @@ def report_html(report: Report, compact: bool = False) -> str:
     parts.append(tables_html(report, compact=compact))
     parts.append("</div>")
     return "".join(parts)
+
+
+register_extension("html", partial(report_html, compact=True))

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from govreport.export import atomic_path
+from govreport.output.export import atomic_path
 from govreport.verify.apply import apply_corrections
 
 log = logging.getLogger("govreport")
@@ -160,17 +160,6 @@ def shareable(path: Path) -> None:
 
 def _fmt(value: Any) -> Any:
     return "" if value is None else value
-
-
-def _write_csv(target: Path, header: Iterable[str], rows: Iterable[Iterable[Any]]) -> None:
-    with atomic_path(target) as tmp, tmp.open("w", encoding="utf-8-sig", newline="") as fh:
-        shareable(tmp)
-        w = csv.writer(fh, lineterminator="\n")
-        w.writerow(list(header))
-        for row in rows:
-            w.writerow([_fmt(v) for v in row])
-        fh.flush()
-        os.fsync(fh.fileno())
 
 
 PARQUET_BATCH = 25  #: reports per parquet row group

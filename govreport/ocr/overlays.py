@@ -1,6 +1,6 @@
 """Second readings of table cells that a seal (or another overlay) lies over.
 
-A red seal is lifted by colour (:func:`govreport.ocr.preprocess.suppress_red`), but heavy JPEG
+A red seal is lifted by colour (:func:`govreport.ocr.seals.suppress_red`), but heavy JPEG
 and blur leave residue; in a gray scan a seal is ink like the print. Cells it touches are read
 again without what may be the overlay: red residue, ink lighter than the table's print, the
 seal's ring. Readings there are doubted, so the table's arithmetic has the last word.
@@ -8,12 +8,10 @@ seal's ring. Readings there are doubted, so the table's arithmetic has the last 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import cv2
 import numpy as np
 
-from govreport.layout.scan_cells import (
+from govreport.ocr.cells import (
     REREAD_BELOW,
     SEAL_READ_CONF,
     CellRead,
@@ -25,10 +23,10 @@ from govreport.layout.scan_cells import (
 )
 from govreport.ocr.engines import OcrEngine
 from govreport.ocr.numbers import looks_numeric
-from govreport.ocr.preprocess import seal_ring
+from govreport.ocr.page import ScanPage
+from govreport.ocr.seals import seal_ring
 
-if TYPE_CHECKING:
-    from govreport.layout.scan import ScanPage
+LIGHT_INK_GAP = 40  #: gray levels lighter than the table's print from which ink is an overlay
 
 
 SEAL_OVERLAP = 0.03  #: share of a cell under a seal from which whatever is read there is doubted
@@ -44,9 +42,6 @@ def seal_area(sp: ScanPage, shape: tuple[int, ...]) -> np.ndarray | None:
     if sp.red is not None:
         area |= (cv2.dilate(sp.red, np.ones((9, 9), np.uint8)) > 0).astype(np.uint8)
     return area
-
-
-LIGHT_INK_GAP = 40  #: gray levels lighter than the table's print from which ink is an overlay
 
 
 def light_ink(reads: list[list[CellRead]], clean: np.ndarray, ink: np.ndarray) -> np.ndarray:

@@ -1,0 +1,85 @@
+"""``govreport batch``: many reports into one folder, resumably, in parallel, then the exports."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from govreport.batch.manifest import FAILURES
+from govreport.batch.run import BatchResult, BatchSettings, run_batch, write_reviews
+from govreport.cli import common
+from govreport.errors import ExitCode, OutputError
+from govreport.output.dataset import export_dataset
+
+
+def batch_command(
+    inputs: Annotated[Optional[list[str]], typer.Argument(  # noqa: UP045
+        help="files, folders (recursive), globs ('reports/**/*.pdf') and .zip archives", show_default=False)] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="output folder")] = None,  # noqa: UP045
+    workers: Annotated[int, typer.Option("--workers", "-j", help="worker processes (0: in this process)")] = 1,
+    ray: Annotated[bool, typer.Option("--ray", help="run the reports as Ray tasks (needs govreport[ray]); "
+                                     "a local instance unless --ray-address is given")] = False,
+    ray_address: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        "--ray-address", metavar="ADDRESS", help="Ray cluster to use ('auto', 'ray://host:10001'); implies --ray")]
+    = None,
+    export_only: Annotated[bool, typer.Option("--export-only", help="only rebuild the exports from DIR's JSONs")]
+    = False,
+    retry_failed: Annotated[bool, typer.Option("--retry-failed", help="redo reports that failed before")] = False,
+    exclude: Annotated[Optional[list[str]], typer.Option(  # noqa: UP045
+        "--exclude", "-x", help="leave out file names matching this glob (repeatable), e.g. '*.truth.json'")] = None,
+    engine: common.Engine = "rapidocr",
+    device: common.Device = "cpu",
+    dpi: common.Dpi = None,
+    password: common.Password = None,
+    template: common.Template = None,
+    max_pages: common.MaxPages = 200,
+    progress: Annotated[Optional[bool], typer.Option(  # noqa: UP045
+        "--progress/--no-progress", help="progress bar (default: when stderr is a terminal)")] = None,
+    review: Annotated[bool, typer.Option("--review", help="also write DIR/review/: an HTML review page per "
+                                         "report and index.html, worst first")] = False,
+    verbose: Annotated[int, typer.Option("-v", "--verbose", count=True, help="debug logging")] = 0,
+    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="no per-report log lines")] = False,
+) -> None:
+    """Extract many reports into DIR (one JSON each, resumable), then write the dataset exports."""
+    common.setup_logging(logging.WARNING if quiet else logging.INFO if verbose == 0 else logging.DEBUG)
+    if out is None:
+        common.fail(ExitCode.USAGE, "--out DIR is required")
+    if export_only:
+        _export_only(out, bool(inputs), review)
+        return
+    if not inputs:
+        common.fail(ExitCode.USAGE, "give at least one input (file, folder, glob or .zip)")
+    if workers < 0:
+        common.fail(ExitCode.USAGE, f"--workers must be 0 or more (got {workers})")
+    settings = common.extract_settings(engine=engine, device=device, dpi=dpi, password=password, template=template,
+                                       max_pages=max_pages)
+    batch = BatchSettings(workers=workers, ray_address=ray_address or ("local" if ray else None),
+                          retry_failed=retry_failed, progress=progress, exclude=tuple(exclude or ()))
+    result = run_batch(inputs, out, settings, batch)
+    if review:
+        index = write_reviews(out)
+        sys.stderr.write(f"govreport: review pages in {index.parent} (open {index})\n")
+    _summary(result, out)
+    if result.failures:
+        raise typer.Exit(int(ExitCode.BATCH_FAILURES))
+
+
+def _export_only(out: Path, has_inputs: bool, review: bool) -> None:
+    """``--export-only``: rebuild the exports (and review pages) from the folder's JSONs."""
+    if has_inputs:
+        common.fail(ExitCode.USAGE, "--export-only takes no inputs")
+    if not out.is_dir():
+        raise OutputError(f"{out}: no such folder")
+    export_dataset(out)
+    if review:
+        write_reviews(out)
+
+
+def _summary(result: BatchResult, out: Path) -> None:
+    done = (f"govreport: {result.ok} of {result.total} report(s) in {out} ({result.processed} extracted now, "
+            f"{result.resumed} already there")
+    sys.stderr.write(f"{done}, {result.failed} failed; see {out / FAILURES})\n" if result.failed else f"{done})\n")
