@@ -17,6 +17,7 @@ text.
 from __future__ import annotations
 
 import codecs
+import itertools
 import logging
 import re
 
@@ -36,18 +37,18 @@ _CELL_LINE = re.compile(r"^\t[^\t]*$")
 #: digits run straight into the ordinal of the next row's label (``7000007(二)部分公开``,
 #: ``00000002.其他…``, ``0000000三、本年度…``): the sign of text whose cell separators were lost
 _CN = "[一二三四五六七八九十]{1,2}"
-_GLUE_EVIDENCE = re.compile(rf"\d+(?={_CN}、|\({_CN}\)|\d[.．][\u4e00-\u9fff])")
+_GLUE_EVIDENCE = re.compile(rf"(?<!\d)\d+(?={_CN}、|\({_CN}\)|\d[.．][\u4e00-\u9fff])")  # from a run's start: linear
 MIN_GLUED = 3  #: glued runs needed before a document is read as glued text
 _RUN = re.compile(r"-?\d+(?:\.\d+)?")
 #: after a digit run: a counting unit or date (prose: "共收到申请161件"), or an ordinal mark ("2.属于…")
-_PROSE_AFTER = re.compile(r"^(?:[年月日号时件条个项次宗起份家篇户人%％]|[.．、](?!\d))")
+_PROSE_AFTER = re.compile(r"(?:[年月日号时件条个项次宗起份家篇户人%％]|[.．、](?!\d))")
 _DIGIT = re.compile(r"\d")
 #: a page number on a line of its own (— 3 —, - 3 -, 第3页, 第 3 页 共 8 页, 3/8): no cell
 _PAGE_NUMBER = re.compile(r"^(?:[-—–－]+\s*\d+\s*[-—–－]+|第\s*\d+\s*页(?:\s*[,，]?\s*共\s*\d+\s*页)?"
                           r"|\d+\s*/\s*\d+|page\s*\d+(?:\s*of\s*\d+)?)$", re.IGNORECASE)
 _MD_ESCAPE = re.compile(r"\\([\\.*_()\[\]#+!|`>-])")  #: Markdown's escapes: 1\.属于…, \*\*\*\*
 DOUBLE_SPACED = 0.75  #: share of lines followed by an empty one that makes empty lines meaningless
-_AMOUNT_AFTER = re.compile(r"^(?:亿元|万元|千元|元)")
+_AMOUNT_AFTER = re.compile(r"(?:亿元|万元|千元|元)")
 _PIPE_SEP = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 
 
@@ -170,12 +171,11 @@ def unglue(word: str) -> list[Token]:
     start = 0  # where the text not yet emitted begins
     for m in _RUN.finditer(s):
         run, end = m.group(), m.end()
-        after = s[end:]
-        if _PROSE_AFTER.match(after):
-            if after[0] not in ".．、" or len(run.lstrip("-")) < 2:
+        if _PROSE_AFTER.match(s, end):
+            if s[end] not in ".．、" or len(run.lstrip("-")) < 2:
                 continue  # prose (161件, 2019年) or an ordinal on its own (1.属于…)
             run, end = run[:-1], end - 1  # the last digit is the next label's ordinal
-        unit = _AMOUNT_AFTER.match(after)
+        unit = _AMOUNT_AFTER.match(s, end)
         if unit:
             end += len(unit.group())
         if m.start() > start:
@@ -254,10 +254,12 @@ def _tokenize(text: str) -> tuple[list[Token], int | None]:
             out.append(safe_classify(stripped))
         elif mode == "cells":  # not a cell: prose, whose numbers are no cells
             out.extend(Token(Kind.TEXT, normalize(w[:MAX_CELL_CHARS])) for w in stripped.split())
-        elif glued:
-            out.extend(t for w in stripped.split() for t in (unglue(w) if _DIGIT.search(w) else [safe_classify(w)]))
         else:
-            out.extend(safe_classify(w) for w in stripped.split())
+            words = itertools.islice(stripped.split(), MAX_TOKENS - len(out) + 1)  # no more than the budget
+            if glued:
+                out.extend(t for w in words for t in (unglue(w) if _DIGIT.search(w) else [safe_classify(w)]))
+            else:
+                out.extend(safe_classify(w) for w in words)
     flush()
     if len(out) > MAX_TOKENS:  # one line gave more than the whole budget
         del out[MAX_TOKENS:]

@@ -265,7 +265,7 @@ def available(name: str) -> bool:
         elif importlib.util.find_spec(need) is None:
             return False
     if "reportlab" in needs:
-        from govreport.synth.render_pdf import FontNotFound, cjk_font
+        from govreport.synth.fonts import FontNotFound, cjk_font
 
         try:
             cjk_font()

@@ -31,6 +31,7 @@ from govreport.tables.match import Unit
 MAX_NODES = 4_000  #: search budget per row (a real row printed with its zeros needs a few dozen)
 MAX_SPLITS = 64  #: splits kept per row; more means the digits say too little
 MAX_COMBOS = 4096  #: joint checks of the rows left open against the whole table
+MAX_RUN = 80  #: digits in one glued run past which it is not cut (a whole wide table has about 40)
 TOL = 1e-6
 
 
@@ -109,6 +110,8 @@ def _row_splits(spec: TableSpec, unit: Unit, eqs: list[Equation], blanks: bool) 
     for t in unit.slots:
         if t.kind is Kind.NUMBER:
             body = t.text.rstrip("亿万千元")
+            if len(body) > MAX_RUN:
+                return None
             items.append((t, body, t.text[len(body):]))
         elif t.kind is Kind.MASK or (t.kind is Kind.BLANK and t.text.strip()):
             items.append((t, "", ""))
