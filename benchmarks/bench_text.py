@@ -31,7 +31,8 @@ from govreport.synth.convert import CONVERTERS, available, convert, damaged
 from govreport.synth.flatten import STYLES, Damage, flatten
 from govreport.synth.printed import printed_document
 from govreport.synth.score import Score, score
-from govreport.synth.truth import Key, random_truth
+from govreport.synth.truth import random_truth
+from govreport.types import CellRef as Key
 
 
 @dataclass
