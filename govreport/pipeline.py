@@ -9,7 +9,8 @@
    template's rows, each number placed in its cell and the template's arithmetic run: cells and
    issues.
 4. **checks** (:mod:`govreport.checks`, :mod:`govreport.tables.structure`): metadata, the table
-   structure, the prose against the tables.
+   structure, the prose against the tables; what the audit needs of the text is kept with the
+   report (the template's parts with their prose, the printed dates).
 5. the :class:`~govreport.report.Report`.
 
 >>> report = extract_text("规章\\t0\\t0\\t0\\n行政规范性文件\\t1\\t0\\t5\\n行政许可\\t12\\n", ExtractSettings())
@@ -24,8 +25,10 @@ import logging
 import os
 from collections.abc import Callable
 
+from govreport.checks.deadlines import find_dates
 from govreport.checks.meta import read_meta
 from govreport.checks.narrative import check_narrative
+from govreport.checks.parts import split_parts
 from govreport.errors import BadInputError, GovreportError, MissingDependencyError, NotAReportError, TooLargeError
 from govreport.layout.text import read_text
 from govreport.layout.tokens import LayoutResult
@@ -131,7 +134,17 @@ def build_report(layout: LayoutResult, name: str, settings: ExtractSettings) -> 
     report.issues.extend(check_structure(report.cells))
     report.narrative, prose_issues = check_narrative(layout.text, report)
     report.issues.extend(prose_issues)
+    _audit_material(layout.text, report)
     return report
+
+
+def _audit_material(text: str, report: Report) -> None:
+    """What the audit (:mod:`govreport.checks.audit`) needs of the text, kept with the report: its
+    parts' prose and its printed dates."""
+    report.parts = split_parts(text)
+    dates = find_dates(text)
+    if dates:
+        report.meta["dates"] = dates
 
 
 def _meta(layout: LayoutResult, match: Match, notes: list[str]) -> dict[str, object]:

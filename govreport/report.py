@@ -80,6 +80,8 @@ class Report:
     cells: list[Cell] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
     narrative: list[dict[str, Any]] = field(default_factory=list)
+    #: the template's parts found in the text, with their prose (govreport.checks.parts); None: not looked for
+    parts: list[dict[str, Any]] | None = None
 
     # -- lookup -----------------------------------------------------------------------------
     def cell(self, table: str, row: str, col: str) -> Cell:
@@ -114,6 +116,8 @@ class Report:
         }
         if self.narrative:
             out["narrative"] = list(self.narrative)
+        if self.parts is not None:
+            out["parts"] = list(self.parts)
         return out
 
     def to_json(self, indent: int | None = 2) -> str:
@@ -132,7 +136,8 @@ class Report:
         issues = [Issue(i["kind"], i.get("table"), i["message"], [list(x) for x in i.get("cells", [])])
                   for i in data.get("issues", [])]
         return cls(data.get("source", ""), data.get("template"), dict(data.get("meta", {})), cells,
-                   issues, list(data.get("narrative", [])))
+                   issues, list(data.get("narrative", [])),
+                   None if data.get("parts") is None else list(data["parts"]))
 
     # -- pandas -----------------------------------------------------------------------------
     def to_pandas(self) -> pd.DataFrame:

@@ -14,7 +14,7 @@ From Python:
 >>> out = pathlib.Path(tempfile.mkdtemp())
 >>> res = run_batch(["samples/sample_2019_pipes.md"], out, workers=0)
 >>> res.ok, res.failed, sorted(p.name for p in out.glob("*.csv"))
-(1, 0, ['issues.csv', 'reports.csv'])
+(1, 0, ['issues.csv', 'reports.csv', 'series.csv'])
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from govreport.batch.manifest import FAILURES, MANIFEST, Manifest, fsync_dir, wr
 from govreport.batch.ray_tasks import run_ray
 from govreport.batch.workers import Outcome, failure, run_inline, run_pool
 from govreport.errors import ExitCode, GovreportError, OutputError
-from govreport.output.dataset import export_dataset, load_report_file, report_files
+from govreport.output.dataset import export_dataset, install_meta, load_report_file, report_files
 from govreport.settings import ExtractSettings
 from govreport.verify.apply import apply_to_data
 from govreport.verify.store import CorrectionStore, doc_hash
@@ -49,6 +49,7 @@ class BatchResult:
     """Counts of one :func:`run_batch` call (``failures`` are this run's inputs that have no JSON)."""
 
     out: Path
+    ids: set[str] = field(default_factory=set)  #: the ids of the documents given to this run
     total: int = 0  #: distinct documents found
     processed: int = 0  #: extracted in this run (ok or failed)
     resumed: int = 0  #: skipped: a valid JSON was already there
@@ -143,6 +144,9 @@ class BatchSettings:
     export: bool = True  #: write the dataset exports at the end
     progress: bool | None = None  #: rich progress bar (None: when stderr is a terminal)
     exclude: tuple[str, ...] = ()  #: glob patterns of file names to leave out ("*.truth.json")
+    #: a CSV of the reports' publication dates (and kinds of body) for the audit, checked and copied to
+    #: ``DIR/meta.csv`` before anything is extracted (see :func:`~govreport.output.dataset.install_meta`)
+    meta: Path | None = None
 
 
 def run_batch(inputs: Iterable[str | os.PathLike[str]], out: str | os.PathLike[str],
@@ -168,7 +172,10 @@ def run_batch(inputs: Iterable[str | os.PathLike[str]], out: str | os.PathLike[s
     result = BatchResult(out)
     start = time.perf_counter()
     try:
+        if batch.meta is not None:
+            install_meta(out, Path(batch.meta))
         todo, mine = _plan(inputs, out, settings, batch, manifest, result)
+        result.ids = set(mine)
         _extract(todo, out, settings, batch, str(tmp_root), manifest, corrections, result)
         fsync_dir(out)
         all_failures = write_failures(out, manifest)

@@ -8,6 +8,8 @@
 {'year': 2023, 'agency': '临江市财政局'}
 >>> read_meta("北湖县人民政府关于2022年政府信息公开工作情况的报告\\n……")
 {'year': 2022, 'agency': '北湖县人民政府'}
+>>> read_meta("云溪县财政局\\n云溪县财政局2024年政府信息公开工作年度报告\\n发布日期:2025-01-20")
+{'year': 2024, 'agency': '云溪县财政局'}
 >>> read_meta("政府信息公开工作年度报告\\n……\\n长河市交通运输局\\n2021年3月20日")
 {'year': 2020, 'agency': '长河市交通运输局'}
 """
@@ -64,6 +66,8 @@ def _title(lines: list[str]) -> tuple[int | None, str | None, bool]:
                 break
             cand = "".join(lines[i:i + n])
             m = _TITLE.search(cand) or _TITLE_YEAR_FIRST.search(cand)
+            if m and n > 1 and (_TITLE.search(lines[i + n - 1]) or _TITLE_YEAR_FIRST.search(lines[i + n - 1])):
+                break  # the title is whole on a later line (a page header above it is no part of the name)
             if m:
                 raw = m.group("agency") or ""
                 return int(m.group("year")), _clean_agency(raw), bool(_MASK.search(raw))

@@ -8,6 +8,7 @@ import sys
 
 import typer
 
+from govreport.cli.audit import audit_command
 from govreport.cli.batch import batch_command
 from govreport.cli.extract import extract
 from govreport.cli.review import review_command
@@ -22,6 +23,7 @@ app.command()(templates)
 app.command("batch")(batch_command)
 app.command("review")(review_command)
 app.command("verify")(verify_command)
+app.command("audit")(audit_command)
 
 
 def main(argv: list[str] | None = None) -> int:

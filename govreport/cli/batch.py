@@ -13,7 +13,7 @@ from govreport.batch.manifest import FAILURES
 from govreport.batch.run import BatchResult, BatchSettings, run_batch, write_reviews
 from govreport.cli import common
 from govreport.errors import ExitCode, OutputError
-from govreport.output.dataset import export_dataset
+from govreport.output.dataset import export_dataset, install_meta
 
 
 def batch_command(
@@ -41,6 +41,7 @@ def batch_command(
         "--progress/--no-progress", help="progress bar (default: when stderr is a terminal)")] = None,
     review: Annotated[bool, typer.Option("--review", help="also write DIR/review/: an HTML review page per "
                                          "report and index.html, worst first")] = False,
+    meta: common.Meta = None,
     verbose: Annotated[int, typer.Option("-v", "--verbose", count=True, help="debug logging")] = 0,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="no per-report log lines")] = False,
 ) -> None:
@@ -49,7 +50,7 @@ def batch_command(
     if out is None:
         common.fail(ExitCode.USAGE, "--out DIR is required")
     if export_only:
-        _export_only(out, bool(inputs), review)
+        _export_only(out, bool(inputs), review, meta)
         return
     if not inputs:
         common.fail(ExitCode.USAGE, "give at least one input (file, folder, glob or .zip)")
@@ -58,7 +59,7 @@ def batch_command(
     settings = common.extract_settings(engine=engine, device=device, dpi=dpi, password=password, template=template,
                                        max_pages=max_pages)
     batch = BatchSettings(workers=workers, ray_address=ray_address or ("local" if ray else None),
-                          retry_failed=retry_failed, progress=progress, exclude=tuple(exclude or ()))
+                          retry_failed=retry_failed, progress=progress, exclude=tuple(exclude or ()), meta=meta)
     result = run_batch(inputs, out, settings, batch)
     if review:
         index = write_reviews(out)
@@ -68,12 +69,15 @@ def batch_command(
         raise typer.Exit(int(ExitCode.BATCH_FAILURES))
 
 
-def _export_only(out: Path, has_inputs: bool, review: bool) -> None:
-    """``--export-only``: rebuild the exports (and review pages) from the folder's JSONs."""
+def _export_only(out: Path, has_inputs: bool, review: bool, meta: Path | None) -> None:
+    """``--export-only``: rebuild the exports (and review pages) from the folder's JSONs (with ``meta``
+    installed first, when given)."""
     if has_inputs:
         common.fail(ExitCode.USAGE, "--export-only takes no inputs")
     if not out.is_dir():
         raise OutputError(f"{out}: no such folder")
+    if meta is not None:
+        install_meta(out, meta)
     export_dataset(out)
     if review:
         write_reviews(out)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from pathlib import Path
 from typing import Annotated, NoReturn, Optional
 
 import typer
@@ -18,6 +19,9 @@ Dpi = Annotated[Optional[int], typer.Option(help="PDF render resolution for OCR"
 Password = Annotated[Optional[str], typer.Option(help="password of encrypted PDFs")]  # noqa: UP045
 Template = Annotated[Optional[str], typer.Option(help="force a template: gov2021 or gov2019")]  # noqa: UP045
 MaxPages = Annotated[int, typer.Option(help="refuse documents with more pages")]
+Meta = Annotated[Optional[Path], typer.Option(  # noqa: UP045
+    "--meta", metavar="FILE", help="CSV of the reports' publication dates (columns source, date; optional kind: "
+    "department or government), checked against 条例 art. 49's deadlines")]
 Verbose = Annotated[int, typer.Option("-v", "--verbose", count=True, help="more logging on stderr")]
 
 

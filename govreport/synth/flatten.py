@@ -150,4 +150,6 @@ def flatten(doc: PrintedDocument, style: str, damage: Damage, seed: int = 0) -> 
         else:
             out += _table_lines(block, style, damage, rng)
             out.append("")
+    if doc.signed:
+        out += [doc.truth.agency, doc.signed, ""]
     return "\n".join(out), damage
