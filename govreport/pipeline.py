@@ -36,7 +36,7 @@ from govreport.layout.tokens import LayoutResult
 from govreport.report import Report
 from govreport.settings import ExtractSettings
 from govreport.sources import Source, one_line, open_source
-from govreport.tables.build import build_tables
+from govreport.tables.build import build_tables, titles_printed
 from govreport.tables.labels import norm
 from govreport.tables.match import Match, best_match
 from govreport.tables.segments import segment
@@ -122,7 +122,7 @@ def match_tables(layout: LayoutResult, name: str, settings: ExtractSettings) -> 
         notes.append(f"only the first {MAX_SEGMENTS} of {len(segments)} text/number runs were searched for tables")
         segments = segments[:MAX_SEGMENTS]
     match = best_match(segments, layout.text, settings.template)
-    if len(match.units) < MIN_ROWS:
+    if len(match.units) < MIN_ROWS and not titles_printed(match.template, layout.text):
         raise NotAReportError(f"{name}: no table of the national annual-report template was found")
     if not has_template_wording(match, layout.text):
         raise NotAReportError(f"{name}: numbers, but none of the template's wording (no row label, column header "

@@ -42,6 +42,10 @@ class Token:
     page: int | None = None
     bbox: BBox | None = None
     confidence: float | None = None
+    #: the field index in its printed line, where the source has fields (tab- or ``|``-separated text)
+    pos: int | None = None
+    #: a digit run that may hold several cells run together (text extracted without cell separators)
+    glued: bool = False
 
 
 BREAK = Token(Kind.BREAK)
@@ -65,7 +69,23 @@ _MASK_CHARS = MASK_GLYPHS + "Xx"  #: typed text stands in X or x for a redacted 
 _MASK_RE = re.compile(rf"^[{re.escape(_MASK_CHARS)}]+$")
 _BLANKISH = {"", "-", "—", "–", "－", "/", "／", "——", "--", "\\", "无", "空"}
 _NUM_RE = re.compile(r"^[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
-_UNIT_RE = re.compile(r"(万元|元|件|个|项|条|次|宗|起|人次|份)$")
+_UNIT_RE = re.compile(r"(亿元|万元|千元|元|件|个|项|条|次|宗|起|人次|份)$")
+
+
+#: units an amount may be printed in, and what one of each is in 万元 (the templates' amount unit)
+AMOUNT_UNITS = {"亿元": 10000.0, "万元": 1.0, "千元": 0.1, "元": 0.0001}
+_AMOUNT_UNIT_RE = re.compile(r"(亿元|万元|千元|元)")
+
+
+def printed_unit(text: str) -> str | None:
+    """The amount unit a cell, header or label names (``"251000元"`` -> ``"元"``), the last one
+    printed; ``None`` if it names none.
+
+    >>> printed_unit("251000元"), printed_unit("本年收费金额（单位：万元）"), printed_unit("12")
+    ('元', '万元', None)
+    """
+    found = _AMOUNT_UNIT_RE.findall(normalize(text))
+    return found[-1] if found else None
 
 
 def normalize(text: str) -> str:
