@@ -50,6 +50,11 @@ _MD_ESCAPE = re.compile(r"\\([\\.*_()\[\]#+!|`>-])")  #: Markdown's escapes: 1\.
 DOUBLE_SPACED = 0.75  #: share of lines followed by an empty one that makes empty lines meaningless
 _AMOUNT_AFTER = re.compile(r"(?:亿元|万元|千元|元)")
 _PIPE_SEP = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
+#: a cell as some page scrapers write one per line: its text (maybe none), then its closing pipe,
+#: then the pipes of the columns it spans (``第二十条第（一）项 | ||||``, ``0 |``, ``|``)
+_FRAGMENT = re.compile(r"^\s*([^|｜]*?)\s*((?:[|｜]\s*)+)$")
+_TEXT_PIPE_TEXT = re.compile(r"[^\s|｜][\s|｜]*[|｜][\s|｜]*[^\s|｜]")  #: a row of cells on one line
+MIN_FRAGMENTS = 10  #: cell-per-line pipes needed before a document is read as such
 
 
 def decode(data: bytes, name: str = "input") -> str:
@@ -142,6 +147,52 @@ def _mode(lines: list[str]) -> str:
     return "plain"
 
 
+def _fragment(line: str) -> re.Match[str] | None:
+    """The cell a cell-per-line pipe line holds (``0 |``, ``|``), or ``None``."""
+    return None if _TEXT_PIPE_TEXT.search(line) else _FRAGMENT.match(line)
+
+
+def fragment_style(lines: list[str]) -> str | None:
+    """How a page scraper wrote a table one cell per line with pipes, if it did (else ``None``):
+
+    - ``"closed"``: each cell's text then its pipe (``规章 |`` / ``0 |``); a lone ``|`` is an empty
+      cell, a line of pipes only (``|||``) the columns a cell spans;
+    - ``"opened"``: the same, and a lone ``|`` opens each row (the row's leading pipe);
+    - ``"between"``: a cell's text on lines of its own (a header may wrap: ``本年新`` / ``制作数量``),
+      a lone ``|`` between cells, two of them around an empty cell.
+
+    >>> fragment_style(["规章 |", "0 |", "0 |", "|"] * 3)
+    'closed'
+    >>> fragment_style(["二、主动公开", "|", "规章 |", "0 |", "0 |"] * 3)
+    'opened'
+    >>> fragment_style(["规章", "|", "0", "|", "0", "|"] * 4)
+    'between'
+    >>> fragment_style(["规章 | 0 | 0 |"] * 12) is None
+    True
+    """
+    frags = [(i, m) for i, ln in enumerate(lines) if ln.strip() and (m := _fragment(ln))]
+    rows = sum(1 for ln in lines if _TEXT_PIPE_TEXT.search(ln))
+    if len(frags) < MIN_FRAGMENTS or len(frags) < 3 * rows:
+        return None
+    lone = [i for i, m in frags if not m.group(1) and m.group(2).count("|") + m.group(2).count("｜") == 1]
+    closed = sum(1 for _, m in frags if m.group(1))
+    if closed * 3 < len(lone):
+        return "between"
+    is_frag = {i for i, _ in frags}
+    nonempty = [i for i, ln in enumerate(lines) if ln.strip()]
+    after = {a: b for a, b in zip(nonempty, nonempty[1:])}
+    before = {b: a for a, b in after.items()}
+    opens = sum(1 for i in lone if i in before and before[i] not in is_frag)
+    labelled = sum(1 for i in lone if i in after and _opens_row(lines[after[i]]))
+    return "opened" if opens and labelled * 2 >= len(lone) else "closed"
+
+
+def _opens_row(line: str) -> bool:
+    """Whether a cell-per-line pipe line is a label cell (text that is no number), as a row's first."""
+    m = _fragment(line)
+    return m is not None and bool(m.group(1)) and safe_classify(m.group(1)).kind is Kind.TEXT
+
+
 def is_glued(text: str) -> bool:
     """Whether ``text`` ran its table cells together (a web archiver's or ``text_content()``'s
     output): several digit runs glued to the ordinals of the labels after them.
@@ -198,6 +249,20 @@ def _fields(line: str, sep: str) -> list[Token]:
     return [safe_classify(f, pos=i) for i, f in enumerate(parts)]
 
 
+def _lone_pipe(style: str, last_lone: bool, lines: list[str], i: int) -> list[Token]:
+    """What a lone ``|`` on line ``i`` means in a cell-per-line pipe ``style`` (see
+    :func:`fragment_style`): an empty cell, a row's opening pipe, or only the end of a cell."""
+    if style == "between":
+        return [classify("")] if last_lone else []  # two separators around an empty cell
+    if style == "opened":
+        j = i + 1
+        while j < len(lines) and not lines[j].strip():
+            j += 1
+        if j < len(lines) and _opens_row(lines[j]):
+            return [BREAK]
+    return [classify("")]
+
+
 def text_to_tokens(text: str) -> list[Token]:
     """Tokens for a flattened report (see the module docstring for the styles)."""
     return _tokenize(text)[0]
@@ -206,10 +271,12 @@ def text_to_tokens(text: str) -> list[Token]:
 def _tokenize(text: str) -> tuple[list[Token], int | None]:
     """Tokens, and the index of the first line left unread when ``MAX_TOKENS`` was reached."""
     lines = [_MD_ESCAPE.sub(r"\1", ln) if "\\" in ln else ln for ln in text.split("\n")]
-    mode = _mode(lines)
+    style = fragment_style(lines)
+    mode = "fragments" if style else _mode(lines)
     glued = mode == "plain" and is_glued(text)
     # every line its own paragraph (pdfminer's text boxes, mammoth's cells): empty lines say nothing
-    spaced = mode == "lines" and _double_spaced(lines)
+    spaced = mode in ("lines", "plain") and _double_spaced(lines)
+    last_lone = False  # was the last non-empty line a lone pipe? (cell-per-line pipes)
     out: list[Token] = []
     cell: list[str] | None = None  # a tab-prefixed cell that may continue on the next line
 
@@ -225,6 +292,17 @@ def _tokenize(text: str) -> tuple[list[Token], int | None]:
             stop = i
             break
         stripped = line.strip()
+        if style is not None and stripped and not _TEXT_PIPE_TEXT.search(line):
+            frag = _FRAGMENT.match(line)
+            lone = frag is not None and not frag.group(1) and frag.group(2).count("|") + frag.group(2).count("｜") == 1
+            if frag is None:
+                out.append(safe_classify(stripped))  # a cell's text on a line of its own, or prose
+            elif frag.group(1):
+                out.append(safe_classify(frag.group(1)))  # pipes after it: the columns it spans
+            elif lone:
+                out.extend(_lone_pipe(style, last_lone, lines, i))
+            last_lone = lone
+            continue
         if mode == "cells" and _CELL_LINE.match(line):
             flush()
             cell = [line[1:]]
@@ -237,10 +315,12 @@ def _tokenize(text: str) -> tuple[list[Token], int | None]:
             out.append(Token(Kind.TEXT, normalize(stripped)))
             continue
         if not stripped:
+            if mode == "fragments" or spaced:
+                continue
             if mode == "cells" or mode == "plain":
                 if out and out[-1].kind is not Kind.BREAK:
                     out.append(BREAK)
-            elif not spaced:  # one cell per line: an empty line is a blank cell, or only a paragraph break
+            else:  # one cell per line: an empty line is a blank cell, or only a paragraph break
                 out.append(WEAK_BLANK)
             continue
         if "\t" in line.strip("\n") or line.count("|") + line.count("｜") >= 2:

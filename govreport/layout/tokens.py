@@ -70,6 +70,8 @@ _MASK_RE = re.compile(rf"^[{re.escape(_MASK_CHARS)}]+$")
 _BLANKISH = {"", "-", "—", "–", "－", "/", "／", "——", "--", "\\", "无", "空"}
 _NUM_RE = re.compile(r"^[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
 _UNIT_RE = re.compile(r"(亿元|万元|千元|元|件|个|项|条|次|宗|起|人次|份)$")
+#: a change printed in words (本年增/减: ``减4``, ``增加3``): the number with its sign
+_CHANGE_RE = re.compile(r"^(增加?|减少?)(?=\d)")
 
 
 #: units an amount may be printed in, and what one of each is in 万元 (the templates' amount unit)
@@ -98,10 +100,15 @@ def parse_number(text: str) -> int | float | None:
 
     >>> parse_number("１２"), parse_number("-8"), parse_number("3.50万元"), parse_number("12a")
     (12, -8, 3.5, None)
+    >>> parse_number("减4"), parse_number("增加3"), parse_number("减")
+    (-4, 3, None)
     """
     s = normalize(text).replace(" ", "").replace("，", ",")
     if len(s) > 40:  # no count in a report is that long (and int() refuses >4300 digits)
         return None
+    change = _CHANGE_RE.match(s)
+    if change:
+        s = ("-" if change.group(1).startswith("减") else "") + s[change.end():]
     s = _UNIT_RE.sub("", s)
     if not s or not _NUM_RE.match(s):
         return None
