@@ -180,7 +180,7 @@ def fragment_style(lines: list[str]) -> str | None:
         return "between"
     is_frag = {i for i, _ in frags}
     nonempty = [i for i, ln in enumerate(lines) if ln.strip()]
-    after = {a: b for a, b in zip(nonempty, nonempty[1:])}
+    after = dict(itertools.pairwise(nonempty))
     before = {b: a for a, b in after.items()}
     opens = sum(1 for i in lone if i in before and before[i] not in is_frag)
     labelled = sum(1 for i in lone if i in after and _opens_row(lines[after[i]]))

@@ -23,6 +23,12 @@ shapes seen in OCR-to-Markdown conversions:
   does not fit the rows under it;
 - ``md-nolabel``: the label in a heading only, the row under it printed without one.
 
+and three ways page scrapers write a table one cell per line with pipes (seen in stored copies of
+report pages): ``pipe-closed`` (each cell's text then `` |``; an empty cell a lone ``|``; the
+columns a cell spans as extra pipes, on its line or the next), ``pipe-opened`` (the same, each row
+opened by a lone ``|``), ``pipe-between`` (each cell's text on lines of its own, a header wrapped
+in two, a lone ``|`` after every cell).
+
 :func:`available` says whether a converter's tool is installed here.
 
 >>> from govreport.synth.truth import random_truth
@@ -235,6 +241,34 @@ def _md(shape: str) -> Callable[[PrintedDocument, Path], str]:
     return run
 
 
+def _scraped(shape: str) -> Callable[[PrintedDocument, Path], str]:
+    def run(doc: PrintedDocument, tmp: Path) -> str:
+        rng = random.Random(doc.truth.year * 104729 + len(doc.cell_text))
+        same_line = rng.random() < 0.5  # where the spanned columns' pipes go
+        out: list[str] = []
+        for block in doc.blocks:
+            if not isinstance(block, PrintedTable):
+                out.append(block.text)
+                continue
+            for row in block.rows:
+                if shape == "pipe-opened":
+                    out.append("|")
+                for cell in row:
+                    text = " ".join(cell.text.split())
+                    if shape == "pipe-between":
+                        cut = rng.randint(2, len(text) - 2) if cell.header and len(text) >= 6 and rng.random() < 0.5 else 0
+                        out += ([text[:cut], text[cut:]] if cut else [text] if text else []) + ["|"]
+                        continue
+                    spans = "|" * (cell.colspan - 1)
+                    line = f"{text} |" if text else "|"
+                    if spans and same_line:
+                        out.append(f"{line} {spans}")
+                    else:
+                        out += [line, spans] if spans else [line]
+        return "\n".join(out) + "\n"
+    return run
+
+
 #: converter name -> (what it needs: Python modules, and executables prefixed with "!"; the function)
 CONVERTERS: dict[str, tuple[tuple[str, ...], Callable[[PrintedDocument, Path], str]]] = {
     "pdftotext-layout": (("!pdftotext", "reportlab"), _pdftotext("-layout")),
@@ -252,6 +286,9 @@ CONVERTERS: dict[str, tuple[tuple[str, ...], Callable[[PrintedDocument, Path], s
     "md-headings": ((), _md("md-headings")),
     "md-split": ((), _md("md-split")),
     "md-nolabel": ((), _md("md-nolabel")),
+    "pipe-closed": ((), _scraped("pipe-closed")),
+    "pipe-opened": ((), _scraped("pipe-opened")),
+    "pipe-between": ((), _scraped("pipe-between")),
 }
 
 
