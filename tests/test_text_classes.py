@@ -183,3 +183,17 @@ def test_double_spaced_cells_in_short_text_are_no_rows_of_their_own():
                    ("art20_5", "licensing", "decisions"): 3, ("art20_6", "penalties", "decisions"): 1,
                    ("art20_6", "coercion", "decisions"): 0}
     assert not [i for i in report.issues if i.table == "art20_1"]
+
+
+def test_report_served_in_traditional_characters():
+    """A site (or a mirror of it) serving the report in traditional characters: 行政處罰, 第二十條第（六）項."""
+    from govreport.layout.tokens import TRADITIONAL
+
+    to_traditional = str.maketrans({s: t for t, s in reversed(list(zip(TRADITIONAL[0::2], TRADITIONAL[1::2])))})
+    for template in ("gov2021", "gov2019"):
+        truth, lines = _tabs(seed=12, template=template)
+        text = "\n".join(lines).translate(to_traditional)
+        assert "行政處罰" in text and "政府信息公開" in text
+        report = govreport.extract(text)
+        assert report.template == template
+        assert {c.key: c.value for c in report.cells} == truth.values

@@ -90,9 +90,24 @@ def printed_unit(text: str) -> str | None:
     return found[-1] if found else None
 
 
+#: traditional characters of the templates' labels, headings and column names, and their simplified
+#: forms: some sites (and mirrors of them) serve a report in traditional characters
+TRADITIONAL = ("萬万業业舉举會会關关內内決决況况減减製制辦办務务區区單单隻只發发號号後后國国處处復复複复覆复"
+               "審审對对屬属廢废開开強强當当總总執执護护報报據据無无機机權权條条構构沒没現现確确穩稳類类係系"
+               "糾纠納纳組组織织經经結结繼继續续維维繳缴罰罚範范獲获補补規规計计認认議议許许訟讼訪访訴诉詢询"
+               "請请購购費费轉转過过這这採采項项額额數数於于為为動动體体統统與与資资門门戶户書书員员聯联電电"
+               "話话網网頁页設设備备協协調调導导專专題题歸归檔档廳厅縣县鎮镇鄉乡黨党級级廣广東东齊齐歷历")
+_SIMPLIFIED = str.maketrans(dict(zip(TRADITIONAL[0::2], TRADITIONAL[1::2], strict=True)))
+
+
 def normalize(text: str) -> str:
-    """NFKC (folds full-width digits and Kangxi radicals such as ⼀ U+2F00) and trims."""
-    return unicodedata.normalize("NFKC", text).strip()
+    """NFKC (folds full-width digits and Kangxi radicals such as ⼀ U+2F00), the templates'
+    traditional characters simplified, trimmed.
+
+    >>> normalize(" 行政處罰 "), normalize("１２")
+    ('行政处罚', '12')
+    """
+    return unicodedata.normalize("NFKC", text).translate(_SIMPLIFIED).strip()
 
 
 def parse_number(text: str) -> int | float | None:
