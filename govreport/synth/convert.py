@@ -256,7 +256,8 @@ def _scraped(shape: str) -> Callable[[PrintedDocument, Path], str]:
                 for cell in row:
                     text = " ".join(cell.text.split())
                     if shape == "pipe-between":
-                        cut = rng.randint(2, len(text) - 2) if cell.header and len(text) >= 6 and rng.random() < 0.5 else 0
+                        wrap = cell.header and len(text) >= 6 and rng.random() < 0.5  # 本年新 / 制作数量
+                        cut = rng.randint(2, len(text) - 2) if wrap else 0
                         out += ([text[:cut], text[cut:]] if cut else [text] if text else []) + ["|"]
                         continue
                     spans = "|" * (cell.colspan - 1)
