@@ -192,7 +192,8 @@ def test_report_served_in_traditional_characters():
     """A site (or a mirror of it) serving the report in traditional characters: 行政處罰, 第二十條第（六）項."""
     from govreport.layout.tokens import TRADITIONAL
 
-    to_traditional = str.maketrans({s: t for t, s in reversed(list(zip(TRADITIONAL[0::2], TRADITIONAL[1::2], strict=True)))})
+    pairs = list(zip(TRADITIONAL[0::2], TRADITIONAL[1::2], strict=True))
+    to_traditional = str.maketrans({s: t for t, s in reversed(pairs)})  # 复: the first of 復複覆
     for template in ("gov2021", "gov2019"):
         truth, lines = _tabs(seed=12, template=template)
         text = "\n".join(lines).translate(to_traditional)
