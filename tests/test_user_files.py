@@ -459,3 +459,14 @@ def test_cuda_without_cuda_is_one_line_and_exit_9_before_any_work(tmp_path):
         assert run.returncode == ExitCode.MISSING_DEPENDENCY, run.stderr
         assert run.stderr.count("\n") == 1 and "cuda" in run.stderr.lower() and "Traceback" not in run.stderr
     assert not (tmp_path / "out").exists()  # refused before any work
+
+
+def test_audit_refuses_its_input_as_the_memo_and_unknown_suffixes(tmp_path, capsys):
+    page = tmp_path / "page.html"
+    shutil.copy(SAMPLES / "sample_2021_web.html", page)
+    before = page.read_bytes()
+    assert main(["audit", str(page), "-o", str(page)]) == ExitCode.USAGE
+    assert "is the input itself" in capsys.readouterr().err
+    assert page.read_bytes() == before
+    assert main(["audit", str(page), "-o", str(tmp_path / "memo.pdf")]) == ExitCode.USAGE
+    assert "unknown output format" in capsys.readouterr().err

@@ -139,8 +139,7 @@ def audit_command(
 ) -> None:
     """Audit reports: required content, deadlines, cross-year series, indicators, boilerplate; write a memo."""
     common.setup_logging(common.verbosity(verbose))
-    if output.suffix.lower() not in (".docx", ".html", ".htm", ".json"):
-        common.fail(ExitCode.USAGE, f"{output}: the memo is written as .docx, .html or .json")
+    common.check_output(output, [Path(p) for p in inputs], (".docx", ".html", ".htm", ".json"))
     if workers < 0:
         common.fail(ExitCode.USAGE, f"--workers must be 0 or more (got {workers})")
     settings = common.extract_settings(engine=engine, device=device, dpi=dpi, password=password, template=template,
