@@ -50,10 +50,7 @@ _MD_ESCAPE = re.compile(r"\\([\\.*_()\[\]#+!|`>-])")  #: Markdown's escapes: 1\.
 DOUBLE_SPACED = 0.75  #: share of lines followed by an empty one that makes empty lines meaningless
 _AMOUNT_AFTER = re.compile(r"(?:亿元|万元|千元|元)")
 _PIPE_SEP = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
-#: a cell as some page scrapers write one per line: its text (maybe none), then its closing pipe,
-#: then the pipes of the columns it spans (``第二十条第（一）项 | ||||``, ``0 |``, ``|``)
-_FRAGMENT = re.compile(r"^\s*([^|｜]*?)\s*((?:[|｜]\s*)+)$")
-_TEXT_PIPE_TEXT = re.compile(r"[^\s|｜][\s|｜]*[|｜][\s|｜]*[^\s|｜]")  #: a row of cells on one line
+_PIPES = "|｜"
 MIN_FRAGMENTS = 10  #: cell-per-line pipes needed before a document is read as such
 
 
@@ -147,9 +144,26 @@ def _mode(lines: list[str]) -> str:
     return "plain"
 
 
-def _fragment(line: str) -> re.Match[str] | None:
-    """The cell a cell-per-line pipe line holds (``0 |``, ``|``), or ``None``."""
-    return None if _TEXT_PIPE_TEXT.search(line) else _FRAGMENT.match(line)
+def _row_of_cells(line: str) -> bool:
+    """Whether a pipe stands between two cells' texts on ``line`` (``规章 | 0 | 0``)."""
+    inner = line.strip(" \t\u3000" + _PIPES)
+    return "|" in inner or "｜" in inner
+
+
+def _fragment(line: str) -> tuple[str, int] | None:
+    """A cell as some page scrapers write one per line: its text (maybe none), then its closing pipe,
+    then the pipes of the columns it spans (``第二十条第（一）项 | ||||``, ``0 |``, ``|``): the text and
+    the number of pipes; ``None`` for any other line.
+
+    >>> _fragment("第二十条第（一）项 | ||||"), _fragment("|"), _fragment("规章 | 0 |"), _fragment("规章")
+    (('第二十条第（一）项', 5), ('', 1), None, None)
+    """
+    body = line.rstrip()
+    if not body.endswith(tuple(_PIPES)) or _row_of_cells(body):
+        return None
+    text = body.rstrip(" \t\u3000" + _PIPES)
+    tail = body[len(text):]
+    return text.strip(), tail.count("|") + tail.count("｜")
 
 
 def fragment_style(lines: list[str]) -> str | None:
@@ -170,12 +184,12 @@ def fragment_style(lines: list[str]) -> str | None:
     >>> fragment_style(["规章 | 0 | 0 |"] * 12) is None
     True
     """
-    frags = [(i, m) for i, ln in enumerate(lines) if ln.strip() and (m := _fragment(ln))]
-    rows = sum(1 for ln in lines if _TEXT_PIPE_TEXT.search(ln))
+    frags = [(i, f) for i, ln in enumerate(lines) if (f := _fragment(ln))]
+    rows = sum(1 for ln in lines if _row_of_cells(ln))
     if len(frags) < MIN_FRAGMENTS or len(frags) < 3 * rows:
         return None
-    lone = [i for i, m in frags if not m.group(1) and m.group(2).count("|") + m.group(2).count("｜") == 1]
-    closed = sum(1 for _, m in frags if m.group(1))
+    lone = [i for i, (text, pipes) in frags if not text and pipes == 1]
+    closed = sum(1 for _, (text, _) in frags if text)
     if closed * 3 < len(lone):
         return "between"
     is_frag = {i for i, _ in frags}
@@ -189,8 +203,8 @@ def fragment_style(lines: list[str]) -> str | None:
 
 def _opens_row(line: str) -> bool:
     """Whether a cell-per-line pipe line is a label cell (text that is no number), as a row's first."""
-    m = _fragment(line)
-    return m is not None and bool(m.group(1)) and safe_classify(m.group(1)).kind is Kind.TEXT
+    f = _fragment(line)
+    return f is not None and bool(f[0]) and safe_classify(f[0]).kind is Kind.TEXT
 
 
 def is_glued(text: str) -> bool:
@@ -292,13 +306,13 @@ def _tokenize(text: str) -> tuple[list[Token], int | None]:
             stop = i
             break
         stripped = line.strip()
-        if style is not None and stripped and not _TEXT_PIPE_TEXT.search(line):
-            frag = _FRAGMENT.match(line)
-            lone = frag is not None and not frag.group(1) and frag.group(2).count("|") + frag.group(2).count("｜") == 1
+        if style is not None and stripped and not _row_of_cells(line):
+            frag = _fragment(line)
+            lone = frag == ("", 1)
             if frag is None:
                 out.append(safe_classify(stripped))  # a cell's text on a line of its own, or prose
-            elif frag.group(1):
-                out.append(safe_classify(frag.group(1)))  # pipes after it: the columns it spans
+            elif frag[0]:
+                out.append(safe_classify(frag[0]))  # pipes after it: the columns it spans
             elif lone:
                 out.extend(_lone_pipe(style, last_lone, lines, i))
             last_lone = lone
