@@ -79,21 +79,18 @@ class RapidOcrEngine:
     GAP = 16  #: white pixels between crops packed into one strip
     STRIP = 1600  #: target strip width
     squeeze = 0.8  #: horizontal scale applied to crops (below 1 trades accuracy for speed)
+    packs_strips = True  #: :meth:`recognize` takes ``breaks`` (see govreport.ocr.service)
 
     def __init__(self, device: str = "cpu", rec_batch: int = 8) -> None:
         self.rec_batch = rec_batch
         try:
-            import onnxruntime as ort
+            import onnxruntime  # noqa: F401 - the engine's runtime: missing is an install problem
             import rapidocr
             from rapidocr import RapidOCR
         except ImportError as e:  # pragma: no cover - depends on the environment
             raise MissingDependencyError.for_extra("rapidocr", "ocr", "OCR of scanned input") from e
-        if device == "cuda" and "CUDAExecutionProvider" not in ort.get_available_providers():
-            raise MissingDependencyError(
-                "--device cuda needs onnxruntime with CUDA: pip uninstall onnxruntime && "
-                "pip install onnxruntime-gpu (providers available here: "
-                f"{', '.join(ort.get_available_providers())})"
-            )
+        if device == "cuda":
+            check_device(self.name, device)
         models = Path(rapidocr.__file__).resolve().parent / "models"
         det, rec, cls = (_bundled(models, pat) for pat in ("*det*.onnx", "*rec*.onnx", "*cls*.onnx"))
         self.model_info = f"rapidocr {_version(rapidocr)}: {det.stem}, {rec.stem}"
@@ -127,8 +124,9 @@ class RapidOcrEngine:
         texts = self.recognize([_crop_quad(image, q) for q in quads])
         return [OcrBox(t, q, s) for q, (t, s) in zip(quads, texts, strict=True) if t]
 
-    def recognize(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:
-        """Batched recognition of single-line crops.
+    def recognize(self, crops: list[np.ndarray], breaks: frozenset[int] = frozenset()) -> list[tuple[str, float]]:
+        """Batched recognition of single-line crops; a crop whose index is in ``breaks`` starts a new
+        strip (the crops of different pages never share one: :mod:`govreport.ocr.service`).
 
         Crops are scaled to the model's 48 px height and packed side by side, separated by white
         gaps, into long strips; each character the CTC decoder emits goes to the crop under it.
@@ -152,7 +150,7 @@ class RapidOcrEngine:
         x = gap
         for i, im in enumerate(scaled):
             w = im.shape[1]
-            if strips[-1] and x + w + gap > self.STRIP:
+            if strips[-1] and (x + w + gap > self.STRIP or i in breaks):
                 strips.append([])
                 x = gap
             strips[-1].append((i, x, x + w))
@@ -209,6 +207,47 @@ class RapidOcrEngine:
             self._cls = self._ocr._load_cls_model()
         res = self._cls([_to_bgr(c).copy() for c in crops]).cls_res
         return [float(score) if "180" in str(label) else 1.0 - float(score) for label, score in res]
+
+
+def cuda_devices() -> int:
+    """CUDA devices the driver shows this process (0 without a driver or a device)."""
+    import ctypes
+
+    try:
+        cuda = ctypes.CDLL("libcuda.so.1")
+    except OSError:
+        return 0
+    count = ctypes.c_int(0)
+    if cuda.cuInit(0) != 0 or cuda.cuDeviceGetCount(ctypes.byref(count)) != 0:
+        return 0
+    return count.value
+
+
+def check_device(name: str, device: str) -> None:
+    """Refuse ``device="cuda"`` where the engine cannot run on CUDA here: a
+    :class:`MissingDependencyError` (exit 9) with one line saying why, before any work is done."""
+    if device != "cuda":
+        return
+    if name == "rapidocr":
+        try:
+            import onnxruntime as ort
+        except ImportError as e:  # pragma: no cover - a core dependency
+            raise MissingDependencyError.for_extra("onnxruntime-gpu", "gpu", "--device cuda") from e
+        providers = ort.get_available_providers()
+        if "CUDAExecutionProvider" not in providers:
+            raise MissingDependencyError(
+                "--device cuda needs onnxruntime-gpu (the CUDA build): pip uninstall onnxruntime && pip install "
+                f"'govreport[gpu]' (onnxruntime here offers only {', '.join(providers)})")
+    elif name == "paddle":
+        try:
+            import paddle
+        except ImportError as e:
+            raise MissingDependencyError.for_extra("paddleocr", "paddle", "--engine paddle") from e
+        if not paddle.device.is_compiled_with_cuda():
+            raise MissingDependencyError("--device cuda needs a CUDA build of paddlepaddle (paddlepaddle-gpu)")
+    if cuda_devices() == 0:
+        raise MissingDependencyError("--device cuda: no CUDA device is visible here (no NVIDIA driver, or "
+                                     "CUDA_VISIBLE_DEVICES hides them); use --device cpu")
 
 
 def _crop_quad(image: np.ndarray, quad: Quad) -> np.ndarray:
@@ -288,8 +327,19 @@ class PaddleOcrEngine:
         return [(str(r["rec_text"]), float(r["rec_score"])) for r in res]
 
 
+_REMOTE: list[OcrEngine] = []  #: set in a page worker whose models live in a recognition service
+
+
+def use_engine(engine: OcrEngine | None) -> None:
+    """Make ``engine`` what :func:`get_engine` returns in this process (``None``: the local ones again)."""
+    _REMOTE[:] = [engine] if engine is not None else []
+
+
 def get_engine(name: str = "rapidocr", device: str = "cpu") -> OcrEngine:
-    """The process-wide engine for ``name`` on ``device`` (sessions are created once)."""
+    """The process-wide engine for ``name`` on ``device`` (sessions are created once), or the
+    engine :func:`use_engine` set."""
+    if _REMOTE:
+        return _REMOTE[0]
     return _engine(name, device)
 
 

@@ -325,7 +325,8 @@ def _fill_lost(t: _Table, segments: Sequence[Segment], index: dict[int, int], ta
             if i in units:
                 units[i].cells = [(row, c.id) for c in t.spec.columns]
             else:
-                match.units.append(Unit(t.spec.id, [(row, c.id) for c in t.spec.columns], seg.slots, seg.label))
+                match.units.append(Unit(t.spec.id, [(row, c.id) for c in t.spec.columns], seg.slots, seg.label,
+                                        lost=_unlabelled(seg)))
             notes.append(f"{t.spec.id}: the row printed as {seg.label[-20:]!r}, in order between its "
                          f"neighbours, taken as {row}")
             log.debug("%s", notes[-1])
