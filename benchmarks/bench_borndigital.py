@@ -8,7 +8,7 @@ Also times the Word and HTML readers on the same reports. Then adversarial repor
 vector fills over the text layer, the text under them removed or left; seals over labels and
 headers; every table split across pages), scored on every template cell. Prints markdown tables.
 
-    python benchmarks/bench_borndigital.py [--docs 8] [--repeat 3] [--adversarial 2]
+    python benchmarks/bench_borndigital.py [--docs 8] [--repeat 3] [--adversarial 2] [--seed 500]
 """
 
 from __future__ import annotations
@@ -135,7 +135,7 @@ def pdfplumber_grids(path: Path) -> list[list[list[str]]]:
                 for table in page.extract_tables()]
 
 
-def adversarial(n: int, work: Path) -> None:
+def adversarial(n: int, work: Path, seed: int = 500) -> None:
     """Generated reports (govreport.synth text_pdf, office redactions) with each attack of
     govreport.synth.adversarial, redaction boxes as vector fills with the text under them removed
     or left: every template cell scored on the contract output (benchmarks/common.py); the other
@@ -148,33 +148,50 @@ def adversarial(n: int, work: Path) -> None:
     for attack in ATTACKS:
         for i in range(n):
             out = work / f"adv_{attack}_{i}"
-            files, _ = generate("text_pdf", "gov2021", 500 + i, "office", out, attacks=[attack],
+            files, _ = generate("text_pdf", "gov2021", seed + i, "office", out, attacks=[attack],
                                 redaction="removed" if i % 2 == 0 else "kept")
             docs.append((attack, files[0], load_truth(out / "truth.json")))
     pages = sum(t["meta"]["pages"] for _, _, t in docs)
     print(f"\n{len(docs)} adversarial PDFs ({n} per attack: {', '.join(ATTACKS)}), {pages} pages\n")
-    print("| reader | cells right | silent wrong | s/page | by attack (right) |")
-    print("|---|---:|---:|---:|---|")
     readers = {"govreport": lambda p, t: extract(str(p)).to_dict(),
                "camelot lattice (pdfium)": lambda p, t: map_grid_tables(camelot_grids(p), t),
                "pdfplumber extract_tables": lambda p, t: map_grid_tables(pdfplumber_grids(p), t)}
+    table: dict[str, dict[str, DocScore]] = {}
+    secs: dict[str, float] = {}
     for name, fn in readers.items():
-        total, secs = DocScore(), 0.0
         by: dict[str, DocScore] = {}
+        secs[name] = 0.0
         try:
             for attack, path, truth in docs:
                 t0 = time.perf_counter()
                 report = fn(path, truth)
-                secs += time.perf_counter() - t0
-                got = score_report(report, truth)
-                total += got
-                by.setdefault(attack, DocScore()).__iadd__(got)
+                secs[name] += time.perf_counter() - t0
+                by.setdefault(attack, DocScore()).__iadd__(score_report(report, truth))
         except Exception as exc:  # a competitor missing or failing is reported, not fatal
-            print(f"| {name} | error: {exc.__class__.__name__}: {exc} | | | |")
+            print(f"{name}: error: {exc.__class__.__name__}: {exc}")
             continue
-        kinds = ", ".join(f"{a}: {100 * d.accuracy:.1f}%" for a, d in by.items())
-        print(f"| {name} | {total.correct}/{total.cells} ({100 * total.accuracy:.2f}%) | {total.silent} | "
-              f"{secs / pages:.3f} | {kinds} |")
+        table[name] = by
+    names = list(table)
+    print("| attack | cells | " + " | ".join(f"{r}: right, silent" for r in names) + " |")
+    print("|---|---:|" + "---:|" * len(names))
+
+    def cell(d: DocScore) -> str:
+        return f"{d.correct} ({100 * d.accuracy:.2f}%), {d.silent}"
+
+    for attack in ATTACKS:
+        row = [table[r].get(attack, DocScore()) for r in names]
+        print(f"| {attack} | {row[0].cells if row else 0} | " + " | ".join(cell(d) for d in row) + " |")
+    totals = []
+    for r in names:
+        t = DocScore()
+        for d in table[r].values():
+            t += d
+        totals.append(t)
+    print(f"| all | {totals[0].cells if totals else 0} | " + " | ".join(cell(d) for d in totals) + " |")
+    print("| s/page | | " + " | ".join(f"{secs[r] / max(1, pages):.3f}" for r in names) + " |")
+    for t, r in zip(totals, names, strict=True):
+        for ex in t.silent_examples[:5] if r == "govreport" else ():
+            print(f"  govreport silent: {ex}")
 
 
 def main() -> None:
@@ -182,11 +199,16 @@ def main() -> None:
     ap.add_argument("--docs", type=int, default=8)
     ap.add_argument("--repeat", type=int, default=3, help="timing runs per reader and document (best is kept)")
     ap.add_argument("--adversarial", type=int, default=2, help="adversarial PDFs per attack (0: none)")
+    ap.add_argument("--seed", type=int, default=500, help="first seed of the adversarial PDFs")
+    ap.add_argument("--only-adversarial", action="store_true", help="skip the plain table readers")
     args = ap.parse_args()
     warnings.filterwarnings("ignore")
     logging.disable(logging.WARNING)
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
+        if args.only_adversarial:
+            adversarial(args.adversarial, work, args.seed)
+            return
         docs = build(args.docs, work)
         total_pages = sum(d[1] for d in docs)
         print(f"{len(docs)} generated PDFs, {total_pages} pages, 175 cells / applications table\n")
@@ -248,7 +270,7 @@ def main() -> None:
                 total += t
             print(f"| {label} | {secs / len(docs):.4f} | {hits}/{total} ({100 * hits / max(1, total):.1f}%) |")
         if args.adversarial:
-            adversarial(args.adversarial, work)
+            adversarial(args.adversarial, work, args.seed)
 
 
 if __name__ == "__main__":

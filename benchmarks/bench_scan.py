@@ -170,6 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(docs)} {args.quality} scans{f' (attack: {args.attack})' if args.attack else ''}, {pages} pages, "
           f"dpi {sorted({t['meta']['dpi'] for t in truths})}, workers {args.workers}, load {os.getloadavg()[0]:.1f}\n")
     rows = []
+    by_attack: dict[str, dict[str, DocScore]] = {}
     for system in systems:
         why = available(system)
         if why:
@@ -187,10 +188,12 @@ def main(argv: list[str] | None = None) -> int:
         note = f"{len(errors)} error(s): {errors[0][:80]}" if errors else ""
         total = DocScore()
         hit = want = 0
-        for r, truth in zip(results, truths, strict=True):
+        for i, (r, truth) in enumerate(zip(results, truths, strict=True)):
             if "report" in r:
                 s = score_report(r["report"], truth)
                 total += s
+                for a in attacks_for(args.attack, i) or ["none"]:
+                    by_attack.setdefault(system, {}).setdefault(a, DocScore()).__iadd__(s)
             if "numbers" in r:
                 hit += r["numbers"][0]
                 want += r["numbers"][1]
@@ -211,6 +214,14 @@ def main(argv: list[str] | None = None) -> int:
     print("|---|---|---|---|---|---|---|")
     for row in rows:
         print("| " + " | ".join(row) + " |")
+    if args.attack == "each":
+        print("\n| attack | system | documents | cells right | silent wrong | flagged |")
+        print("|---|---|---:|---:|---:|---:|")
+        for system, by in by_attack.items():
+            for a, d in sorted(by.items()):
+                n_docs = sum(1 for i in range(len(docs)) if attacks_for(args.attack, i) == [a])
+                print(f"| {a} | {system} | {n_docs} | {d.correct}/{d.cells} ({d.accuracy:.1%}) | {d.silent} | "
+                      f"{d.flagged} |")
     return 0
 
 
