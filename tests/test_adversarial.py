@@ -118,6 +118,24 @@ def test_a_black_fill_is_a_mask_and_no_rule(tmp_path: Path) -> None:
             assert sorted(a.hsegs) == sorted(b.hsegs) and sorted(a.vsegs) == sorted(b.vsegs), redaction
 
 
+def test_a_box_over_the_labels_of_a_short_table_leaves_them_masked(tmp_path: Path) -> None:
+    """A redaction box across the rule between the two labels of 第二十条第（六）项, the words
+    under it removed: both label cells show empty under a box, so they are masked labels (placed
+    by their neighbours), never empty cells that lose the table."""
+    files, truth = generate("text_pdf", "gov2021", 2000, "office", tmp_path / "a", attacks=["box_rule"],
+                            redaction="removed")
+    (mark,) = truth["synth"]["marks"]
+    want = {(c["row"], c["col"]): c for c in truth["cells"] if c["table"] == "art20_6"}
+    _, y0, x1, y1 = mark["bbox"]
+    labels_top = min(c["bbox"][1] for c in want.values())
+    rule = max(c["bbox"][1] for c in want.values())
+    assert not mark["covers"] and x1 <= min(c["bbox"][0] for c in want.values())  # over the labels only
+    assert labels_top < y0 < rule < y1  # across the rule between them
+    r = govreport.extract(str(files[0]))
+    for (row, col), c in want.items():
+        assert r.cell("art20_6", row, col).value == c["value"], (row, col)
+
+
 def test_a_square_annotation_filled_black_masks_what_it_covers(tmp_path: Path) -> None:
     import ctypes
 

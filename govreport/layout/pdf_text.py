@@ -833,6 +833,8 @@ def _table_rows(g: Grid, roles: Roles, page: int, continued: bool = False, fills
                 cells.append(CellText(text, page, bbox, label=bool(text.strip())))
             elif role in ("value", "wide"):
                 cells.append(CellText(_value_text(c.text), page, bbox))
+            elif not c.text.strip() and _label_text(c.text, c.bbox, fills or []) == MASK_GLYPH:
+                cells.append(CellText(MASK_GLYPH, page, bbox, label=True))  # a box over a cell shown empty: hidden
             else:
                 cells.append(CellText(c.text, page, bbox))
         out.append(cells)
