@@ -226,6 +226,35 @@ def test_a_box_over_a_spanning_title_makes_no_column() -> None:
     assert [roles.role(2, c.c0, c.c1) for c in boxed.rows[2]] == ["label", "value", "value", "value"]
 
 
+def _appeals_like_page() -> np.ndarray:
+    """Two titles over three columns each, a title per column under them, one row of values (the
+    appeals table's shape: no label column)."""
+    img = Image.new("L", (1400, 700), 255)
+    d = ImageDraw.Draw(img)
+    xs, ys = [200, 350, 500, 650, 800, 950, 1100], [200, 280, 360, 440]
+    for y in ys:
+        d.line([(xs[0], y), (xs[-1], y)], fill=0, width=3)
+    for x in xs:
+        d.line([(x, ys[0] if x in (xs[0], xs[3], xs[-1]) else ys[1]), (x, ys[-1])], fill=0, width=3)
+    return np.asarray(img)
+
+
+@pytest.mark.parametrize("first", ["mask", "number"])
+def test_a_masked_first_value_under_a_group_title_stays_a_value(first: str) -> None:
+    """A box over the first value of a table with no label column (行政复议 over its five
+    columns): the masked cell is a value of the first column, not a label that shifts the row."""
+    from govreport.layout.grid import Reading, table_roles
+
+    table = _table(255 - _appeals_like_page())
+    assert len(table.rows) == 3 and (0, 1, 0, 3) in _cells(table)
+    seen = {(c.r0, c.c0): Reading("text", size=4) if c.r0 <= 1 else
+            Reading(first if c.c0 == 0 else "number", size=1) for c in table.cells}
+    roles = table_roles(table, seen)
+    assert roles.label_end == 0
+    got = [roles.role(2, c.c0, c.c1) for c in table.rows[2]]
+    assert got[0] != "label" and got[1:] == ["value"] * 5
+
+
 def test_a_box_over_a_row_rule_hides_it() -> None:
     """A box over the rule between the two value rows, in the middle columns: the rule runs on
     under it (it is seen beside it), so the rows stay apart."""

@@ -247,10 +247,18 @@ def _first_column_labels(grid: Grid, readings: dict[tuple[int, int], Reading]) -
     the same: it never holds a clear number, and shows masks or text in rows whose other cells
     hold clear numbers (every label covered or cut short); else 0."""
     shows = False
+    ncols = len(grid.xs) - 1
+    numeric = {c.c0 for row in grid.rows for c in row if c.c1 - c.c0 == 1
+               and (rd := readings.get((c.r0, c.c0), _NOTHING)).kind == "number" and rd.sure}
     for row in grid.rows:
         got = [(c, readings.get((c.r0, c.c0), _NOTHING)) for c in row]
         first = [rd for c, rd in got if c.c0 == 0 and c.c1 == 1]
         if any(rd.kind == "number" and rd.sure for rd in first):
+            return 0
+        # a title over the first column and columns of numbers, not across the whole table
+        # (行政复议 over five columns of values): the first column is one of its values
+        if any(c.c0 == 0 and 1 < c.c1 < ncols and rd.kind in ("text", "mask") and numeric & set(range(1, c.c1))
+               for c, rd in got):
             return 0
         numbers = sum(rd.kind == "number" and rd.sure for c, rd in got if c.c0 >= 1)
         if numbers and first and first[0].kind in ("mask", "text"):
