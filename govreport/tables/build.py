@@ -23,6 +23,9 @@ log = logging.getLogger("govreport")
 #: an amount (万元) this large with no unit printed is more likely 元 than 万元: flagged, not guessed
 UNEXPLAINED_AMOUNT = 100_000
 _HEADER_UNIT = re.compile(r"(?:单位[:：]?\s*|[(（]\s*)(亿元|万元|千元|元)")
+DEEP_DOUBT = 0.5  #: readings this doubtful are set aside first, the merely doubtful only if needed
+MIN_TITLES = 3  #: the template's table titles a text must print to be a report whose tables were not read
+HEADER_ANCHORS = 3  #: column names found at consistent field positions before they anchor the columns
 
 
 def _cell_from(table: str, key: CellKey, tok: Token | None, status: str) -> Cell:
@@ -128,9 +131,6 @@ def _check_table(spec: TableSpec, variant: str | None, cells: dict[CellKey, Cell
     return unsure
 
 
-DEEP_DOUBT = 0.5  #: readings this doubtful are set aside first, the merely doubtful only if needed
-
-
 def _set_doubtful_aside(spec: TableSpec, cells: dict[CellKey, Cell], eqs: list[Equation],
                         known: dict[CellKey, float], unknown: list[CellKey],
                         lower: dict[CellKey, float | None], low_confidence: float,
@@ -163,9 +163,6 @@ def _set_doubtful_aside(spec: TableSpec, cells: dict[CellKey, Cell], eqs: list[E
                             f"{k[0]}.{k[1]}: read {c.text!r} with confidence {c.confidence}; with the table's "
                             f"doubtful readings set aside its arithmetic fixes it to {c.value}", [list(k)]))
     return {k: v for k, v in res.fixed.items() if k in unknown}
-
-
-MIN_TITLES = 3  #: the template's table titles a text must print to be a report whose tables were not read
 
 
 def titles_printed(template: Template, text: str) -> bool:
@@ -240,9 +237,6 @@ def build_tables(match: Match, settings: ExtractSettings) -> tuple[list[Cell], l
         _status_issues(spec, cells, units, settings, issues)
         out_cells.extend(cells.values())
     return out_cells, issues
-
-
-HEADER_ANCHORS = 3  #: column names found at consistent field positions before they anchor the columns
 
 
 def _anchor(spec: TableSpec, headers: list[Token]) -> int | None:
