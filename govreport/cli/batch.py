@@ -1,4 +1,8 @@
-"""``govreport batch``: many reports into one folder, resumably, in parallel, then the exports."""
+"""``govreport batch``: many reports into one folder, resumably, in parallel, then the exports.
+
+The command function is long only in its signature: one typer parameter per option (the
+extraction options come from :mod:`govreport.cli.common`).
+"""
 
 from __future__ import annotations
 

@@ -66,7 +66,10 @@ def _check_table(spec: TableSpec, variant: str | None, cells: dict[CellKey, Cell
     more than one way) are neither trusted nor inferred: the equations through them are not used.
     ``suspect`` readings (placed with doubt) are checked but never trusted: a cell is inferred or
     corrected only where the equations over the other readings fix it. Returns the cells that
-    only suspect readings would fix (left unfilled, for the caller to flag)."""
+    only suspect readings would fix (left unfilled, for the caller to flag).
+
+    The solve, the correction search and the issues they raise share the table's equations and
+    the trust sets, so they stay one function"""
     eqs = spec.equations(variant)
     known = {k: float(c.value) for k, c in cells.items()
              if c.status == "read" and c.value is not None and k not in doubtful}
@@ -177,6 +180,11 @@ def titles_printed(template: Template, text: str) -> bool:
 
 
 def build_tables(match: Match, settings: ExtractSettings) -> tuple[list[Cell], list[Issue]]:
+    """Each template table's cells and issues from the matched units: split glued runs, place the
+    numbers, convert amounts, check the structure and the arithmetic, flag what stays in doubt.
+
+    One pass per table whose steps hand each other the same cells, placement and doubt sets (which
+    cells are suspect, ambiguous or assumed empty), so it stays one function."""
     out_cells: list[Cell] = []
     issues: list[Issue] = []
     tpl: Template = match.template

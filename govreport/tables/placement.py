@@ -82,6 +82,13 @@ def _hints(slots: list[Token], n: int) -> dict[int, int]:
 
 
 def place(table: TableSpec, variant: str | None, units: list[Unit]) -> Placement:
+    """Put each unit's printed numbers in the template cells of its rows: a unit printed with one
+    token per cell is placed as printed; the others ("flexible") by the mixed-integer program that
+    best satisfies the table's equations. Numbers that could take another column at (almost) the
+    same cost make their rows ``ambiguous``.
+
+    The fixed placement, the program and the ambiguity search share the position lists they fill
+    in turn, so they stay in one function."""
     positions: list[list[tuple[int, CellKey]]] = [[] for _ in units]
     blanks: list[list[tuple[int | None, CellKey]]] = [[] for _ in units]
     unplaced: list[list[int]] = [[] for _ in units]
