@@ -15,6 +15,8 @@ import numpy as np
 log = logging.getLogger("govreport")
 
 CONVINCING_READ = 4.0  #: mean (confidence x characters, up to 8) of upright text lines; garbage reads < 1.5
+SURE_READ = 5.0  #: lines reading this well one way are not read the other way round
+SURE_LINES = 3  #: lines read first; where they read surely, the page's other candidate lines are not
 UNREADABLE = 1.0  #: below this in every orientation the page is left as it is
 
 Matrix = np.ndarray  # 3x3 float, maps output (corrected) pixel coords to input pixel coords
@@ -159,11 +161,15 @@ def detect_orientation(
     """Clockwise quarter turns (0-3) that make the page upright.
 
     Candidate text lines come from smearing ink along each axis; the axis with more line-like ink
-    is read first, both ways, with the recogniser (it is far more confident on upright text). When
-    neither way reads convincingly (a table page turned by 90° smears into line-like columns of
-    digits), the other axis is read too and the best of the four orientations wins. A 0/180° line
-    classifier, when the engine has one, only breaks near ties: alone it was seen to flip upright,
-    slightly skewed pages.
+    is read first with the recogniser (it is far more confident on upright text), and only as much
+    as the decision needs: its three longest lines, the others only where those do not read surely
+    (:data:`SURE_READ`), the other way round only where the lines still do not. (On the
+    benchmark's 70 scanned pages, three lines read the right way scored 3.1-8, the wrong way round
+    or along the wrong axis at most 3.2; six lines the right way 4-8, turned over at most 1.4.)
+    When neither way reads convincingly (a table page turned by 90° smears into line-like columns
+    of digits), the other axis is read too and the best of the four orientations wins. A 0/180°
+    line classifier, when the engine has one, only breaks near ties: alone it was seen to flip
+    upright, slightly skewed pages.
     """
     hb = text_blobs(binary, vertical=False)
     vb = text_blobs(binary, vertical=True)
@@ -172,16 +178,24 @@ def detect_orientation(
     first = n_v > 1.2 * n_h
     scores: dict[int, float] = {}
     crops_by_axis: dict[bool, list[np.ndarray]] = {}
+
+    def line_scores(crops: list[np.ndarray]) -> list[float]:
+        return [s * min(len(t), 8) for t, s in recognize(crops)] if crops else []
+
     for vertical in (first, not first):
         blobs = vb if vertical else hb
         if not blobs:
             continue
         crops = _line_crops(gray, blobs[:limit], vertical)
         crops_by_axis[vertical] = crops
-        res = recognize(crops + [cv2.rotate(c, cv2.ROTATE_180) for c in crops])
         ka, kb = (1, 3) if vertical else (0, 2)
-        scores[ka] = float(np.mean([s * min(len(t), 8) for t, s in res[: len(crops)]]))
-        scores[kb] = float(np.mean([s * min(len(t), 8) for t, s in res[len(crops) :]]))
+        # the longest lines first: where they read surely, the rest is not read
+        got = line_scores(crops[:SURE_LINES])
+        if float(np.mean(got)) < SURE_READ:
+            got += line_scores(crops[SURE_LINES:])
+        scores[ka] = float(np.mean(got))
+        if scores[ka] < SURE_READ:
+            scores[kb] = float(np.mean(line_scores([cv2.rotate(c, cv2.ROTATE_180) for c in crops])))
         if max(scores.values()) >= CONVINCING_READ:
             break
     if not scores or max(scores.values()) < UNREADABLE:
