@@ -15,11 +15,13 @@ import numpy as np
 log = logging.getLogger("govreport")
 
 CONVINCING_READ = 4.0  #: mean (confidence x characters, up to 8) of upright text lines; garbage reads < 1.5
+BLOB_SIDE = 1240  #: pixels across (an A4 page at 150 dpi) at which text lines are looked for
 SURE_READ = 5.0  #: lines reading this well one way are not read the other way round
 SURE_LINES = 3  #: lines read first; where they read surely, the page's other candidate lines are not
 UNREADABLE = 1.0  #: below this in every orientation the page is left as it is
 
 Matrix = np.ndarray  # 3x3 float, maps output (corrected) pixel coords to input pixel coords
+Box = tuple[int, int, int, int]  #: x0, y0, x1, y1
 
 
 def normalize_illumination(gray: np.ndarray) -> np.ndarray:
@@ -128,27 +130,37 @@ def _skew_by_projection(binary: np.ndarray, max_angle: float) -> float:
     return float(-fine)
 
 
-def text_blobs(binary: np.ndarray, vertical: bool = False, limit: int = 8) -> list[tuple[int, int, int, int]]:
-    """Boxes of the longest text-line-like blobs (characters smeared along the reading axis)."""
+def text_blobs(binary: np.ndarray, limit: int = 8) -> tuple[list[Box], list[Box]]:
+    """Boxes of the longest text-line-like blobs (characters smeared along the reading axis):
+    horizontal ones, vertical ones, in ``binary``'s pixels.
+
+    Long rules are taken out first, once for both axes, so table lines do not form blobs; a page
+    larger than about 150 dpi is searched at that scale (:data:`BLOB_SIDE`)."""
+    f = max(1.0, min(binary.shape) / BLOB_SIDE)
+    if f > 1:
+        size = (round(binary.shape[1] / f), round(binary.shape[0] / f))
+        binary = np.where(cv2.resize(binary, size, interpolation=cv2.INTER_AREA) > 64, 255, 0).astype(np.uint8)
     h, w = binary.shape
-    k = max(5, min(h, w) // 120)
-    # drop long rules first so table lines do not form blobs
     horiz = cv2.morphologyEx(binary, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (w // 8, 1)))
     vert = cv2.morphologyEx(binary, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, h // 8)))
     ink = cv2.subtract(binary, cv2.dilate(horiz | vert, np.ones((3, 3), np.uint8)))
-    size = (1, k) if vertical else (k, 1)  # (width, height)
-    smear = cv2.dilate(ink, cv2.getStructuringElement(cv2.MORPH_RECT, size))
-    n, _, stats, _ = cv2.connectedComponentsWithStats(smear)
-    cands = []
+    k = max(5, min(h, w) // 120)
     tallest = min(h, w) / 15  # a text line is far thinner than this; paragraphs smeared together are not
-    for i in range(1, n):
-        x, y, bw, bh, _ = stats[i]
-        long_, short = (bh, bw) if vertical else (bw, bh)
-        if short < 6 or short > tallest or long_ < 3 * short or long_ > 0.9 * (h if vertical else w):
-            continue
-        cands.append((long_, (x, y, x + bw, y + bh)))
-    cands.sort(reverse=True)
-    return [b for _, b in cands[:limit]]
+    out: tuple[list[Box], list[Box]] = ([], [])
+    for vertical in (False, True):
+        size = (1, k) if vertical else (k, 1)  # (width, height)
+        smear = cv2.dilate(ink, cv2.getStructuringElement(cv2.MORPH_RECT, size))
+        n, _, stats, _ = cv2.connectedComponentsWithStats(smear)
+        cands = []
+        for i in range(1, n):
+            x, y, bw, bh, _ = stats[i]
+            long_, short = (bh, bw) if vertical else (bw, bh)
+            if short < 6 or short > tallest or long_ < 3 * short or long_ > 0.9 * (h if vertical else w):
+                continue
+            cands.append((long_, tuple(int(round(f * v)) for v in (x, y, x + bw, y + bh))))
+        cands.sort(reverse=True)
+        out[vertical].extend(b for _, b in cands[:limit])
+    return out
 
 
 def detect_orientation(
@@ -171,8 +183,7 @@ def detect_orientation(
     line classifier, when the engine has one, only breaks near ties: alone it was seen to flip
     upright, slightly skewed pages.
     """
-    hb = text_blobs(binary, vertical=False)
-    vb = text_blobs(binary, vertical=True)
+    hb, vb = text_blobs(binary)
     n_h = sum((b[2] - b[0]) for b in hb)
     n_v = sum((b[3] - b[1]) for b in vb)
     first = n_v > 1.2 * n_h
@@ -209,7 +220,7 @@ def detect_orientation(
     return k
 
 
-def _line_crops(gray: np.ndarray, blobs: list[tuple[int, int, int, int]], vertical: bool) -> list[np.ndarray]:
+def _line_crops(gray: np.ndarray, blobs: list[Box], vertical: bool) -> list[np.ndarray]:
     """Candidate line crops turned to read left to right (vertical ones turned clockwise)."""
     crops = []
     for x0, y0, x1, y1 in blobs:
