@@ -6,9 +6,15 @@ acceptable outcomes are a result or a ``GovreportError``; anything else is a cra
 
     python benchmarks/fuzz.py --examples 1000            # per target
     python benchmarks/fuzz.py --examples 200 --targets pdf,docx --timeout 20 --seed 7
+    python benchmarks/fuzz.py --hostile                  # the hostile cases through the CLI (README table)
 
 Prints, per target: inputs run, ok, GovreportError by exit code, crashes, hangs; and the first
 few crashing inputs are saved under ``benchmarks/_work/fuzz/`` for reproduction.
+
+``--hostile`` instead runs each generated hostile case (docx and zip bombs, PDF forms that draw
+each other, huge pages, a million paths per page, a 100,000-member zip, hostile and non-UTF-8
+names, a FIFO) through the ``govreport`` command as a user would, and prints a Markdown table:
+exit code, the stderr line, the peak memory of the largest process and the wall time per input.
 """
 
 from __future__ import annotations
@@ -98,6 +104,83 @@ def generated(name: str, rng: random.Random) -> bytes:
     return ("<div>" * depth + "<table><tr><td>行政许可</td><td>1</td></tr></table>" + "</div>" * depth).encode()
 
 
+#: runs a command and reports its exit code, last stderr line, seconds and the peak RSS of the largest
+#: process under it (Linux folds waited-for descendants into RUSAGE_CHILDREN's maximum)
+_MEASURE = """
+import json, resource, subprocess, sys, time
+t = time.perf_counter()
+run = subprocess.run(sys.argv[2:], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                     timeout=float(sys.argv[1]))
+lines = [x for x in run.stderr.decode("utf-8", "replace").splitlines() if x.strip()]
+print(json.dumps({"rc": run.returncode, "last": lines[-1] if lines else "", "s": time.perf_counter() - t,
+                  "mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
+"""
+
+
+def hostile_cases(work: Path) -> list[tuple[str, list[str], Path | None]]:
+    """(what, govreport arguments, dataset folder to inspect) for every hostile case, written under ``work``."""
+    import os
+    import shutil
+
+    from tests import hostile_inputs as h
+
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+
+    def put(name: str, data: bytes) -> str:
+        (work / name).write_bytes(data)
+        return str(work / name)
+
+    sample = ROOT / "samples" / "sample_2021_tabs.txt"
+    names = work / "names"
+    names.mkdir()
+    for k, raw in enumerate(h.HOSTILE_NAMES):
+        with open(os.fsencode(names) + b"/" + raw, "wb") as fh:
+            fh.write(sample.read_bytes() + b"\n" * (k + 1))
+    os.mkfifo(names / "fifo.txt")
+    return [
+        ("docx bomb: 1 MB, document.xml inflates to 1 GB", ["extract", put("bomb.docx", h.docx_bomb(1 << 30))], None),
+        ("zip bomb: 1 MB member inflating to 1 GB", ["batch", put("bomb.zip", h.zip_bomb(1 << 30)), "--out",
+                                                     str(work / "o1")], work / "o1"),
+        ("PDF forms drawing each other (1.5 KB)", ["extract", put("cyclic.pdf", h.form_bomb_pdf(4, cyclic=True))],
+         None),
+        ("PDF form tree, 20 deep (5 KB)", ["extract", put("tree.pdf", h.form_bomb_pdf(20))], None),
+        ("40 pages of 200 x 200 inches", ["extract", put("huge.pdf", h.huge_pages_pdf(40))], None),
+        ("20 pages of a million paths each (10 MB)", ["extract", put("paths.pdf", h.million_paths_pdf(20))], None),
+        ("zip of 100,000 small members", ["batch", put("many.zip", h.many_members_zip(100_000)), "--out",
+                                          str(work / "o2"), "-q"], work / "o2"),
+        ("non-UTF-8, formula and control-character names, a FIFO", ["batch", str(names), "--out", str(work / "o3"),
+                                                                     "-q"], work / "o3"),
+        ("the same batch again (resume)", ["batch", str(names), "--out", str(work / "o3"), "-q"], work / "o3"),
+        ("--out that is an input folder", ["batch", str(names), "--out", str(names)], None),
+    ]
+
+
+def run_hostile(timeout: float, per_document: float) -> int:
+    import json
+    import subprocess
+
+    work = ROOT / "benchmarks" / "_work" / "hostile"
+    rows = []
+    for what, args, _ in hostile_cases(work):
+        cmd = [sys.executable, "-m", "govreport.cli", *args, "--timeout", str(per_document)]
+        t = time.perf_counter()
+        try:
+            out = subprocess.run([sys.executable, "-c", _MEASURE, str(timeout), *cmd], capture_output=True,
+                                 text=True, timeout=timeout + 30, check=True).stdout
+            got = json.loads(out)
+        except (subprocess.SubprocessError, ValueError) as exc:
+            got = {"rc": "hang", "last": str(exc)[:120], "s": time.perf_counter() - t, "mb": float("nan")}
+        rows.append((what, got))
+        log.info("%s: exit %s in %.1f s, %.0f MB: %s", what, got["rc"], got["s"], got["mb"], got["last"][:160])
+    print("| input | exit | peak MB | s | says |")
+    print("|---|---:|---:|---:|---|")
+    for what, got in rows:
+        said = got["last"].replace(str(work) + "/", "").replace("|", "\\|")
+        print(f"| {what} | {got['rc']} | {got['mb']:.0f} | {got['s']:.1f} | {said[:110]} |")
+    return 0 if all(g["rc"] != "hang" and g["mb"] < 2048 for _, g in rows) else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     from tests.hostile_inputs import MUTATORS, TARGETS, seeds
 
@@ -107,8 +190,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--timeout", type=float, default=20.0, help="seconds per input before it counts as a hang")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--generated", type=float, default=0.2, help="share of generated (not mutated) inputs")
+    ap.add_argument("--hostile", action="store_true", help="run the hostile cases through the CLI instead")
+    ap.add_argument("--per-document", type=float, default=120.0, help="--hostile: govreport's --timeout")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    if args.hostile:
+        return run_hostile(max(args.timeout, 3 * args.per_document), args.per_document)
     out_dir = ROOT / "benchmarks" / "_work" / "fuzz"
     pools = seeds()
     runner = Runner(args.timeout)

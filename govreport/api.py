@@ -8,7 +8,6 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from govreport.errors import BadInputError
 from govreport.pipeline import extract_file, extract_text
@@ -33,6 +32,9 @@ def extract(source: str | os.PathLike[str] | bytes, settings: ExtractSettings | 
         return extract_text(source, settings, name="<bytes>")
     if isinstance(source, str) and ("\n" in source or "\t" in source or len(source) > TEXT_OVER):
         return extract_text(source, settings, name="<text>")
-    if isinstance(source, str) and not Path(source).exists() and not source.strip():
-        raise BadInputError("<text>: the text is empty")
+    if isinstance(source, str) and not source.strip():
+        raise BadInputError("nothing to read: the path (or text) given is empty")
+    if isinstance(source, str) and "\x00" in source:
+        raise BadInputError(f"{source!r}: a path cannot hold a NUL character (pass a report's text with its "
+                            "line breaks)")
     return extract_file(source, settings, name=str(source))

@@ -36,6 +36,12 @@ class GovreportError(Exception):
     exit_code: ExitCode = ExitCode.INTERNAL
 
 
+class UsageError(GovreportError):
+    """Arguments that cannot be used together (an output that is an input, ...)."""
+
+    exit_code = ExitCode.USAGE
+
+
 class InputNotFoundError(GovreportError):
     exit_code = ExitCode.INPUT_NOT_FOUND
 

@@ -9,7 +9,8 @@
    template's rows, each number placed in its cell and the template's arithmetic run: cells and
    issues.
 4. **checks** (:mod:`govreport.checks`, :mod:`govreport.tables.structure`): metadata, the table
-   structure, the prose against the tables.
+   structure, the prose against the tables; what the audit needs of the text is kept with the
+   report (the template's parts with their prose, the printed dates).
 5. the :class:`~govreport.report.Report`.
 
 >>> report = extract_text("规章\\t0\\t0\\t0\\n行政规范性文件\\t1\\t0\\t5\\n行政许可\\t12\\n", ExtractSettings())
@@ -22,17 +23,21 @@ from __future__ import annotations
 import importlib
 import logging
 import os
+import re
 from collections.abc import Callable
 
+from govreport.checks.deadlines import find_dates
 from govreport.checks.meta import read_meta
 from govreport.checks.narrative import check_narrative
+from govreport.checks.parts import split_parts
 from govreport.errors import BadInputError, GovreportError, MissingDependencyError, NotAReportError, TooLargeError
 from govreport.layout.text import read_text
 from govreport.layout.tokens import LayoutResult
 from govreport.report import Report
 from govreport.settings import ExtractSettings
 from govreport.sources import Source, one_line, open_source
-from govreport.tables.build import build_tables
+from govreport.tables.build import build_tables, titles_printed
+from govreport.tables.labels import norm
 from govreport.tables.match import Match, best_match
 from govreport.tables.segments import segment
 from govreport.tables.structure import check_structure
@@ -43,6 +48,7 @@ Reader = Callable[[Source, ExtractSettings], LayoutResult]
 
 MAX_SEGMENTS = 5000  #: text/number runs searched for tables (a report has a few hundred)
 MIN_ROWS = 3  #: template rows a document must show to be a report
+_WORDS = re.compile(r"[^\W\d_]")  #: a letter of any script
 
 
 def extract_file(path: str | os.PathLike[str], settings: ExtractSettings, name: str | None = None) -> Report:
@@ -116,10 +122,31 @@ def match_tables(layout: LayoutResult, name: str, settings: ExtractSettings) -> 
         notes.append(f"only the first {MAX_SEGMENTS} of {len(segments)} text/number runs were searched for tables")
         segments = segments[:MAX_SEGMENTS]
     match = best_match(segments, layout.text, settings.template)
-    if len(match.units) < MIN_ROWS:
+    if len(match.units) < MIN_ROWS and not titles_printed(match.template, layout.text):
         raise NotAReportError(f"{name}: no table of the national annual-report template was found")
+    if not has_template_wording(match, layout.text):
+        raise NotAReportError(f"{name}: numbers, but none of the template's wording (no row label, column header "
+                              "or table title): not a report")
     log.debug("%s: template %s, %d units matched", name, match.template.id, len(match.units))
     return match, notes
+
+
+def has_template_wording(match: Match, text: str) -> bool:
+    """Whether the document shows some of the template's words: a matched row's printed label, a
+    column header or a table title. Rows of bare numbers can fit the arithmetic by chance; without
+    a word of the template they are no report.
+
+    >>> from govreport.layout.text import text_to_tokens
+    >>> from govreport.tables.match import best_match
+    >>> bare = "1\\t2\\t3\\t4\\t5\\t6\\n" * 3
+    >>> has_template_wording(best_match(segment(text_to_tokens(bare)), bare), bare)
+    False
+    """
+    if any(_WORDS.search(u.label or "") for u in match.units):
+        return True
+    body = norm(text)
+    words = [t.title for t in match.template.tables] + [c.label for t in match.template.tables for c in t.columns]
+    return any(len(w) >= 2 and w in body for w in (norm(x) for x in [*words, *match.template.markers]))
 
 
 def build_report(layout: LayoutResult, name: str, settings: ExtractSettings) -> Report:
@@ -131,7 +158,17 @@ def build_report(layout: LayoutResult, name: str, settings: ExtractSettings) -> 
     report.issues.extend(check_structure(report.cells))
     report.narrative, prose_issues = check_narrative(layout.text, report)
     report.issues.extend(prose_issues)
+    _audit_material(layout.text, report)
     return report
+
+
+def _audit_material(text: str, report: Report) -> None:
+    """What the audit (:mod:`govreport.checks.audit`) needs of the text, kept with the report: its
+    parts' prose and its printed dates."""
+    report.parts = split_parts(text)
+    dates = find_dates(text)
+    if dates:
+        report.meta["dates"] = dates
 
 
 def _meta(layout: LayoutResult, match: Match, notes: list[str]) -> dict[str, object]:

@@ -80,6 +80,8 @@ class Report:
     cells: list[Cell] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
     narrative: list[dict[str, Any]] = field(default_factory=list)
+    #: the template's parts found in the text, with their prose (govreport.checks.parts); None: not looked for
+    parts: list[dict[str, Any]] | None = None
 
     # -- lookup -----------------------------------------------------------------------------
     def cell(self, table: str, row: str, col: str) -> Cell:
@@ -114,12 +116,16 @@ class Report:
         }
         if self.narrative:
             out["narrative"] = list(self.narrative)
+        if self.parts is not None:
+            out["parts"] = list(self.parts)
         return out
 
     def to_json(self, indent: int | None = 2) -> str:
-        import json
+        """The contract as JSON text (a source name that is not UTF-8 as ``\\udcXX`` escapes:
+        :mod:`govreport.names`)."""
+        from govreport.names import json_dumps
 
-        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
+        return json_dumps(self.to_dict(), indent=indent)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Report:
@@ -132,7 +138,8 @@ class Report:
         issues = [Issue(i["kind"], i.get("table"), i["message"], [list(x) for x in i.get("cells", [])])
                   for i in data.get("issues", [])]
         return cls(data.get("source", ""), data.get("template"), dict(data.get("meta", {})), cells,
-                   issues, list(data.get("narrative", [])))
+                   issues, list(data.get("narrative", [])),
+                   None if data.get("parts") is None else list(data["parts"]))
 
     # -- pandas -----------------------------------------------------------------------------
     def to_pandas(self) -> pd.DataFrame:

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 #: render resolution for OCR: digits of a 10.5 pt table come out ~28 px tall, which the PP-OCR
 #: recogniser (48 px input) reads reliably, and an A4 page stays ~3.9 Mpx.
 OCR_DPI = 200
+MAX_MEMORY_MB = 1536  #: memory one document may take (a 200 dpi scan needs about 750 MB)
+MAX_SECONDS = 600.0  #: time one document may take (a 200-page scan takes about 250 s on 2 cores)
 ENGINES = ("rapidocr", "paddle")
 DEVICES = ("cpu", "cuda")
 
@@ -30,6 +32,8 @@ class ExtractSettings:
     max_pixels: int = 25_000_000  #: downscale larger pages to this many pixels (refuse over 4x)
     max_bytes: int = 200 * 1024 * 1024  #: refuse input files larger than this
     low_confidence: float = 0.80  #: OCR confidence under which a cell is flagged
+    max_memory_mb: int = MAX_MEMORY_MB  #: a document needing more memory is refused (batch, CLI)
+    max_seconds: float = MAX_SECONDS  #: a document taking longer is refused (batch, CLI)
 
     @property
     def ocr_dpi(self) -> int:
@@ -43,7 +47,8 @@ class ExtractSettings:
             raise ValueError(f"device must be one of {', '.join(DEVICES)} (got {self.device!r})")
         if self.dpi is not None and not 50 <= self.dpi <= 600:
             raise ValueError(f"dpi must be between 50 and 600 (got {self.dpi})")
-        if self.max_pages < 1 or self.max_pixels < 1 or self.max_bytes < 1:
+        if self.max_pages < 1 or self.max_pixels < 1 or self.max_bytes < 1 or self.max_memory_mb < 64 \
+                or not self.max_seconds > 0:
             raise ValueError("limits must be positive")
         if self.template is not None:
             from govreport.models.template import templates

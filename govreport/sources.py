@@ -92,6 +92,30 @@ def sniff(head: bytes, name: str) -> str:
     return "text"
 
 
+def is_encrypted_ooxml(data: bytes | Path) -> bool:
+    """Whether an OLE compound file (bytes, or a file) is an encrypted Office Open XML package (a
+    password-protected .docx/.xlsx): its directory names an ``EncryptedPackage`` stream."""
+    def chunk(offset: int, size: int) -> bytes:
+        if isinstance(data, bytes):
+            return data[offset:offset + size]
+        with open(data, "rb") as fh:
+            fh.seek(offset)
+            return fh.read(size)
+
+    try:
+        header = chunk(0, 512)
+        if not header.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1") or len(header) < 512:
+            return False
+        shift = int.from_bytes(header[0x1E:0x20], "little")
+        first = int.from_bytes(header[0x30:0x34], "little")
+        if not 7 <= shift <= 16 or first >= 0xFFFFFFFA:
+            return False
+        directory = chunk((first + 1) << shift, 4 << shift)  # the root's entries come first
+    except OSError:
+        return False
+    return "EncryptedPackage".encode("utf-16-le") in directory
+
+
 def unsupported(head: bytes, name: str) -> str | None:
     """What a file is when it is a known format govreport does not read (None: try to read it)."""
     for magic, what in _UNSUPPORTED_MAGIC:
@@ -171,6 +195,10 @@ def open_source(path: str | os.PathLike[str], settings: ExtractSettings) -> Sour
     what = unsupported(source.head, source.path.name) if source.kind in ("text", "zip") else None
     if what is not None:
         raise BadInputError(f"{path}: {what}, not a report govreport can read")
+    if source.kind == "doc" and is_encrypted_ooxml(source.path):
+        if not settings.password:
+            raise EncryptedError(f"{path}: the Word file is password-protected; give its password (--password)")
+        return Source(source.path, "docx", source.size, source.head)  # the Word reader decrypts it
     if source.kind == "doc":
         raise BadInputError(f"{path}: legacy .doc/.wps/.xls files are not supported; save it as .docx or PDF first")
     if source.kind == "zip":
@@ -203,8 +231,12 @@ def check_file(path: Path, max_bytes: int) -> tuple[int, bytes]:
     >>> check_file(p, max_bytes=10)
     (1, b'x')
     """
+    if not str(path).strip():
+        raise InputNotFoundError("no input given (the path is empty)")
     try:
         st = os.stat(path)
+    except ValueError:  # a NUL in the path
+        raise InputNotFoundError(f"{str(path)!r}: a path cannot hold a NUL character") from None
     except FileNotFoundError:
         if path.is_symlink():
             raise InputNotFoundError(f"{path}: broken symbolic link (to {os.readlink(path)})") from None

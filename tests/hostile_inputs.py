@@ -163,6 +163,142 @@ def docx_bytes_with_document_xml(xml: bytes) -> bytes:
     return buf.getvalue()
 
 
+def raw_pdf(objects: list[bytes], root: int = 1) -> bytes:
+    """A PDF from numbered object bodies (object ``k`` is ``objects[k - 1]``), with a correct xref."""
+    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for k, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % k + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root %d 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, root, xref)
+    return bytes(out)
+
+
+def _stream(dictionary: bytes, data: bytes) -> bytes:
+    return b"<< " + dictionary + b" /Length %d >>\nstream\n" % len(data) + data + b"\nendstream"
+
+
+def form_bomb_pdf(depth: int = 20, cyclic: bool = False) -> bytes:
+    """One page drawing form 0; form ``k`` draws form ``k+1`` twice (a tree of ``2**depth`` leaves
+    from a few KB), or with ``cyclic`` the last form draws the first again (forms that draw each
+    other)."""
+    n = depth
+    first = 5
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
+               b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /XObject << /F 5 0 R >> >> "
+               b"/Contents 4 0 R >>",
+               _stream(b"", b"/F Do")]
+    for k in range(n):
+        nxt = first + k + 1 if k + 1 < n else (first if cyclic else None)
+        draw = b"0 0 m 100 100 l S 10 10 m 500 10 l S"
+        if nxt is not None:
+            draw = b"q 0.9 0 0 0.9 1 1 cm /F Do Q q 1 0 0 1 2 3 cm /F Do Q " + draw
+        res = b"/Resources << /XObject << /F %d 0 R >> >>" % nxt if nxt is not None else b""
+        objects.append(_stream(b"/Type /XObject /Subtype /Form /BBox [0 0 595 842] " + res, draw))
+    return raw_pdf(objects)
+
+
+def huge_pages_pdf(pages: int = 40, inches: int = 200) -> bytes:
+    """``pages`` pages of ``inches`` x ``inches`` with a ruled box and no text: all go to OCR."""
+    side = inches * 72
+    kids = b" ".join(b"%d 0 R" % (3 + 2 * k) for k in range(pages))
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [" + kids + b"] /Count %d >>" % pages]
+    for k in range(pages):
+        objects.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %d %d] /Contents %d 0 R >>"
+                       % (side, side, 4 + 2 * k))
+        objects.append(_stream(b"", b"10 w 100 100 m %d 100 l S 100 100 m 100 %d l S" % (side - 100, side - 100)))
+    return raw_pdf(objects)
+
+
+def million_paths_pdf(pages: int = 1, paths: int = 1_000_000) -> bytes:
+    """Pages of ``paths`` tiny path objects each (a few MB compressed): slow to walk, no text."""
+    body = b"".join(b"%d %d m %d %d l S\n" % (k % 500, k // 500 % 800, k % 500 + 1, k // 500 % 800)
+                    for k in range(paths))
+    data = zlib.compress(body, 9)
+    kids = b" ".join(b"%d 0 R" % (3 + 2 * k) for k in range(pages))
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [" + kids + b"] /Count %d >>" % pages]
+    for k in range(pages):
+        objects.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents %d 0 R >>" % (4 + 2 * k))
+        objects.append(_stream(b"/Filter /FlateDecode", data))
+    return raw_pdf(objects)
+
+
+def docx_bomb(inflated: int = 1 << 30) -> bytes:
+    """The bundled Word sample with ``inflated`` bytes of spaces added to ``word/document.xml``
+    (about 1 MB compressed per GB)."""
+    src = zipfile.ZipFile(SAMPLES / "sample_2019_word.docx")
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in src.infolist():
+            if info.filename != "word/document.xml":
+                out.writestr(info.filename, src.read(info))
+                continue
+            xml = src.read(info)
+            cut = xml.rindex(b"</w:body>")
+            member = zipfile.ZipInfo("word/document.xml")
+            member.compress_type = zipfile.ZIP_DEFLATED
+            with out.open(member, "w", force_zip64=True) as fh:
+                fh.write(xml[:cut])
+                chunk = b" " * (1 << 20)
+                for _ in range(inflated // len(chunk)):
+                    fh.write(chunk)
+                fh.write(xml[cut:])
+    return buf.getvalue()
+
+
+def zip_bomb(inflated: int = 1 << 30) -> bytes:
+    """A zip whose one text member inflates to ``inflated`` bytes."""
+    buf = io.BytesIO()
+    member = zipfile.ZipInfo("report.txt")
+    member.compress_type = zipfile.ZIP_DEFLATED
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf, zf.open(member, "w", force_zip64=True) as fh:
+        chunk = b"0\t" * (1 << 19)
+        for _ in range(inflated // len(chunk)):
+            fh.write(chunk)
+    return buf.getvalue()
+
+
+def many_members_zip(members: int = 100_000, reports: int = 2) -> bytes:
+    """A zip of ``members`` tiny text members (not reports) and ``reports`` real ones."""
+    text = (SAMPLES / "sample_2021_tabs.txt").read_bytes()
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as zf:
+        for k in range(reports):
+            zf.writestr(f"r/report{k}.txt", text + b"\n" * (k + 1))
+        for k in range(members - reports):
+            zf.writestr(f"n/{k:06d}.txt", b"x")
+    return buf.getvalue()
+
+
+def gbk_names_zip() -> bytes:
+    """A zip made on Chinese Windows: the member name ``年度报告.txt`` in GBK, without the UTF-8 flag."""
+    text = (SAMPLES / "sample_2021_tabs.txt").read_bytes()
+    gbk = "年度报告.txt".encode("gbk")
+    stand_in = b"Q" * len(gbk)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr(stand_in.decode("ascii"), text)
+    data = buf.getvalue()
+    assert data.count(stand_in) == 2  # the local and the central header
+    return data.replace(stand_in, gbk)
+
+
+HOSTILE_NAMES = [
+    b"\xc4\xea\xb6\xc8\xb1\xa8\xb8\xe6.txt",  # 年度报告 in GBK: not UTF-8
+    b"=HYPERLINK(\"http:__x\").txt",
+    b"+1-2@3.txt",
+    b"-rf --help.txt",
+    b"\tname.txt",
+    b"name with\nnewline.txt",
+    b"\xe2\x80\xaereversed.txt",  # U+202E right-to-left override
+    b"a" * 240 + b".txt",
+]
+
+
 # ---------------------------------------------------------------------------------------------
 # mutations
 

@@ -292,6 +292,24 @@ def test_export_only_on_empty_and_usage(tmp_path):
 
 
 @pytest.mark.slow
+def test_ray_with_a_recogniser_actor_matches_worker_processes(corpus, tmp_path):
+    """``--ray`` with the models in a reused recogniser actor (as ``--device cuda`` does, here on the
+    CPU) gives the same cells.parquet as ``--workers 2``. Needs ``pip install ray``; slow (a local
+    Ray instance and a scanned report twice): ``python -m pytest -m slow -k ray``."""
+    ray = pytest.importorskip("ray")
+    scan = Path(__file__).resolve().parents[1] / "samples" / "sample_2021_scanned.pdf"
+    inputs = [str(corpus["folder"] / f"r{i:02d}.txt") for i in range(4)] + [str(scan)]
+    ref = run_batch(inputs, tmp_path / "ref", workers=2, progress=False)
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    try:
+        res = run_batch(inputs, tmp_path / "ray", ray_address="local", recognizer="service", progress=False)
+    finally:
+        ray.shutdown()
+    assert (res.ok, res.failed) == (ref.ok, ref.failed) == (5, 0)
+    assert (tmp_path / "ray" / "cells.parquet").read_bytes() == (tmp_path / "ref" / "cells.parquet").read_bytes()
+
+
+@pytest.mark.slow
 def test_ray_local_matches_processes(corpus, tmp_path):
     ray = pytest.importorskip("ray")
     inputs = [str(corpus["folder"] / f"r{i:02d}.txt") for i in range(6)] + [str(corpus["bundle"])]

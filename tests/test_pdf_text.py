@@ -112,6 +112,7 @@ def fake_ocr(monkeypatch: pytest.MonkeyPatch) -> list[list[int]]:
     calls: list[list[int]] = []
 
     def tokens_from_page_images(pages, settings):  # type: ignore[no-untyped-def]
+        pages = list(pages)  # the real one takes an iterator (pages rendered one at a time)
         calls.append([p.number for p in pages])
         toks: list[Token] = []
         for p in pages:

@@ -184,7 +184,10 @@ def test_cli_review(tmp_path):
     assert main(["review", str(SAMPLES / "sample_2021_tabs.txt"), "-o", str(out)]) == 0
     assert out.read_text(encoding="utf-8").count("data-status=") == 200
     js = tmp_path / "r.json"
-    js.write_text(scanned_report().to_json(), encoding="utf-8")
+    report = scanned_report()
+    shutil.copy(report.source, tmp_path / "scan.pdf")  # a JSON's document is looked for beside it
+    report.source = "scan.pdf"
+    js.write_text(report.to_json(), encoding="utf-8")
     files = [str(SAMPLES / "sample_2019_pipes.md"), str(js)]
     assert main(["review", *files, "-o", str(tmp_path / "many")]) == 0
     names = sorted(p.name for p in (tmp_path / "many").iterdir())
@@ -192,6 +195,44 @@ def test_cli_review(tmp_path):
     assert "data:image/jpeg" in (tmp_path / "many" / "r.review.html").read_text(encoding="utf-8")
     assert main(["review", str(tmp_path / "nope.txt"), *files, "-o", str(tmp_path / "m2")]) == 10
     assert main(["review", *files, "-o", str(tmp_path / "x.html")]) == 2
+
+
+def test_review_of_an_untrusted_json_embeds_no_file_from_elsewhere(tmp_path, capsys):
+    """A JSON naming a document outside its own folder (``../secret.pdf``, an absolute path) gets
+    placeholders, not that file's pages."""
+    elsewhere = tmp_path / "private"
+    elsewhere.mkdir()
+    shutil.copy(scanned_report().source, elsewhere / "secret.pdf")
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for k, source in enumerate([str(elsewhere / "secret.pdf"), "../private/secret.pdf"]):
+        report = scanned_report()
+        report.source = source
+        (inbox / f"r{k}.json").write_text(report.to_json(), encoding="utf-8")
+        out = tmp_path / f"r{k}.html"
+        assert main(["review", str(inbox / f"r{k}.json"), "-o", str(out)]) == 0
+        page = out.read_text(encoding="utf-8")
+        assert "data:image/jpeg" not in page and page.count("data-status=") == 200
+        assert "not in the JSON's folder" in capsys.readouterr().err
+
+
+def test_review_never_overwrites_its_input(tmp_path, capsys):
+    src = tmp_path / "a.html"
+    shutil.copy(SAMPLES / "sample_2021_web.html", src)
+    before = src.read_bytes()
+    assert main(["review", str(src), "-o", str(src)]) == 2
+    assert "is the input itself" in capsys.readouterr().err
+    pdf = tmp_path / "s.pdf"
+    shutil.copy(SAMPLES / "sample_2021_tabs.txt", pdf)
+    assert main(["review", str(pdf), "-o", str(tmp_path / "s.pdf")]) == 2  # unknown suffix, before any OCR
+    assert main(["review", str(src), "-o", str(tmp_path / "x.docx")]) == 2
+    assert src.read_bytes() == before
+    # several files: an index.html of the user's in the folder is not replaced
+    folder = tmp_path / "reviews"
+    folder.mkdir()
+    (folder / "index.html").write_text("<p>mine</p>", encoding="utf-8")
+    assert main(["review", str(src), str(SAMPLES / "sample_2019_pipes.md"), "-o", str(folder)]) == 2
+    assert (folder / "index.html").read_text(encoding="utf-8") == "<p>mine</p>"
 
 
 # -- in a real browser -------------------------------------------------------------------------

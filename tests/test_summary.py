@@ -56,3 +56,12 @@ def test_extract_ids_option(capsys):
     assert main(["extract", str(SAMPLES / "sample_2019_pipes.md")]) == 0
     out = capsys.readouterr().out
     assert "属于国家秘密" in out and "withheld_state_secret" not in out
+
+
+@pytest.mark.parametrize("width", [80, 120])
+def test_short_column_headers_are_never_wrapped(report, width):
+    """自然人, 其他, 总计 stay whole on one line: row labels give way to their short forms first."""
+    text = render_summary(report, width=width)
+    heads = [line for line in text.splitlines() if line.startswith("┃")]
+    assert any("自然人" in line for line in heads) and any("总计" in line for line in heads)
+    assert any("其他" in line for line in heads)

@@ -27,8 +27,10 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from govreport.errors import BadInputError, GovreportError, InputNotFoundError, TooLargeError
+from govreport.names import display, zip_member_name
 from govreport.settings import ExtractSettings
 from govreport.sources import sniff
 
@@ -38,6 +40,7 @@ _GLOB_CHARS = re.compile(r"[*?\[]")
 _UNSAFE = re.compile(r"[^\w\-]+")
 _CHUNK = 1 << 20
 MAX_MEMBERS = 100_000  #: refuse archives listing more members than this
+OPEN_ARCHIVES = 4  #: archives a process keeps open
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,13 +105,37 @@ def _is_symlink(info: zipfile.ZipInfo) -> bool:
 
 
 def read_member(archive: str | Path, member: str, settings: ExtractSettings) -> bytes:
-    """A zip member's bytes, refusing symlinks, encryption and anything over ``settings.max_bytes``."""
-    with zipfile.ZipFile(archive) as zf:
-        try:
-            info = zf.getinfo(member)
-        except KeyError:
-            raise InputNotFoundError(f"{archive}!{member}: no such member") from None
-        return _read_info(zf, info, f"{archive}!{member}", settings)
+    """A zip member's bytes, refusing symlinks, encryption and anything over ``settings.max_bytes``.
+    The archive is opened once per process (:func:`open_archive`), not once per member."""
+    try:
+        zf = open_archive(archive)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise BadInputError(f"{archive}: corrupt zip archive ({exc})") from None
+    try:
+        info = zf.getinfo(member)
+    except KeyError:
+        raise InputNotFoundError(f"{archive}!{member}: no such member") from None
+    return _read_info(zf, info, f"{archive}!{member}", settings)
+
+
+def open_archive(path: str | Path) -> zipfile.ZipFile:
+    """The open :class:`zipfile.ZipFile` of ``path`` for this process: its central directory (100,000
+    members take a second to list) is read once, and again only if the file changes."""
+    st = os.stat(path)
+    key = (os.fspath(path), st.st_size, st.st_mtime_ns, st.st_ino)
+    cached = _ARCHIVES.get(key[0])
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    if cached is not None:
+        cached[1].close()
+    zf = zipfile.ZipFile(path)
+    if len(_ARCHIVES) >= OPEN_ARCHIVES:
+        _ARCHIVES.pop(next(iter(_ARCHIVES)))[1].close()
+    _ARCHIVES[key[0]] = (key, zf)
+    return zf
+
+
+_ARCHIVES: dict[str, tuple[tuple[Any, ...], zipfile.ZipFile]] = {}
 
 
 def _read_info(zf: zipfile.ZipFile, info: zipfile.ZipInfo, source: str, settings: ExtractSettings) -> bytes:
@@ -207,10 +234,11 @@ def _archive_items(path: Path, settings: ExtractSettings, exclude: tuple[str, ..
         if len(infos) > MAX_MEMBERS:
             yield _problem(str(path), TooLargeError(f"{path}: {len(infos)} members is over {MAX_MEMBERS}"))
             return
-        for info in sorted(infos, key=lambda i: i.filename):
-            source = f"{path}!{info.filename}"
-            base = PurePosixPath(info.filename.replace("\\", "/")).name
-            if base.startswith(".") or info.filename.startswith("__MACOSX/") or excluded(info.filename, exclude):
+        for info in sorted(infos, key=lambda i: zip_member_name(i)):
+            name = zip_member_name(info)
+            source = f"{path}!{name}"
+            base = PurePosixPath(name.replace("\\", "/")).name
+            if base.startswith(".") or name.startswith("__MACOSX/") or excluded(name, exclude):
                 continue
             try:
                 data = _read_info(zf, info, source, settings)
@@ -252,11 +280,15 @@ def discover(inputs: list[str | Path], settings: ExtractSettings, skip: Path | N
     skip = _resolve(Path(skip)) if skip is not None else None
     for raw in inputs:
         text = str(raw)
+        if "\x00" in text:
+            yield _problem(text.replace("\x00", "\\0"), BadInputError(f"{text!r}: a path cannot hold a NUL character"))
+            continue
         path = Path(text)
+        given = False
         if path.is_dir():
             paths: list[Path] = list(_walk(path, skip))
-        elif path.exists():
-            paths = [path]
+        elif path.exists() or path.is_symlink():
+            paths, given = [path], True
         elif _GLOB_CHARS.search(text):
             paths = []
             for hit in sorted(glob.glob(text, recursive=True)):
@@ -270,7 +302,28 @@ def discover(inputs: list[str | Path], settings: ExtractSettings, skip: Path | N
         for p in paths:
             if (skip is not None and _resolve(p).is_relative_to(skip)) or excluded(str(p), exclude):
                 continue
+            what = not_regular(p)
+            if what is not None:  # opening a FIFO would wait forever, a device never ends
+                if given:
+                    yield _problem(str(p), BadInputError(f"{p}: is {what}, not a regular file"))
+                else:
+                    log.warning("%s: is %s, not a regular file; skipped", display(str(p)), what)
+                continue
             if is_archive(p):
                 yield from _archive_items(p, settings, exclude)
             else:
                 yield _file_item(p, settings)
+
+
+def not_regular(path: Path) -> str | None:
+    """What ``path`` is when it is no regular file (``a named pipe``, ...); ``None`` for a regular
+    file, and for a path that cannot be looked at (reading it says why)."""
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return None
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    return ("a named pipe" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a device")

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from govreport.errors import OutputError
+from govreport.names import json_dumps
 from govreport.output.dataset import shareable
 from govreport.output.export import atomic_path
 
@@ -44,7 +45,7 @@ class Manifest:
 
     def append(self, record: dict[str, Any]) -> None:
         try:
-            self._fh.write(json.dumps(record, ensure_ascii=False, sort_keys=True).encode("utf-8") + b"\n")
+            self._fh.write(json_dumps(record, sort_keys=True).encode("utf-8") + b"\n")
             self._fh.flush()
             os.fsync(self._fh.fileno())
         except OSError as exc:
@@ -60,7 +61,7 @@ def write_json_durable(target: Path, data: dict[str, Any]) -> None:
     """Write ``data`` as JSON atomically, fsynced before the rename."""
     with atomic_path(target) as tmp, tmp.open("w", encoding="utf-8") as fh:
         shareable(tmp)
-        fh.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        fh.write(json_dumps(data, indent=2) + "\n")
         fh.flush()
         os.fsync(fh.fileno())
 
@@ -86,7 +87,7 @@ def write_failures(out: Path, manifest: Manifest) -> list[dict[str, Any]]:
             rows.append({k: rec.get(k) for k in ("id", "source", "exit_code", "reason")})
     rows.sort(key=lambda r: (str(r["source"]), r["id"]))
     with atomic_path(out / FAILURES) as tmp:
-        tmp.write_text("".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in rows),
+        tmp.write_text("".join(json_dumps(r, sort_keys=True) + "\n" for r in rows),
                        encoding="utf-8")
         shareable(tmp)
     return rows

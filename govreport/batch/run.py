@@ -14,7 +14,7 @@ From Python:
 >>> out = pathlib.Path(tempfile.mkdtemp())
 >>> res = run_batch(["samples/sample_2019_pipes.md"], out, workers=0)
 >>> res.ok, res.failed, sorted(p.name for p in out.glob("*.csv"))
-(1, 0, ['issues.csv', 'reports.csv'])
+(1, 0, ['issues.csv', 'reports.csv', 'series.csv'])
 """
 
 from __future__ import annotations
@@ -29,14 +29,16 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from govreport.batch.archive import Item, Problem, discover
 from govreport.batch.manifest import FAILURES, MANIFEST, Manifest, fsync_dir, write_failures, write_json_durable
 from govreport.batch.ray_tasks import run_ray
 from govreport.batch.workers import Outcome, failure, run_inline, run_pool
 from govreport.errors import ExitCode, GovreportError, OutputError
-from govreport.output.dataset import export_dataset, load_report_file, report_files
+from govreport.ocr.service import BATCH_PAGES
+from govreport.output.dataset import export_dataset, install_meta, load_report_file, report_files
+from govreport.output.folder import claim, clean_parts, writing
 from govreport.settings import ExtractSettings
 from govreport.verify.apply import apply_to_data
 from govreport.verify.store import CorrectionStore, doc_hash
@@ -49,6 +51,7 @@ class BatchResult:
     """Counts of one :func:`run_batch` call (``failures`` are this run's inputs that have no JSON)."""
 
     out: Path
+    ids: set[str] = field(default_factory=set)  #: the ids of the documents given to this run
     total: int = 0  #: distinct documents found
     processed: int = 0  #: extracted in this run (ok or failed)
     resumed: int = 0  #: skipped: a valid JSON was already there
@@ -108,21 +111,6 @@ class _Progress:
             self.bar.stop()
 
 
-def _lock(out: Path) -> IO[bytes] | None:
-    """Hold ``DIR/.lock`` for the run: two batches writing one folder is refused (POSIX only)."""
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows
-        return None
-    fh = (out / ".lock").open("ab")
-    try:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        fh.close()
-        raise OutputError(f"{out}: another govreport batch is writing this folder") from None
-    return fh
-
-
 def _prepare_tmp(out: Path) -> Path:
     try:
         tmp_root = out / ".tmp"
@@ -143,6 +131,17 @@ class BatchSettings:
     export: bool = True  #: write the dataset exports at the end
     progress: bool | None = None  #: rich progress bar (None: when stderr is a terminal)
     exclude: tuple[str, ...] = ()  #: glob patterns of file names to leave out ("*.truth.json")
+    recognizer: str = "auto"  #: service (one per device), workers (one per worker) or auto (service on cuda)
+    batch_pages: int = BATCH_PAGES  #: pages recognised together by the service
+
+    def __post_init__(self) -> None:
+        if self.recognizer not in ("auto", "service", "workers"):
+            raise ValueError(f"recognizer must be auto, service or workers (got {self.recognizer!r})")
+        if self.batch_pages < 1:
+            raise ValueError(f"batch_pages must be 1 or more (got {self.batch_pages})")
+    #: a CSV of the reports' publication dates (and kinds of body) for the audit, checked and copied to
+    #: ``DIR/meta.csv`` before anything is extracted (see :func:`~govreport.output.dataset.install_meta`)
+    meta: Path | None = None
 
 
 def run_batch(inputs: Iterable[str | os.PathLike[str]], out: str | os.PathLike[str],
@@ -156,31 +155,31 @@ def run_batch(inputs: Iterable[str | os.PathLike[str]], out: str | os.PathLike[s
     if "exclude" in options:
         options["exclude"] = tuple(options["exclude"])
     batch = batch or BatchSettings(**options)
+    inputs = list(inputs)
     out = Path(out)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(f"{out}: cannot write ({exc.strerror or exc})") from None
-    lock = _lock(out)
-    tmp_root = _prepare_tmp(out)
-    manifest = Manifest(out / MANIFEST)
-    corrections = CorrectionStore(out)  # reviewers' decisions outrank any new extraction
+    claim(out, inputs)  # a new or empty folder, or one of ours; never an input nor the user's files
     result = BatchResult(out)
     start = time.perf_counter()
-    try:
-        todo, mine = _plan(inputs, out, settings, batch, manifest, result)
-        _extract(todo, out, settings, batch, str(tmp_root), manifest, corrections, result)
-        fsync_dir(out)
-        all_failures = write_failures(out, manifest)
-        result.failures = [f for f in all_failures if f["id"] in mine]
-        result.ok = sum(1 for i in mine if (out / f"{i}.json").exists())
-        if batch.export:
-            result.exports = export_dataset(out)
-    finally:
-        manifest.close()
-        shutil.rmtree(tmp_root, ignore_errors=True)
-        if lock is not None:
-            lock.close()
+    with writing(out):
+        clean_parts(out, "review", ".verify")
+        tmp_root = _prepare_tmp(out)
+        manifest = Manifest(out / MANIFEST)
+        corrections = CorrectionStore(out)  # reviewers' decisions outrank any new extraction
+        try:
+            if batch.meta is not None:
+                install_meta(out, Path(batch.meta))
+            todo, mine = _plan(inputs, out, settings, batch, manifest, result)
+            result.ids = set(mine)
+            _extract(todo, out, settings, batch, str(tmp_root), manifest, corrections, result)
+            fsync_dir(out)
+            all_failures = write_failures(out, manifest)
+            result.failures = [f for f in all_failures if f["id"] in mine]
+            result.ok = sum(1 for i in mine if (out / f"{i}.json").exists())
+            if batch.export:
+                result.exports = export_dataset(out)
+        finally:
+            manifest.close()
+            shutil.rmtree(tmp_root, ignore_errors=True)
     result.seconds = time.perf_counter() - start
     return result
 
@@ -224,12 +223,14 @@ def _extract(todo: list[Item], out: Path, settings: ExtractSettings, batch: Batc
     """Extract ``todo`` inline, on worker processes or on Ray; each outcome is written as it comes,
     with the reviewers' decisions on that document applied."""
     bar = _Progress(len(todo), batch.progress)
+    service = batch.recognizer == "service" or (batch.recognizer == "auto" and settings.device == "cuda")
 
     def on_outcome(outcome: Outcome) -> None:
         if outcome.ok:
             assert outcome.data is not None
-            write_json_durable(out / f"{outcome.id}.json",
-                               apply_to_data(outcome.data, corrections.for_doc(doc_hash(outcome.id))))
+            with corrections.locked(exclusive=True) as fd:  # the reviewers' lock: no decision lost meanwhile
+                write_json_durable(out / f"{outcome.id}.json",
+                                   apply_to_data(outcome.data, corrections.for_doc(doc_hash(outcome.id), fd)))
             result.pages += outcome.pages
         manifest.append(_record(outcome))
         result.processed += 1
@@ -237,12 +238,14 @@ def _extract(todo: list[Item], out: Path, settings: ExtractSettings, batch: Batc
 
     try:
         if batch.ray_address is not None:
-            run_ray(todo, settings, batch.ray_address, on_outcome)
+            run_ray(todo, settings, batch.ray_address, on_outcome, batch.batch_pages, service)
         elif batch.workers <= 0:
             run_inline(todo, settings, tmp_root, on_outcome)
         else:
             warm = any(i.kind == "image" for i in todo)
-            run_pool(todo, settings, min(batch.workers, max(len(todo), 1)), tmp_root, warm, on_outcome)
+            run_pool(todo, settings, min(batch.workers, max(len(todo), 1)), tmp_root, warm, on_outcome,
+                     service=service and any(i.kind in ("image", "pdf") for i in todo),
+                     batch_pages=batch.batch_pages)
     finally:
         bar.close()
 
@@ -275,7 +278,7 @@ def write_reviews(out: Path) -> Path:
         if not page.exists() or page.stat().st_mtime < path.stat().st_mtime:
             src = Path(report.source) if report.source and "!" not in report.source else None
             try:
-                write_review(report, page, src if src is not None and src.is_file() else None)
+                write_review(report, page, src if src is not None and src.is_file() else False)
             except GovreportError as exc:
                 log.warning("%s: no review page: %s", report.source, exc)
                 page = None  # type: ignore[assignment]

@@ -1,12 +1,24 @@
 """One report per task: :func:`process_item` (never raises for a bad document), run in this
-process or on a pool of worker processes that survives a worker's crash.
+process or on worker processes, each document under a memory and a time limit.
+
+:func:`run_pool` keeps ``workers`` processes, hands each one document at a time and watches it
+(:class:`govreport.isolate.Watch`): a worker whose memory passes ``settings.max_memory_mb`` or whose
+document takes longer than ``settings.max_seconds`` is ended, the document is recorded as
+``TOO_LARGE``, a fresh worker takes its place and the batch goes on. A worker that crashes costs
+only its own document. Ctrl-C ends every worker at once.
+
+With a recognition service (:mod:`govreport.ocr.service`; on by default with ``--device cuda``) the
+workers do the page stages and send their recognition requests to one process holding the models,
+which recognises the crops of up to ``batch_pages`` pages together.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import os
+import secrets
 import shutil
 import signal
 import tempfile
@@ -14,19 +26,22 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from multiprocessing.connection import Client, Connection, wait
 from pathlib import Path
 from typing import Any
 
 from govreport.batch.archive import Item, Problem, read_item
 from govreport.errors import ExitCode, GovreportError
+from govreport.isolate import POLL_S, Watch
+from govreport.ocr.service import ProxyEngine
 from govreport.settings import ExtractSettings
 
 log = logging.getLogger("govreport")
 
 PARENT_CHECK_S = 0.5  #: how often a worker checks that its parent is alive
+SERVICE_RESTARTS = 3  #: a recognition service that dies is restarted this many times
+READY = "ready"  #: what a worker says once it can take documents
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +70,7 @@ def failure(item: Item | Problem, exc: BaseException, seconds: float = 0.0) -> O
     return Outcome(item.id, item.source, None, ExitCode.INTERNAL.name, f"{type(exc).__name__}: {exc}", seconds)
 
 
-def process_item(item: Item, settings: ExtractSettings | None = None, tmp_root: str | None = None,
+def process_item(item: Item, settings: ExtractSettings, tmp_root: str | None = None,
                  data: bytes | None = None) -> Outcome:
     """Extract one item; never raises for a bad document (the failure is the :class:`Outcome`).
 
@@ -64,8 +79,6 @@ def process_item(item: Item, settings: ExtractSettings | None = None, tmp_root: 
     """
     from govreport.api import extract
 
-    settings = settings or _WORKER.get("settings") or ExtractSettings()
-    tmp_root = tmp_root if tmp_root is not None else _WORKER.get("tmp_root")
     start = time.perf_counter()
     try:
         if item.member is None and data is None:
@@ -87,85 +100,219 @@ def process_item(item: Item, settings: ExtractSettings | None = None, tmp_root: 
         return failure(item, exc, time.perf_counter() - start)
 
 
-_WORKER: dict[str, Any] = {}
+def run_inline(items: list[Item], settings: ExtractSettings, tmp_root: str,
+               on_outcome: Callable[[Outcome], None]) -> None:
+    """Every item in this process, one after the other (no memory or time limit: for debugging)."""
+    for item in items:
+        on_outcome(process_item(item, settings, tmp_root))
 
 
-def _init_worker(settings: ExtractSettings, tmp_root: str, level: int, warm_ocr: bool) -> None:
-    """Pool initializer: keep the settings, quiet Ctrl-C (the parent decides), and warm the OCR
-    engine only when the batch holds scanned images (engines are cached per process anyway)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _WORKER.update(settings=settings, tmp_root=tmp_root)
-    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), name="govreport-parent-watch",
-                     daemon=True).start()
-    logging.getLogger("govreport").setLevel(level)
-    if warm_ocr:
-        try:
-            from govreport.ocr import engines
-
-            warm = getattr(engines, "warm_up", None)
-            if warm is not None:
-                warm(settings.engine, settings.device)
-            else:
-                engines.get_engine(settings.engine, settings.device)
-        except Exception as exc:  # the reports that need it will fail with the proper message
-            log.debug("OCR warm-up failed: %s", exc)
-
-
+# -- the worker process ----------------------------------------------------------------------------
 def _exit_with_parent(parent: int, every: float = PARENT_CHECK_S) -> None:
-    """End this worker once its parent is gone (``kill -9`` of the batch): a pool worker holds
-    both ends of its task queue, so it would otherwise wait forever as an orphan."""
+    """End this process once its parent is gone (``kill -9`` of the batch)."""
     while True:
         time.sleep(every)
         if os.getppid() != parent:
             os._exit(1)
 
 
-def run_inline(items: list[Item], settings: ExtractSettings, tmp_root: str,
-                on_outcome: Callable[[Outcome], None]) -> None:
-    for item in items:
-        on_outcome(process_item(item, settings, tmp_root))
+def _worker_main(conn: Connection, settings: ExtractSettings, tmp_root: str, level: int, warm_ocr: bool,
+                 service: tuple[str, bytes] | None) -> None:
+    """A page worker: documents in on ``conn``, outcomes out, until ``None``."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what Ctrl-C does
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
+    logging.getLogger("govreport").setLevel(level)
+    import govreport.api  # noqa: F401 - the pipeline's imports, before the first document's clock starts
+    from govreport.ocr import engines
+
+    if service is not None:
+        engines.use_engine(ServiceEngine(*service, has_cls=settings.engine == "rapidocr"))
+    elif warm_ocr:
+        with contextlib.suppress(Exception):  # the reports that need it fail with the proper message
+            engines.get_engine(settings.engine, settings.device)
+    conn.send(READY)
+    while True:
+        try:
+            item = conn.recv()
+        except EOFError:
+            return
+        if item is None:
+            return
+        conn.send(process_item(item, settings, tmp_root))
+
+
+class ServiceEngine(ProxyEngine):
+    """A page worker's engine: requests go to the recognition service over a connection, which is
+    made again when the service was restarted."""
+
+    def __init__(self, address: str, authkey: bytes, has_cls: bool) -> None:
+        super().__init__(has_cls)
+        self._address, self._authkey = address, authkey
+        self._conn: Connection | None = None
+
+    def _connect(self) -> Connection:
+        for attempt in range(30):
+            try:
+                return Client(self._address, family="AF_UNIX", authkey=self._authkey)
+            except OSError:
+                time.sleep(0.05 * (attempt + 1))
+        raise GovreportError("the recognition service is not answering")
+
+    def call(self, op: str, payload: Any) -> Any:
+        for _ in range(SERVICE_RESTARTS + 1):
+            try:
+                if self._conn is None:
+                    self._conn = self._connect()
+                self._conn.send((op, payload))
+                status, value = self._conn.recv()
+            except (EOFError, OSError):
+                self._conn = None
+                continue
+            if status == "error":
+                raise value
+            return value
+        raise GovreportError("the recognition service keeps dying")
+
+
+# -- the pool ---------------------------------------------------------------------------------------
+@dataclass
+class _Slot:
+    proc: Any = None
+    conn: Connection | None = None
+    item: Item | None = None
+    watch: Watch | None = None
+    ready: bool = False
+
+
+class _Service:
+    """The recognition service process and the address its workers connect to."""
+
+    def __init__(self, ctx: Any, settings: ExtractSettings, batch_pages: int, level: int) -> None:
+        from govreport.ocr.service import serve
+
+        self._dir = tempfile.mkdtemp(prefix="govreport-ocr-")  # a short path: AF_UNIX names are short
+        self.address = os.path.join(self._dir, "ocr.sock")
+        self.authkey = secrets.token_bytes(16)
+        self._args = (self.address, self.authkey, settings.engine, settings.device, batch_pages, level)
+        self._ctx, self._serve = ctx, serve
+        self.restarts = 0
+        self.start()
+
+    def start(self) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.address)
+        self.proc = self._ctx.Process(target=self._serve, args=self._args, daemon=True, name="govreport-ocr")
+        self.proc.start()
+
+    def check(self) -> None:
+        if not self.proc.is_alive() and self.restarts < SERVICE_RESTARTS:
+            log.warning("the recognition service died (exit %s); restarting it", self.proc.exitcode)
+            self.restarts += 1
+            self.start()
+
+    def close(self) -> None:
+        if self.proc.is_alive():
+            self.proc.kill()
+        self.proc.join()
+        shutil.rmtree(self._dir, ignore_errors=True)
 
 
 def run_pool(items: list[Item], settings: ExtractSettings, workers: int, tmp_root: str, warm_ocr: bool,
-              on_outcome: Callable[[Outcome], None]) -> None:
-    """Process ``items`` on ``workers`` spawned processes, at most ``2 * workers`` in flight.
-
-    A worker that dies (segfault, out of memory) breaks the pool: the jobs it may have held are rerun
-    one at a time in a fresh pool, and the one that kills a worker alone is recorded as failed.
-    """
+             on_outcome: Callable[[Outcome], None], service: bool = False, batch_pages: int = 8) -> None:
+    """Process ``items`` on ``workers`` processes, one document each at a time, under the limits
+    (module docstring); ``service``: recognition in one service process (:mod:`govreport.ocr.service`)."""
     ctx = multiprocessing.get_context("spawn")
-    pending: deque[Item] = deque(items)
-    suspects: deque[Item] = deque()
     level = logging.getLogger("govreport").getEffectiveLevel()
-    while pending or suspects:
-        pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
-                                   initargs=(settings, tmp_root, level, warm_ocr))
-        inflight: dict[Future[Outcome], Item] = {}
-        lost: list[Item] = []
-        try:
-            while (pending or suspects or inflight) and not lost:
-                while (suspects or pending) and len(inflight) < (1 if suspects else 2 * workers):
-                    item = suspects.popleft() if suspects else pending.popleft()
-                    inflight[pool.submit(process_item, item)] = item
-                done, _ = wait(inflight, return_when=FIRST_COMPLETED)
-                for fut in sorted(done, key=lambda f: inflight[f].source):
-                    item = inflight.pop(fut)
+    svc = _Service(ctx, settings, batch_pages, level) if service else None
+    spec = (svc.address, svc.authkey) if svc is not None else None
+    pending: deque[Item] = deque(items)
+    slots = [_Slot() for _ in range(workers)]
+
+    def start(slot: _Slot) -> None:
+        parent, child = ctx.Pipe()
+        slot.proc = ctx.Process(target=_worker_main, args=(child, settings, tmp_root, level, warm_ocr, spec),
+                                daemon=True, name="govreport-worker")
+        slot.proc.start()
+        child.close()
+        slot.conn, slot.item, slot.watch, slot.ready = parent, None, None, False
+
+    def end(slot: _Slot) -> None:
+        if slot.proc is not None and slot.proc.is_alive():
+            slot.proc.kill()
+        if slot.proc is not None:
+            slot.proc.join()
+        if slot.conn is not None:
+            slot.conn.close()
+        slot.proc = slot.conn = None
+
+    def finish(slot: _Slot, outcome: Outcome) -> None:
+        slot.item = slot.watch = None
+        on_outcome(outcome)
+
+    try:
+        for slot in slots:
+            start(slot)
+        while pending or any(s.item is not None for s in slots):
+            for slot in slots:
+                if slot.ready and slot.item is None and pending:
+                    item = pending.popleft()
+                    assert slot.conn is not None and slot.proc is not None
                     try:
-                        outcome = fut.result()
-                    except BrokenProcessPool:
-                        lost.append(item)
+                        slot.conn.send(item)
+                    except OSError:  # it died idle: start another, the item waits for it
+                        pending.appendleft(item)
+                        end(slot)
+                        start(slot)
                         continue
-                    except Exception as exc:  # e.g. an unpicklable result
-                        outcome = failure(item, exc)
-                    on_outcome(outcome)
-        except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
-        lost += inflight.values()
-        pool.shutdown(wait=not lost, cancel_futures=True)
-        if len(lost) == 1:
-            on_outcome(Outcome(lost[0].id, lost[0].source, None, ExitCode.INTERNAL.name,
-                               f"{lost[0].source}: the worker process died (crash or out of memory)"))
-        elif lost:
-            log.warning("a worker process died; rerunning its %d job(s) one at a time", len(lost))
-            suspects.extend(sorted(lost, key=lambda i: i.source))
+                    slot.item = item
+                    slot.watch = Watch(slot.proc.pid, settings.max_memory_mb, settings.max_seconds, item.source)
+            starting = [s for s in slots if not s.ready]
+            busy = [s for s in slots if s.item is not None]
+            waitables: list[Any] = [s.conn for s in (*busy, *starting)] + [s.proc.sentinel for s in (*busy, *starting)]
+            ready = set(wait(waitables, timeout=POLL_S))
+            for slot in starting:
+                if slot.conn in ready or slot.proc.sentinel in ready:
+                    try:
+                        slot.ready = slot.conn.recv() == READY  # type: ignore[union-attr]
+                    except (EOFError, OSError):
+                        slot.ready = False
+                    if not slot.ready:  # a worker that cannot even start: nothing will work
+                        slot.proc.join()
+                        raise GovreportError(f"a worker process could not start (exit {slot.proc.exitcode}); "
+                                             "rerun with --workers 0 -vv to see why")
+            for slot in busy:
+                assert slot.item is not None and slot.watch is not None
+                if slot.conn in ready:
+                    try:
+                        outcome = slot.conn.recv()  # type: ignore[union-attr]
+                    except (EOFError, OSError):
+                        outcome = None
+                    if outcome is not None:
+                        finish(slot, outcome)
+                        continue
+                if slot.conn in ready or slot.proc.sentinel in ready:  # died while working
+                    slot.proc.join()
+                    error = slot.watch.died(slot.proc.exitcode)
+                    item, seconds = slot.item, time.monotonic() - slot.watch.start
+                    log.warning("%s", error)
+                    end(slot)
+                    start(slot)
+                    finish(slot, failure(item, error, seconds))
+                    continue
+                problem = slot.watch.over()
+                if problem is not None:
+                    item, seconds = slot.item, time.monotonic() - slot.watch.start
+                    log.warning("%s", problem)
+                    end(slot)
+                    start(slot)
+                    finish(slot, failure(item, problem, seconds))
+            if svc is not None:
+                svc.check()
+    finally:
+        for slot in slots:
+            if slot.conn is not None and slot.item is None and slot.proc is not None and slot.proc.is_alive():
+                with contextlib.suppress(OSError):
+                    slot.conn.send(None)
+            end(slot)
+        if svc is not None:
+            svc.close()

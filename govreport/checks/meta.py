@@ -8,6 +8,8 @@
 {'year': 2023, 'agency': '临江市财政局'}
 >>> read_meta("北湖县人民政府关于2022年政府信息公开工作情况的报告\\n……")
 {'year': 2022, 'agency': '北湖县人民政府'}
+>>> read_meta("云溪县财政局\\n云溪县财政局2024年政府信息公开工作年度报告\\n发布日期:2025-01-20")
+{'year': 2024, 'agency': '云溪县财政局'}
 >>> read_meta("政府信息公开工作年度报告\\n……\\n长河市交通运输局\\n2021年3月20日")
 {'year': 2020, 'agency': '长河市交通运输局'}
 """
@@ -17,6 +19,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from govreport.layout.tokens import normalize
 from govreport.types import MASK_GLYPHS
 
 _NOT_AGENCY = r"[^\s,，。.;；:：、“”\"《》<>()（）\[\]【】|]"
@@ -50,9 +53,19 @@ def _clean_agency(a: str | None) -> str | None:
     if not a:
         return None
     a = a.strip().removeprefix("关于").strip()
-    if len(a) < 2 or _MASK.search(a) or _JUNK.search(a):
+    if len(a) < 2 or _MASK.search(a) or _JUNK.search(a) or _YEAR_ONLY.fullmatch(a):
         return None
     return a
+
+
+def _bare_agency(lines: list[str]) -> str | None:
+    """A line that is only a body's name (``某某镇人民政府``), among the first few: the agency of a title
+    printed without one (``2022年政府信息公开工作年度报告`` / ``某某镇人民政府``)."""
+    for ln in lines[:4]:
+        cand = ln.replace(" ", "")
+        if 2 <= len(cand) <= 40 and _AGENCY_END.search(cand) and re.fullmatch(f"{_NOT_AGENCY}+", cand):
+            return _clean_agency(cand)
+    return None
 
 
 def _title(lines: list[str]) -> tuple[int | None, str | None, bool]:
@@ -64,6 +77,8 @@ def _title(lines: list[str]) -> tuple[int | None, str | None, bool]:
                 break
             cand = "".join(lines[i:i + n])
             m = _TITLE.search(cand) or _TITLE_YEAR_FIRST.search(cand)
+            if m and n > 1 and (_TITLE.search(lines[i + n - 1]) or _TITLE_YEAR_FIRST.search(lines[i + n - 1])):
+                break  # the title is whole on a later line (a page header above it is no part of the name)
             if m:
                 raw = m.group("agency") or ""
                 return int(m.group("year")), _clean_agency(raw), bool(_MASK.search(raw))
@@ -102,8 +117,19 @@ def read_meta(text: str) -> dict[str, object]:
     {'year': 2022, 'agency': '某某局'}
     >>> read_meta("****2024年政府信息公开工作年度报告")
     {'year': 2024, 'agency': None}
+    >>> read_meta("2022年政府信息公开工作年度报告\\n桃源县石门镇人民政府\\n2022年政府信息公开工作年度报告")
+    {'year': 2022, 'agency': '桃源县石门镇人民政府'}
+    >>> read_meta("現將我局2021年政府信息公開工作報告如下")["year"]
+    2021
     """
-    head = unicodedata.normalize("NFKC", text[:3000])
+    year, agency = _read(unicodedata.normalize("NFKC", text[:3000]), unicodedata.normalize("NFKC", text[-400:]))
+    if year is None:  # a report served in traditional characters: 2022年政府信息公開工作年度報告
+        year = _read(normalize(text[:3000]), normalize(text[-400:]))[0]
+    return {"year": year, "agency": agency}
+
+
+def _read(head: str, tail: str) -> tuple[int | None, str | None]:
+    """Year and agency from a report's normalised head and tail (see :func:`read_meta`)."""
     lines = [ln.strip() for ln in head[:600].splitlines() if ln.strip()][:15]
     year, agency, masked_title = _title(lines)
     if year is None:
@@ -118,9 +144,10 @@ def read_meta(text: str) -> dict[str, object]:
         y = _YEAR_OF.search(head)
         if y:
             year = int(y.group(1))
-    tail = unicodedata.normalize("NFKC", text[-400:])
     if year is None:
         year = _tail_date_year(tail)
+    if agency is None and not masked_title:
+        agency = _bare_agency(lines)
     if agency is None and not masked_title:
         t = next((m for m in map(_TITLE_NO_YEAR.fullmatch, lines[:3]) if m), None)
         if t and not _MASK.search(t.group("agency")):
@@ -131,7 +158,8 @@ def read_meta(text: str) -> dict[str, object]:
             agency = _clean_agency(b.group("agency"))
         elif not _BY_MASKED.search(head):
             agency = _signature(tail)
-    return {"year": year, "agency": agency}
+    return year, agency
 
 
 _BY_MASKED = re.compile(r"本报告(?:由|是)\s*+[*＊]{2,}")
+_YEAR_ONLY = re.compile(r"(?:19|20)\d\d\s*年?\s*度?")

@@ -2,7 +2,8 @@
 
 ``check_narrative(text, report)`` finds statements such as 收到政府信息公开申请17宗，已办结15宗，2宗结转下年度
 or 受理行政复议十三起，其中结果维持7起 in the prose (table lines are skipped), links each figure to the cell, or
-sum of cells, it describes, and returns one ``narrative`` entry per figure plus a ``narrative_mismatch`` issue
+sum of cells, it describes (and to the scope it is stated for, when that is not the report's own: 全市, 各部门,
+代表区政府受理 …), and returns one ``narrative`` entry per figure plus a ``narrative_mismatch`` issue
 for each figure the table contradicts. Table values are never changed. Anything it cannot attribute with
 confidence is left out: a missed figure is better than a false alarm.
 
@@ -224,6 +225,14 @@ class _State:
     parent: str | None = None  # "apps" | "appeals:<row>" | "procurement" | "other"
     app_row: str = field(default_factory=lambda: prose().roles.app_row)
     prior: bool = False  # the sentence is about an earlier year
+    scope: str | None = None  # another scope than the report's own tables (全市, 各部门, 代表区政府), or None
+
+
+def _scope_update(state: _State, text: str) -> None:
+    """The scope a sentence speaks for, after ``text``: the last scope marker in it, if any."""
+    for m in prose().scope.finditer(text):
+        state.scope = re.sub(r"(?:的)?名义$", "", m.group("other")).replace("以", "代表", 1) if m.group("other") \
+            else None
 
 
 def _time_update(state: _State, text: str, year: int | None) -> None:
@@ -371,6 +380,7 @@ def _scan_sentence(sentence: str, year: int | None, para_ctx: str | None, apps_o
             left = clause[pos:fig.start]
             _time_update(state, left, year)
             _parent_update(state, left)
+            _scope_update(state, left)
             right = clause[fig.end:clause_figs[n + 1].start if n + 1 < len(clause_figs) else len(clause)]
             pos = fig.end
             figures_in_sentence = True
@@ -382,14 +392,15 @@ def _scan_sentence(sentence: str, year: int | None, para_ctx: str | None, apps_o
             if qid == roles.received and _INCLUDES_OVER.match(right):
                 qid = roles.received_and_carried
             _after_figure(state, qid)
-            record(sentence, fig.value, qid, fig.approx, fig.decimals, fig.unit)
+            record(sentence, fig.value, qid, fig.approx, fig.decimals, fig.unit, state.scope)
         rest = clause[pos:]
         _time_update(state, rest, year)
         _parent_update(state, rest)
+        _scope_update(state, rest)
         if not clause_figs and not state.prior and not comp:
             for qid in _zeros(clause.strip()):
                 if apps_ok or qid.split(".")[0] != roles.applications:
-                    record(sentence, 0, qid)
+                    record(sentence, 0, qid, scope=state.scope)
     return figures_in_sentence
 
 
@@ -425,7 +436,7 @@ def check_narrative(text: str, report: Report) -> tuple[list[dict[str, Any]], li
     seen: set[tuple[str, float]] = set()
 
     def record(sentence: str, figure: int | float, qid: str, approx: bool = False, decimals: int = 0,
-               unit: str = "件") -> None:
+               unit: str = "件", scope: str | None = None) -> None:
         keys = cells.resolve(qid)
         if keys and len(keys) == 1:
             qid = ".".join(keys[0])  # the cell it is: 本年制发件数 (gov2021) is 本年新制作数量 in gov2019
@@ -439,13 +450,16 @@ def check_narrative(text: str, report: Report) -> tuple[list[dict[str, Any]], li
         agrees: bool | None = None
         if keys and table_value is not None and not approx:
             agrees = _agree(figure, table_value, decimals, unit)
-        entries.append({"sentence": sentence, "figure": figure, "quantity": qid,
-                        "cells": [list(k) for k in keys] if keys else [], "table_value": table_value,
-                        "agrees": agrees})
+        entry = {"sentence": sentence, "figure": figure, "quantity": qid,
+                 "cells": [list(k) for k in keys] if keys else [], "table_value": table_value, "agrees": agrees}
+        if scope is not None:
+            entry["scope"] = scope  # the figure is stated for another scope than the report's own tables
+        entries.append(entry)
         if agrees is False and keys and (qid, float(figure)) not in seen:
             seen.add((qid, float(figure)))
-            issues.append(Issue("narrative_mismatch", keys[0][0],
-                                f"{qid}: the prose says {_fmt(figure)}, the table {_fmt(table_value)} "
+            said = (f"the prose says {_fmt(figure)} for {scope} (another scope than the table's), the table "
+                    if scope else f"the prose says {_fmt(figure)}, the table ")
+            issues.append(Issue("narrative_mismatch", keys[0][0], f"{qid}: {said}{_fmt(table_value)} "
                                 f"(“{sentence[:80]}”)", [[k[1], k[2]] for k in keys]))
 
     section: str | None = None

@@ -1,4 +1,4 @@
-"""Command line: ``govreport extract``, ``templates``, ``review``, ``batch``, ``verify`` (one module each);
+"""Command line: ``govreport extract``, ``templates``, ``review``, ``batch``, ``verify``, ``audit`` (one module each);
 :mod:`govreport.cli.common` holds the shared options and the one-line failure."""
 
 from __future__ import annotations

@@ -3,12 +3,21 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import io
 import logging
+import os
+import signal
 import sys
+import threading
+from collections.abc import Iterator
 
 import typer
 
+from govreport.cli.audit import audit_command
 from govreport.cli.batch import batch_command
+from govreport.cli.common import stdout_guard
 from govreport.cli.extract import extract
 from govreport.cli.review import review_command
 from govreport.cli.templates import templates
@@ -22,12 +31,24 @@ app.command()(templates)
 app.command("batch")(batch_command)
 app.command("review")(review_command)
 app.command("verify")(verify_command)
+app.command("audit")(audit_command)
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: runs the app and maps every failure to one stderr line and an exit code."""
+    """Entry point: runs the app and maps every failure to one stderr line and an exit code.
+
+    Ctrl-C stops the command (finished work is kept) with exit code 130; a second Ctrl-C while it
+    winds down ends the process at once. A closed standard output is an output error (exit 8)."""
+    if sys.stdout is None:  # started with fd 1 closed
+        sys.stdout = _ClosedStream()
+    with _second_interrupt_exits():
+        return _run(argv)
+
+
+def _run(argv: list[str] | None) -> int:
     try:
-        rc = app(args=argv, standalone_mode=False)
+        with stdout_guard():
+            rc = app(args=argv, standalone_mode=False)
     except GovreportError as exc:
         sys.stderr.write(f"govreport: error: {exc}\n")
         return int(exc.exit_code)
@@ -46,8 +67,44 @@ def main(argv: list[str] | None = None) -> int:
             if message:
                 sys.stderr.write(f"govreport: error: {message}\n")
             return int(ExitCode.USAGE)
-        logging.getLogger("govreport").debug("internal error", exc_info=True)
-        sys.stderr.write(f"govreport: internal error: {type(exc).__name__}: {exc} (please report this; "
-                         "rerun with -vv for details)\n")
-        return int(ExitCode.INTERNAL)
+        return _internal(exc)
+    if rc == ExitCode.INTERRUPTED:  # typer turns Ctrl-C into a return of 130, silently
+        sys.stderr.write("govreport: interrupted\n")
     return int(rc) if isinstance(rc, int) else 0
+
+
+def _internal(exc: BaseException) -> int:
+    logging.getLogger("govreport").debug("internal error", exc_info=True)
+    sys.stderr.write(f"govreport: internal error: {type(exc).__name__}: {exc} (please report this; "
+                     "rerun with -vv for details)\n")
+    return int(ExitCode.INTERNAL)
+
+
+class _ClosedStream(io.TextIOBase):
+    """``sys.stdout`` when the process started without one: writing to it is an output error."""
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "standard output is closed")
+
+
+@contextlib.contextmanager
+def _second_interrupt_exits() -> Iterator[None]:
+    """The first Ctrl-C raises ``KeyboardInterrupt`` (the command stops and keeps what it finished);
+    a second one while it winds down exits at once with 130."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def second(signum: int, frame: object) -> None:
+        os.write(2, b"govreport: interrupted\n")
+        os._exit(int(ExitCode.INTERRUPTED))
+
+    def first(signum: int, frame: object) -> None:
+        signal.signal(signal.SIGINT, second)
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, first)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)

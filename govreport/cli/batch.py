@@ -13,7 +13,10 @@ from govreport.batch.manifest import FAILURES
 from govreport.batch.run import BatchResult, BatchSettings, run_batch, write_reviews
 from govreport.cli import common
 from govreport.errors import ExitCode, OutputError
-from govreport.output.dataset import export_dataset
+from govreport.ocr.service import BATCH_PAGES
+from govreport.output.dataset import export_dataset, install_meta
+from govreport.output.folder import clean_parts, is_dataset, writing
+from govreport.settings import MAX_MEMORY_MB, MAX_SECONDS
 
 
 def batch_command(
@@ -37,10 +40,19 @@ def batch_command(
     password: common.Password = None,
     template: common.Template = None,
     max_pages: common.MaxPages = 200,
+    max_memory: common.MaxMemory = MAX_MEMORY_MB,
+    timeout: common.Timeout = MAX_SECONDS,
+    recognizer: Annotated[str, typer.Option(
+        "--recognizer", help="where the OCR models run: service (one process per device, fed by every worker), "
+        "workers (a copy in each worker) or auto (service with --device cuda)")] = "auto",
+    batch_pages: Annotated[int, typer.Option(
+        "--batch-pages", metavar="N", help="pages whose text lines the recognition service reads together")]
+    = BATCH_PAGES,
     progress: Annotated[Optional[bool], typer.Option(  # noqa: UP045
         "--progress/--no-progress", help="progress bar (default: when stderr is a terminal)")] = None,
     review: Annotated[bool, typer.Option("--review", help="also write DIR/review/: an HTML review page per "
                                          "report and index.html, worst first")] = False,
+    meta: common.Meta = None,
     verbose: Annotated[int, typer.Option("-v", "--verbose", count=True, help="debug logging")] = 0,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="no per-report log lines")] = False,
 ) -> None:
@@ -49,34 +61,46 @@ def batch_command(
     if out is None:
         common.fail(ExitCode.USAGE, "--out DIR is required")
     if export_only:
-        _export_only(out, bool(inputs), review)
+        _export_only(out, bool(inputs), review, meta)
         return
     if not inputs:
         common.fail(ExitCode.USAGE, "give at least one input (file, folder, glob or .zip)")
     if workers < 0:
         common.fail(ExitCode.USAGE, f"--workers must be 0 or more (got {workers})")
     settings = common.extract_settings(engine=engine, device=device, dpi=dpi, password=password, template=template,
-                                       max_pages=max_pages)
-    batch = BatchSettings(workers=workers, ray_address=ray_address or ("local" if ray else None),
-                          retry_failed=retry_failed, progress=progress, exclude=tuple(exclude or ()))
+                                       max_pages=max_pages, max_memory_mb=max_memory, max_seconds=timeout)
+    try:
+        batch = BatchSettings(workers=workers, ray_address=ray_address or ("local" if ray else None),
+                              retry_failed=retry_failed, progress=progress, exclude=tuple(exclude or ()),
+                              recognizer=recognizer, batch_pages=batch_pages, meta=meta)
+    except ValueError as exc:
+        common.fail(ExitCode.USAGE, str(exc))
     result = run_batch(inputs, out, settings, batch)
     if review:
-        index = write_reviews(out)
+        with writing(out):
+            index = write_reviews(out)
         sys.stderr.write(f"govreport: review pages in {index.parent} (open {index})\n")
     _summary(result, out)
     if result.failures:
         raise typer.Exit(int(ExitCode.BATCH_FAILURES))
 
 
-def _export_only(out: Path, has_inputs: bool, review: bool) -> None:
-    """``--export-only``: rebuild the exports (and review pages) from the folder's JSONs."""
+def _export_only(out: Path, has_inputs: bool, review: bool, meta: Path | None) -> None:
+    """``--export-only``: rebuild the exports (and review pages) from the folder's JSONs (with ``meta``
+    installed first, when given)."""
     if has_inputs:
         common.fail(ExitCode.USAGE, "--export-only takes no inputs")
     if not out.is_dir():
         raise OutputError(f"{out}: no such folder")
-    export_dataset(out)
-    if review:
-        write_reviews(out)
+    if not is_dataset(out):
+        common.fail(ExitCode.USAGE, f"{out}: not a folder written by govreport batch; nothing exported")
+    with writing(out):
+        clean_parts(out, "review", ".verify")
+        if meta is not None:
+            install_meta(out, meta)
+        export_dataset(out)
+        if review:
+            write_reviews(out)
 
 
 def _summary(result: BatchResult, out: Path) -> None:

@@ -3,13 +3,19 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import logging
+import os
 import sys
+from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import Annotated, NoReturn, Optional
 
 import typer
 
-from govreport.errors import ExitCode
+from govreport.errors import ExitCode, OutputError, UsageError
+from govreport.names import display
 from govreport.settings import ExtractSettings
 
 Engine = Annotated[str, typer.Option(help="OCR engine: rapidocr or paddle")]
@@ -18,7 +24,29 @@ Dpi = Annotated[Optional[int], typer.Option(help="PDF render resolution for OCR"
 Password = Annotated[Optional[str], typer.Option(help="password of encrypted PDFs")]  # noqa: UP045
 Template = Annotated[Optional[str], typer.Option(help="force a template: gov2021 or gov2019")]  # noqa: UP045
 MaxPages = Annotated[int, typer.Option(help="refuse documents with more pages")]
+MaxMemory = Annotated[int, typer.Option("--max-memory", metavar="MB", help="refuse a document that needs more memory")]
+Timeout = Annotated[float, typer.Option("--timeout", metavar="SECONDS", help="refuse a document that takes longer")]
+Meta = Annotated[Optional[Path], typer.Option(  # noqa: UP045
+    "--meta", metavar="FILE", help="CSV of the reports' publication dates (columns source, date; optional kind: "
+    "department or government), checked against 条例 art. 49's deadlines")]
 Verbose = Annotated[int, typer.Option("-v", "--verbose", count=True, help="more logging on stderr")]
+
+
+@contextlib.contextmanager
+def stdout_guard() -> Iterator[None]:
+    """Writing to a closed standard output (``| head``, ``>&-``) is an :class:`OutputError` (exit 8),
+    not a traceback; the interpreter's last flush then goes nowhere."""
+    try:
+        yield
+        sys.stdout.flush()
+    except OSError as exc:
+        if exc.errno not in (errno.EPIPE, errno.EBADF):
+            raise
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
+        raise OutputError("cannot write to standard output (it is closed)") from None
 
 
 def fail(code: ExitCode, message: str) -> NoReturn:
@@ -42,8 +70,27 @@ def verbosity(verbose: int) -> int:
 
 
 def extract_settings(**fields: object) -> ExtractSettings:
-    """:class:`ExtractSettings` from the command's options; a bad value is a usage error."""
+    """:class:`ExtractSettings` from the command's options; a bad value is a usage error, and a
+    device that cannot run here (``--device cuda`` without CUDA) is refused now, before any work."""
     try:
-        return ExtractSettings(**fields)  # type: ignore[arg-type]
+        settings = ExtractSettings(**fields)  # type: ignore[arg-type]
     except ValueError as exc:
         fail(ExitCode.USAGE, str(exc))
+    if settings.device != "cpu":
+        from govreport.ocr.engines import check_device
+
+        check_device(settings.engine, settings.device)
+    return settings
+
+
+def check_output(target: Path, inputs: Iterable[Path], suffixes: Iterable[str]) -> None:
+    """Refuse an output that is one of the inputs, or whose suffix no writer knows, before any work."""
+    if target.suffix.lower() not in suffixes:
+        raise UsageError(f"{display(str(target))}: unknown output format (use one of {', '.join(suffixes)})")
+    for src in inputs:
+        try:
+            same = target.exists() and src.exists() and os.path.samefile(target, src)
+        except (OSError, ValueError):
+            same = False
+        if same:
+            raise UsageError(f"{display(str(target))}: the output is the input itself; give another name")

@@ -9,10 +9,11 @@ from typing import Annotated, Optional
 import typer
 
 from govreport.cli import common
+from govreport.settings import MAX_MEMORY_MB, MAX_SECONDS
 
 
 def extract(
-    file: Annotated[Path, typer.Argument(help="report file: .txt/.md, .pdf, .docx, .html, .png/.jpg/.tif")],
+    file: Annotated[str, typer.Argument(help="report file: .txt/.md, .pdf, .docx, .html, .png/.jpg/.tif")],
     json_out: Annotated[bool, typer.Option("--json", help="print the contract JSON on stdout, nothing else")] = False,
     output: Annotated[Optional[Path], typer.Option("-o", "--output",  # noqa: UP045
                                                    help="write .json, .csv, .xlsx, .parquet or .html")] = None,
@@ -22,23 +23,29 @@ def extract(
     password: common.Password = None,
     template: common.Template = None,
     max_pages: common.MaxPages = 200,
+    max_memory: common.MaxMemory = MAX_MEMORY_MB,
+    timeout: common.Timeout = MAX_SECONDS,
     ids: Annotated[bool, typer.Option("--ids", help="summary: contract IDs instead of the printed labels")] = False,
     verbose: common.Verbose = 0,
 ) -> None:
     """Extract one report's template tables, check them, and show or save the result."""
     common.setup_logging(common.verbosity(verbose))
-    from govreport.api import extract as do_extract
-    from govreport.output.export import write_report
+    from govreport.isolate import extract_isolated
+    from govreport.output.export import FORMATS, write_report
     from govreport.output.summary import print_summary
 
     settings = common.extract_settings(engine=engine, device=device, dpi=dpi, password=password,
-                                       template=template, max_pages=max_pages)
-    report = do_extract(file, settings)
+                                       template=template, max_pages=max_pages, max_memory_mb=max_memory,
+                                       max_seconds=timeout)
+    if output is not None:
+        common.check_output(output, [Path(file)], FORMATS)
+    report = extract_isolated(file, settings)  # under the memory and time limits
     if output is not None:
         write_report(report, output)
-    if json_out:
-        sys.stdout.write(report.to_json() + "\n")
-    elif output is None:
-        print_summary(report, ids=ids)
-    else:
+    with common.stdout_guard():  # before typer sees a closed pipe (it would exit 1 without a word)
+        if json_out:
+            sys.stdout.write(report.to_json() + "\n")
+        elif output is None:
+            print_summary(report, ids=ids)
+    if output is not None and not json_out:
         sys.stderr.write(f"govreport: wrote {output} ({len(report.cells)} cells, {len(report.issues)} issues)\n")

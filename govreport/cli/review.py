@@ -3,33 +3,71 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
 
-from govreport.api import extract
 from govreport.cli import common
-from govreport.errors import BadInputError, ExitCode, GovreportError
+from govreport.errors import BadInputError, ExitCode, GovreportError, UsageError
+from govreport.isolate import extract_isolated
+from govreport.names import display
 from govreport.output.review import IMAGE_DPI, IndexEntry, write_index, write_review
 from govreport.report import Report
+from govreport.settings import MAX_MEMORY_MB, MAX_SECONDS
+
+log = logging.getLogger("govreport")
 
 
 def _load_report(file: Path, settings: Any) -> tuple[Report, Path | None]:
-    """Extract ``file``, or read a contract JSON (its source resolved beside it or from the cwd)."""
+    """Extract ``file`` (under the memory and time limits), or read a contract JSON. A JSON's source
+    document is used for page images only when it lies in the JSON's own folder (or below it): a
+    JSON from elsewhere must not make this page embed some other local file."""
     if file.suffix.lower() == ".json" and file.is_file():
         try:
             data = json.loads(file.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise BadInputError(f"{file}: not a report JSON ({exc})") from None
         if isinstance(data, dict) and "cells" in data:
-            report = Report.from_dict(data)
-            src = Path(report.source) if report.source else None
-            if src is not None and not src.is_absolute() and not src.is_file():
-                src = file.parent / src if (file.parent / src).is_file() else file.parent / src.name
-            return report, src if src is not None and src.is_file() else None
-    return extract(file, settings), file
+            try:
+                report = Report.from_dict(data)
+            except (TypeError, KeyError, ValueError, AttributeError) as exc:
+                raise BadInputError(f"{file}: not a report JSON ({type(exc).__name__}: {exc})") from None
+            return report, _source_beside(file, report.source)
+    return extract_isolated(file, settings), file
+
+
+def _source_beside(json_file: Path, source: object) -> Path | None:
+    """The report's document if it is a file in ``json_file``'s folder or below it, else ``None``."""
+    if not isinstance(source, str) or not source or "\x00" in source:
+        return None
+    home = json_file.parent.resolve()
+    for candidate in (home / source, home / Path(source).name):
+        try:
+            real = candidate.resolve()
+        except (OSError, RuntimeError):
+            continue
+        if real.is_relative_to(home) and real.is_file():
+            return real
+    log.warning("%s: its source %s is not in the JSON's folder; pages drawn without images", json_file,
+                display(source))
+    return None
+
+
+def _owned_or_new(path: Path) -> None:
+    """Refuse to replace a file govreport did not write (an implicit name in the user's folder)."""
+    if not path.exists():
+        return
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(2048)
+    except OSError:
+        head = b""
+    if b"name='generator' content='govreport" not in head:
+        raise UsageError(f"{display(str(path))}: exists and was not written by govreport; choose another "
+                         "folder with -o")
 
 
 def _unique(out_dir: Path, stem: str, used: set[Path]) -> Path:
@@ -55,6 +93,8 @@ def review_command(
     dpi: common.Dpi = None,
     password: common.Password = None,
     template: common.Template = None,
+    max_memory: common.MaxMemory = MAX_MEMORY_MB,
+    timeout: common.Timeout = MAX_SECONDS,
     verbose: common.Verbose = 0,
 ) -> None:
     """Write an HTML review page per report: page images with every cell outlined, issues, tables."""
@@ -63,27 +103,35 @@ def review_command(
         common.fail(ExitCode.USAGE, f"--image-format must be jpeg or webp (got {image_format!r})")
     if not 30 <= image_dpi <= 300:
         common.fail(ExitCode.USAGE, f"--image-dpi must be between 30 and 300 (got {image_dpi})")
-    settings = common.extract_settings(engine=engine, device=device, dpi=dpi, password=password, template=template)
+    settings = common.extract_settings(engine=engine, device=device, dpi=dpi, password=password, template=template,
+                                       max_memory_mb=max_memory, max_seconds=timeout)
     options = {"image_dpi": image_dpi, "image_format": image_format, "password": password}
     if len(files) == 1:
         target = output if output is not None else Path(f"{files[0].stem}.review.html")
         if target.is_dir():
             target = target / f"{files[0].stem}.review.html"
+            _owned_or_new(target)
+        common.check_output(target, files, (".html", ".htm"))
         report, src = _load_report(files[0], settings)
-        write_review(report, target, src, **options)
+        if src is not None:
+            common.check_output(target, [src], (".html", ".htm"))
+        write_review(report, target, src if src is not None else False, **options)
         sys.stderr.write(f"govreport: wrote {target} ({len(report.cells)} cells, {len(report.issues)} issues)\n")
         return
     out_dir = output if output is not None else Path(".")
-    if out_dir.suffix.lower() == ".html":
+    if out_dir.suffix.lower() == ".html" or (out_dir.exists() and not out_dir.is_dir()):
         common.fail(ExitCode.USAGE, "with several files, -o is a folder (each report gets STEM.review.html)")
-    entries: list[IndexEntry] = []
     used: set[Path] = set()
+    targets = [_unique(out_dir, f.stem, used) for f in files]
+    for target in [*targets, out_dir / "index.html"]:  # checked before any work
+        _owned_or_new(target)
+        common.check_output(target, files, (".html",))
+    entries: list[IndexEntry] = []
     first_error: ExitCode | None = None
-    for f in files:
-        target = _unique(out_dir, f.stem, used)
+    for f, target in zip(files, targets, strict=True):
         try:
             report, src = _load_report(f, settings)
-            write_review(report, target, src, **options)
+            write_review(report, target, src if src is not None else False, **options)
             entries.append(IndexEntry(str(f), target, report))
         except GovreportError as exc:
             sys.stderr.write(f"govreport: error: {exc}\n")

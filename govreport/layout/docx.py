@@ -25,11 +25,11 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from govreport.errors import BadInputError, MissingDependencyError
+from govreport.errors import BadInputError, EncryptedError, MissingDependencyError, TooLargeError
 from govreport.layout.assemble import Assembler, join_lines
 from govreport.layout.tokens import LayoutResult
 from govreport.settings import ExtractSettings
-from govreport.sources import Source, as_source
+from govreport.sources import Source, as_source, is_encrypted_ooxml
 
 log = logging.getLogger("govreport")
 
@@ -43,6 +43,8 @@ _NBH = f"{{{W}}}noBreakHyphen"
 _SKIP = {f"{{{MC}}}Fallback", f"{{{W}}}del", f"{{{W}}}txbxContent", f"{{{W}}}footnoteReference"}
 _SKIP |= {f"{{{W}}}{t}" for t in ("moveFrom", "instrText", "delText", "pict", "object")}
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+MAX_XML_PART = 64 * 2**20  #: inflated bytes of one XML part (a 100-page report's document.xml has ~3 MB)
+MAX_INFLATED = 256 * 2**20  #: inflated bytes of the whole package
 _VAL = f"{{{W}}}val"
 
 
@@ -144,8 +146,56 @@ def _row_cells(tr: Any) -> list[Any]:
     return out
 
 
-def read_docx_bytes(data: bytes) -> LayoutResult:
-    """Layout of a ``.docx`` given as bytes."""
+def check_package(data: bytes) -> None:
+    """Refuse a package whose parts inflate past the limits (by the sizes its directory declares;
+    zipfile never inflates a member past its declared size, and a lie fails the CRC).
+
+    >>> import io, zipfile
+    >>> buf = io.BytesIO()
+    >>> with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z: z.writestr("word/document.xml", " " * (65 << 20))
+    >>> check_package(buf.getvalue())  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    govreport.errors.TooLargeError: word/document.xml inflates to 68157440 bytes, over the ... limit of one part
+    """
+    try:
+        infos = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise BadInputError(f"not a readable .docx file ({exc.__class__.__name__}: {exc})") from exc
+    total = 0
+    for info in infos:
+        total += info.file_size
+        if info.filename.lower().endswith((".xml", ".rels")) and info.file_size > MAX_XML_PART:
+            raise TooLargeError(f"{info.filename} inflates to {info.file_size} bytes, over the {MAX_XML_PART}-byte "
+                                "limit of one part")
+    if total > MAX_INFLATED:
+        raise TooLargeError(f"the package inflates to {total} bytes, over the {MAX_INFLATED}-byte limit")
+
+
+def decrypt(data: bytes, password: str | None) -> bytes:
+    """The package inside a password-protected ``.docx`` (``msoffcrypto-tool``, in ``govreport[docx]``)."""
+    if not password:
+        raise EncryptedError("the Word file is password-protected; give its password (--password)")
+    try:
+        import msoffcrypto
+    except ImportError:
+        raise MissingDependencyError.for_extra("msoffcrypto-tool", "docx", "A password-protected Word file") from None
+    out = io.BytesIO()
+    try:
+        office = msoffcrypto.OfficeFile(io.BytesIO(data))
+        office.load_key(password=password)
+        office.decrypt(out)
+    except msoffcrypto.exceptions.InvalidKeyError:
+        raise EncryptedError("wrong password for this password-protected Word file") from None
+    except Exception as exc:  # a damaged container
+        raise BadInputError(f"cannot decrypt this Word file ({type(exc).__name__}: {exc})") from None
+    return out.getvalue()
+
+
+def read_docx_bytes(data: bytes, password: str | None = None) -> LayoutResult:
+    """Layout of a ``.docx`` given as bytes (``password``: for a password-protected one)."""
+    if data.startswith(_OLE_MAGIC) and is_encrypted_ooxml(data):
+        data = decrypt(data, password)
     if data.startswith(_OLE_MAGIC):
         raise BadInputError(
             "this is a legacy Word .doc file, which govreport cannot read: convert it to .docx first "
@@ -156,6 +206,7 @@ def read_docx_bytes(data: bytes) -> LayoutResult:
         from docx.opc.exceptions import PackageNotFoundError
     except ImportError as exc:  # pragma: no cover
         raise MissingDependencyError.for_extra("python-docx", "docx", "Reading Word files") from exc
+    check_package(data)
     try:
         document = docx.Document(io.BytesIO(data))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
@@ -176,9 +227,9 @@ def read_docx(source: Source | Path, settings: ExtractSettings) -> LayoutResult:
     path = source.path
     data = source.read_bytes()
     try:
-        result = read_docx_bytes(data)
-    except BadInputError as exc:
-        raise BadInputError(f"{path}: {exc}") from exc
+        result = read_docx_bytes(data, settings.password)
+    except (BadInputError, EncryptedError, TooLargeError) as exc:
+        raise type(exc)(f"{path}: {exc}") from exc
     if not result.tokens:
         raise BadInputError(f"{path}: the document has no text")
     log.debug("%s: %d tokens from Word", path, len(result.tokens))

@@ -159,25 +159,30 @@ class _Walker:
         if line:
             self.out.add_line([line])
 
-    def walk(self, el: object) -> None:
-        tag = el.tag.lower() if isinstance(el.tag, str) else ""  # type: ignore[attr-defined]
-        if tag == "table" and not el.xpath(".//table"):  # type: ignore[attr-defined]
-            self.flush()
-            self.table(el)
-        elif tag == "br":
-            self.flush()
-        else:
-            block = tag in _BLOCK_TAGS
-            if block:
+    def walk(self, root: object) -> None:
+        """Depth first, with a stack of its own: any depth the parser accepts is walked."""
+        stack: list[tuple[object, bool]] = [(root, False)]
+        while stack:
+            el, closing = stack.pop()
+            tag = el.tag.lower() if isinstance(el.tag, str) else ""  # type: ignore[attr-defined]
+            if closing:
+                if tag in _BLOCK_TAGS:
+                    self.flush()
+            elif tag == "table" and not el.xpath(".//table"):  # type: ignore[attr-defined]
                 self.flush()
-            if el.text:  # type: ignore[attr-defined]
-                self.buf.append(el.text)  # type: ignore[attr-defined]
-            for child in el:  # type: ignore[attr-defined]
-                self.walk(child)
-            if block:
+                self.table(el)
+            elif tag == "br":
                 self.flush()
-        if el.tail:  # type: ignore[attr-defined]
-            self.buf.append(el.tail)  # type: ignore[attr-defined]
+            else:
+                if tag in _BLOCK_TAGS:
+                    self.flush()
+                if el.text:  # type: ignore[attr-defined]
+                    self.buf.append(el.text)  # type: ignore[attr-defined]
+                stack.append((el, True))
+                stack.extend((child, False) for child in reversed(list(el)))  # type: ignore[call-overload]
+                continue
+            if el.tail:  # type: ignore[attr-defined]
+                self.buf.append(el.tail)  # type: ignore[attr-defined]
 
     def table(self, table: object) -> None:
         rows = table.xpath("./tr|./thead/tr|./tbody/tr|./tfoot/tr")  # type: ignore[attr-defined]
@@ -226,11 +231,15 @@ def read_html_string(html: str) -> LayoutResult:
     html = _NOT_XML_CHARS.sub("", html)
     if not html.strip():
         raise BadInputError("empty HTML document")
-    parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True)
+    # huge_tree: libxml2 stops at 256 levels of nesting otherwise, and silently drops the rest
+    parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, huge_tree=True)
     try:
         root = lxml.html.document_fromstring(html, parser=parser)
     except Exception as exc:  # lxml raises ParserError / ValueError on hopeless input
         raise BadInputError(f"cannot parse HTML: {exc}") from exc
+    if any("Excessive depth" in e.message for e in parser.error_log):
+        raise BadInputError("the HTML is nested too deeply to read (past the parser's limit); what lies deeper "
+                            "would be lost")
     _strip_chrome(root)
     body = root.find("body")
     walker = _Walker()

@@ -531,7 +531,7 @@ def _ocr_pages(pdf: Any, path: Path, numbers: list[int], settings: ExtractSettin
     factor = 72 / dpi
     out: dict[int, tuple[list[Token], str]] = {}
     for run in runs:
-        images = list(render_pages(pdf, path, dpi, settings.max_pixels, run))
+        images = render_pages(pdf, path, dpi, settings.max_pixels, run)  # one page in memory at a time
         tokens, text = scan.tokens_from_page_images(images, settings)
         if to_points:
             tokens = [

@@ -42,6 +42,10 @@ class Token:
     page: int | None = None
     bbox: BBox | None = None
     confidence: float | None = None
+    #: the field index in its printed line, where the source has fields (tab- or ``|``-separated text)
+    pos: int | None = None
+    #: a digit run that may hold several cells run together (text extracted without cell separators)
+    glued: bool = False
 
 
 BREAK = Token(Kind.BREAK)
@@ -65,12 +69,45 @@ _MASK_CHARS = MASK_GLYPHS + "Xx"  #: typed text stands in X or x for a redacted 
 _MASK_RE = re.compile(rf"^[{re.escape(_MASK_CHARS)}]+$")
 _BLANKISH = {"", "-", "—", "–", "－", "/", "／", "——", "--", "\\", "无", "空"}
 _NUM_RE = re.compile(r"^[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
-_UNIT_RE = re.compile(r"(万元|元|件|个|项|条|次|宗|起|人次|份)$")
+_UNIT_RE = re.compile(r"(亿元|万元|千元|元|件|个|项|条|次|宗|起|人次|份)$")
+#: a change printed in words (本年增/减: ``减4``, ``增加3``): the number with its sign
+_CHANGE_RE = re.compile(r"^(增加?|减少?)(?=\d)")
+
+
+#: units an amount may be printed in, and what one of each is in 万元 (the templates' amount unit)
+AMOUNT_UNITS = {"亿元": 10000.0, "万元": 1.0, "千元": 0.1, "元": 0.0001}
+_AMOUNT_UNIT_RE = re.compile(r"(亿元|万元|千元|元)")
+
+
+def printed_unit(text: str) -> str | None:
+    """The amount unit a cell, header or label names (``"251000元"`` -> ``"元"``), the last one
+    printed; ``None`` if it names none.
+
+    >>> printed_unit("251000元"), printed_unit("本年收费金额（单位：万元）"), printed_unit("12")
+    ('元', '万元', None)
+    """
+    found = _AMOUNT_UNIT_RE.findall(normalize(text))
+    return found[-1] if found else None
+
+
+#: traditional characters of the templates' labels, headings and column names, and their simplified
+#: forms: some sites (and mirrors of them) serve a report in traditional characters
+TRADITIONAL = ("萬万業业舉举會会關关內内決决況况減减製制辦办務务區区單单隻只發发號号後后國国處处復复複复覆复"
+               "審审對对屬属廢废開开強强當当總总執执護护報报據据無无機机權权條条構构沒没現现確确穩稳類类係系"
+               "糾纠納纳組组織织經经結结繼继續续維维繳缴罰罚範范獲获補补規规計计認认議议許许訟讼訪访訴诉詢询"
+               "請请購购費费轉转過过這这採采項项額额數数於于為为動动體体統统與与資资門门戶户書书員员聯联電电"
+               "話话網网頁页設设備备協协調调導导專专題题歸归檔档廳厅縣县鎮镇鄉乡黨党級级廣广東东齊齐歷历")
+_SIMPLIFIED = str.maketrans(dict(zip(TRADITIONAL[0::2], TRADITIONAL[1::2], strict=True)))
 
 
 def normalize(text: str) -> str:
-    """NFKC (folds full-width digits and Kangxi radicals such as ⼀ U+2F00) and trims."""
-    return unicodedata.normalize("NFKC", text).strip()
+    """NFKC (folds full-width digits and Kangxi radicals such as ⼀ U+2F00), the templates'
+    traditional characters simplified, trimmed.
+
+    >>> normalize(" 行政處罰 "), normalize("１２")
+    ('行政处罚', '12')
+    """
+    return unicodedata.normalize("NFKC", text).translate(_SIMPLIFIED).strip()
 
 
 def parse_number(text: str) -> int | float | None:
@@ -78,10 +115,15 @@ def parse_number(text: str) -> int | float | None:
 
     >>> parse_number("１２"), parse_number("-8"), parse_number("3.50万元"), parse_number("12a")
     (12, -8, 3.5, None)
+    >>> parse_number("减4"), parse_number("增加3"), parse_number("减")
+    (-4, 3, None)
     """
     s = normalize(text).replace(" ", "").replace("，", ",")
     if len(s) > 40:  # no count in a report is that long (and int() refuses >4300 digits)
         return None
+    change = _CHANGE_RE.match(s)
+    if change:
+        s = ("-" if change.group(1).startswith("减") else "") + s[change.end():]
     s = _UNIT_RE.sub("", s)
     if not s or not _NUM_RE.match(s):
         return None

@@ -59,6 +59,7 @@ class Prose:
     left: tuple[Pattern, ...]  #: figures after their keyword, matched at the end of the left context
     right: tuple[Pattern, ...]  #: figures before their keyword, matched at the start of the right context
     parents: re.Pattern[str]  #: what a sentence is about: one named group per entry
+    scope: re.Pattern[str]  #: whose figures a sentence states: group ``other`` (another scope) or ``own``
     appeals_rows: frozenset[str]  #: parents that are rows of the appeals table
     zero_keywords: dict[str, str]  #: keyword of a zero statement -> the quantity it states zero
     zero_items: re.Pattern[str]
@@ -84,11 +85,13 @@ def prose() -> Prose:
 
     roles = data["roles"]
     zeros = data["zeros"]
+    scope = data["scope"]
     return Prose(
         roles=Roles(**{**roles, "app_rows": tuple(roles["app_rows"])}),
         left=tuple(_pattern(e, data, expand, "$") for e in data["left"]),
         right=tuple(_pattern(e, data, expand, "") for e in data["right"]),
         parents=re.compile("|".join(f"(?P<{p['name']}>{expand(p['pattern'])})" for p in data["parents"])),
+        scope=re.compile(f"(?P<other>{expand(scope['other'])})|(?P<own>{expand(scope['own'])})"),
         appeals_rows=frozenset(p["name"] for p in data["parents"] if p.get("context") == "appeals"),
         zero_keywords=dict(zeros["keywords"]),
         zero_items=re.compile(expand(zeros["items"])),

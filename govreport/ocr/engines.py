@@ -133,22 +133,19 @@ class RapidOcrEngine:
     GAP = 12  #: white pixels between crops in a strip (see :meth:`recognize`)
     STRIP = 1600  #: target strip width
     squeeze = 0.8  #: horizontal scale applied to crops (below 1 trades accuracy for speed)
+    packs_strips = True  #: :meth:`recognize` takes ``breaks`` (see govreport.ocr.service)
 
     def __init__(self, device: str = "cpu", rec_batch: int = 8) -> None:
         self.rec_batch = rec_batch
         self.work = RecWork()
         try:
-            import onnxruntime as ort
+            import onnxruntime  # noqa: F401 - the engine's runtime: missing is an install problem
             import rapidocr
             from rapidocr import RapidOCR
         except ImportError as e:  # pragma: no cover - depends on the environment
             raise MissingDependencyError.for_extra("rapidocr", "ocr", "OCR of scanned input") from e
-        if device == "cuda" and "CUDAExecutionProvider" not in ort.get_available_providers():
-            raise MissingDependencyError(
-                "--device cuda needs onnxruntime with CUDA: pip uninstall onnxruntime && "
-                "pip install onnxruntime-gpu (providers available here: "
-                f"{', '.join(ort.get_available_providers())})"
-            )
+        if device == "cuda":
+            check_device(self.name, device)
         models = Path(rapidocr.__file__).resolve().parent / "models"
         det, rec, cls = (_bundled(models, pat) for pat in ("*det*.onnx", "*rec*.onnx", "*cls*.onnx"))
         self.model_info = f"rapidocr {_version(rapidocr)}: {det.stem}, {rec.stem}"
@@ -182,10 +179,12 @@ class RapidOcrEngine:
         texts = self.recognize([_crop_quad(image, q) for q in quads])
         return [OcrBox(t, q, s) for q, (t, s) in zip(quads, texts, strict=True) if t]
 
-    def recognize(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:
+    def recognize(self, crops: list[np.ndarray], breaks: frozenset[int] = frozenset()) -> list[tuple[str, float]]:
         """Batched recognition of single-line crops (gray or RGB ``uint8``): one ``(text, score)``
-        per crop, in order. The call other stages (and a queue feeding the engine from several
-        pages or documents) batch through: any number of crops, any widths.
+        per crop, in order. The call every stage batches through (and :mod:`govreport.ocr.service`,
+        which feeds the engine the crops of several pages or documents at once): any number of
+        crops, any widths; a crop whose index is in ``breaks`` starts a new strip (the crops of
+        different pages never share one).
 
         Crops are scaled to the model's 48 px height and packed side by side, separated by
         :attr:`GAP` white pixels, into strips of about equal width (:func:`pack_strips`); strips go
@@ -211,7 +210,9 @@ class RapidOcrEngine:
             nw = max(8, int(np.ceil(self.squeeze * hgt * w / max(h, 1))))
             interp = cv2.INTER_AREA if h > hgt else cv2.INTER_LINEAR
             scaled.append(cv2.resize(img, (nw, hgt), interpolation=interp).astype(np.float32) / 127.5 - 1.0)
-        strips = pack_strips([im.shape[1] for im in scaled], gap, self.STRIP)
+        cuts = sorted({0, len(crops), *(b for b in breaks if 0 < b < len(crops))})
+        strips = [[(a + i, x0, x1) for i, x0, x1 in strip] for a, b in zip(cuts, cuts[1:], strict=False)
+                  for strip in pack_strips([im.shape[1] for im in scaled[a:b]], gap, self.STRIP)]
         widths = [s[-1][2] + gap for s in strips]
         log.debug("recognize: %d crops in %d strips, %d px", len(crops), len(strips), sum(widths))
         order = np.argsort(widths, kind="stable")  # strips of like width share a batch
@@ -264,6 +265,47 @@ class RapidOcrEngine:
             self._cls = self._ocr._load_cls_model()
         res = self._cls([_to_bgr(c).copy() for c in crops]).cls_res
         return [float(score) if "180" in str(label) else 1.0 - float(score) for label, score in res]
+
+
+def cuda_devices() -> int:
+    """CUDA devices the driver shows this process (0 without a driver or a device)."""
+    import ctypes
+
+    try:
+        cuda = ctypes.CDLL("libcuda.so.1")
+    except OSError:
+        return 0
+    count = ctypes.c_int(0)
+    if cuda.cuInit(0) != 0 or cuda.cuDeviceGetCount(ctypes.byref(count)) != 0:
+        return 0
+    return count.value
+
+
+def check_device(name: str, device: str) -> None:
+    """Refuse ``device="cuda"`` where the engine cannot run on CUDA here: a
+    :class:`MissingDependencyError` (exit 9) with one line saying why, before any work is done."""
+    if device != "cuda":
+        return
+    if name == "rapidocr":
+        try:
+            import onnxruntime as ort
+        except ImportError as e:  # pragma: no cover - a core dependency
+            raise MissingDependencyError.for_extra("onnxruntime-gpu", "gpu", "--device cuda") from e
+        providers = ort.get_available_providers()
+        if "CUDAExecutionProvider" not in providers:
+            raise MissingDependencyError(
+                "--device cuda needs onnxruntime-gpu (the CUDA build): pip uninstall onnxruntime && pip install "
+                f"'govreport[gpu]' (onnxruntime here offers only {', '.join(providers)})")
+    elif name == "paddle":
+        try:
+            import paddle
+        except ImportError as e:
+            raise MissingDependencyError.for_extra("paddleocr", "paddle", "--engine paddle") from e
+        if not paddle.device.is_compiled_with_cuda():
+            raise MissingDependencyError("--device cuda needs a CUDA build of paddlepaddle (paddlepaddle-gpu)")
+    if cuda_devices() == 0:
+        raise MissingDependencyError("--device cuda: no CUDA device is visible here (no NVIDIA driver, or "
+                                     "CUDA_VISIBLE_DEVICES hides them); use --device cpu")
 
 
 def _crop_quad(image: np.ndarray, quad: Quad) -> np.ndarray:
@@ -343,8 +385,19 @@ class PaddleOcrEngine:
         return [(str(r["rec_text"]), float(r["rec_score"])) for r in res]
 
 
+_REMOTE: list[OcrEngine] = []  #: set in a page worker whose models live in a recognition service
+
+
+def use_engine(engine: OcrEngine | None) -> None:
+    """Make ``engine`` what :func:`get_engine` returns in this process (``None``: the local ones again)."""
+    _REMOTE[:] = [engine] if engine is not None else []
+
+
 def get_engine(name: str = "rapidocr", device: str = "cpu") -> OcrEngine:
-    """The process-wide engine for ``name`` on ``device`` (sessions are created once)."""
+    """The process-wide engine for ``name`` on ``device`` (sessions are created once), or the
+    engine :func:`use_engine` set."""
+    if _REMOTE:
+        return _REMOTE[0]
     return _engine(name, device)
 
 

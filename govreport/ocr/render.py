@@ -95,6 +95,11 @@ def pdf_page_count(path: Path, password: str | None = None) -> int:
 
 def load_image_file(path: Path, max_pages: int = 200, max_pixels: int = 60_000_000) -> list[PageImage]:
     """Pages of a PNG/JPEG/BMP/WebP or (multi-page) TIFF file as RGB arrays."""
+    return list(image_pages(path, max_pages, max_pixels))
+
+
+def image_pages(path: Path, max_pages: int = 200, max_pixels: int = 60_000_000) -> Iterator[PageImage]:
+    """:func:`load_image_file` one page at a time (a 200-frame TIFF is never all in memory)."""
     from PIL import Image, ImageSequence, UnidentifiedImageError
 
     hard = 4 * max_pixels
@@ -115,14 +120,22 @@ def load_image_file(path: Path, max_pages: int = 200, max_pixels: int = 60_000_0
                     if n > max_pages:
                         raise TooLargeError(f"{path}: {n} pages, over the limit of {max_pages}")
                     dpi = _dpi_of(im)
-                    out = []
-                    for i, frame in enumerate(ImageSequence.Iterator(im), start=1):
-                        out.append(_frame_to_page(path, frame, i, dpi, max_pixels, hard))
+                    frames = ImageSequence.Iterator(im)
                 except (IndexError, EOFError, ValueError, struct.error, OSError) as e:
                     raise BadInputError(f"{path}: damaged image ({type(e).__name__}: {e})") from e
-                if not out:
+                count = 0
+                while True:
+                    try:
+                        frame = next(frames)
+                        page = _frame_to_page(path, frame, count + 1, dpi, max_pixels, hard)
+                    except StopIteration:
+                        break
+                    except (IndexError, EOFError, ValueError, struct.error, OSError) as e:
+                        raise BadInputError(f"{path}: damaged image ({type(e).__name__}: {e})") from e
+                    count += 1
+                    yield page
+                if not count:
                     raise BadInputError(f"{path}: the image has no frames")
-                return out
     finally:
         Image.MAX_IMAGE_PIXELS = old
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import struct
 import time
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import cv2
@@ -51,7 +52,7 @@ from govreport.ocr.preprocess import (
     rotate_small,
     split_lines,
 )
-from govreport.ocr.render import PageImage, load_image_file, render_pdf
+from govreport.ocr.render import PageImage, image_pages, render_pdf
 from govreport.ocr.rules import PageGrid, find_tables
 from govreport.ocr.seals import find_seals, red_mask, seal_residue, suppress_red
 from govreport.settings import ExtractSettings
@@ -65,40 +66,53 @@ DESKEW_FROM = 0.15  #: degrees of skew from which a page is rotated straight
 
 
 def read_scanned(source: Source | Path, settings: ExtractSettings) -> LayoutResult:
-    """OCR an image-only PDF or an image file (PNG/JPEG/TIFF/...) into a :class:`LayoutResult`."""
+    """OCR an image-only PDF or an image file (PNG/JPEG/TIFF/...) into a :class:`LayoutResult`.
+    Pages are rendered (or decoded) and read one at a time: memory does not grow with their number."""
     source = as_source(source, settings)
     if source.kind == "pdf":
         dpi = settings.ocr_dpi
-        pages = list(render_pdf(source.path, dpi, settings.password, settings.max_pages, settings.max_pixels))
-        return _read_pages(pages, settings, "scanned_pdf", dpi, [])
+        pages = render_pdf(source.path, dpi, settings.password, settings.max_pages, settings.max_pixels)
+        return _read_pages(pages, settings, "scanned_pdf", lambda: dpi, [])
     try:  # Pillow's decoders on a damaged file (a GIF cut short: IndexError)
-        pages = load_image_file(source.path, settings.max_pages, settings.max_pixels)
-        return _read_pages(pages, settings, "image", pages[0].dpi, [source.misnamed] if source.misnamed else [])
+        first: list[int | None] = []
+
+        def noting(pages: Iterable[PageImage]) -> Iterator[PageImage]:
+            for page in pages:
+                if not first:
+                    first.append(page.dpi)
+                yield page
+
+        pages = noting(image_pages(source.path, settings.max_pages, settings.max_pixels))
+        return _read_pages(pages, settings, "image", lambda: first[0] if first else None,
+                           [source.misnamed] if source.misnamed else [])
     except DECODER_ERRORS as exc:
         log.debug("%s: image decoder failed", source.path, exc_info=True)
         raise BadInputError(f"{source.path}: damaged image ({type(exc).__name__}: {exc})") from exc
 
 
-def _read_pages(pages: list[PageImage], settings: ExtractSettings, kind: str, dpi: int | None,
+def _read_pages(pages: Iterable[PageImage], settings: ExtractSettings, kind: str, dpi: Callable[[], int | None],
                 notes: list[str]) -> LayoutResult:
     scans: list[ScanPage] = []
     tokens, text = tokens_from_page_images(pages, settings, scans=scans)
     notes = [*notes, *(n for s in scans for n in s.notes)]
-    return LayoutResult(tokens, text, kind, pages=len(pages), dpi=dpi, notes=notes)
+    return LayoutResult(tokens, text, kind, pages=len(scans), dpi=dpi(), notes=notes)
 
 
 def tokens_from_page_images(
-    pages: list[PageImage],
+    pages: Iterable[PageImage],
     settings: ExtractSettings,
     *,
     scans: list[ScanPage] | None = None,
     cell_mode: str = "recognize",
+    keep_images: bool = False,
 ) -> tuple[list[Token], str]:
-    """Tokens and plain text for OCRed pages, in page order.
+    """Tokens and plain text for OCRed pages, in page order; ``pages`` may be an iterator, each page
+    is dropped once read.
 
     ``cell_mode="recognize"`` (default) reads table cells with the recognition model on cell crops;
     ``"detect"`` runs a full detection pass per page and assigns boxes to cells (slower; kept for
-    comparison). Pass a list as ``scans`` to receive the per-page :class:`ScanPage` details.
+    comparison). Pass a list as ``scans`` to receive the per-page :class:`ScanPage` details (with
+    their images and masks only if ``keep_images``).
     """
     engine = get_engine(settings.engine, settings.device)
     tokens: list[Token] = []
@@ -118,9 +132,13 @@ def tokens_from_page_images(
         )
         tokens.extend(page_tokens)
         lines.extend(page_lines)
+        if not keep_images:  # a page's pixels are not kept past its reading
+            sp.image = sp.red = None
+            if sp.grid is not None:
+                sp.grid.rule_mask = None
         if scans is not None:
             scans.append(sp)
-        sp.image = sp.image if scans is not None else None
+        del page
     return tokens, "\n".join(lines)
 
 

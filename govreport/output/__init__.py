@@ -1,4 +1,4 @@
-"""Outputs of a report: files (JSON, CSV, Excel, Parquet), HTML views, review pages, dataset exports.
+"""Outputs of a report: files (JSON, CSV, Excel, Parquet), HTML views, review pages, dataset exports, audit memos.
 
 Importing it registers the notebook views of :class:`~govreport.report.Report`.
 """

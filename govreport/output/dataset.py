@@ -1,9 +1,12 @@
 """Dataset exports of a batch folder, rebuilt from its per-report JSON files alone.
 
 ``cells.parquet`` (one row per cell), ``reports.csv`` / ``reports.xlsx`` (one row per report, one
-column per cell ``table.row.col``), ``issues.csv`` (one row per issue, plus cross-report issues such
-as ``cross_year_mismatch``). Rows are sorted and nothing time-dependent is written, so the same JSONs
-always give byte-identical files.
+column per cell ``table.row.col``), ``issues.csv`` (one row per issue, with its severity: the report's
+own, then the audit's findings about it — ``compliance``, ``deadline``, ``cross_year_*``, ``boilerplate``,
+``indicator_outlier``; see :mod:`govreport.checks.audit`), ``series.csv`` (one row per body and year:
+key counts, indicators, deadline, issue counts; also a sheet of ``reports.xlsx``). A ``meta.csv`` in the
+folder (``govreport batch --meta FILE`` puts it there) gives publication dates and kinds of body. Rows are
+sorted and nothing time-dependent is written, so the same JSONs always give byte-identical files.
 
 >>> norm_agency(" 青山区人民政府办公室（本级） ")
 '青山区人民政府办公室本级'
@@ -17,14 +20,17 @@ import json
 import logging
 import os
 import re
-import unicodedata
-from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
-from govreport.output.export import atomic_path
+from govreport.checks.audit import Audit, Auditor, series_columns
+from govreport.checks.deadlines import MetaRow, read_meta_csv
+from govreport.checks.rules import norm_agency
+from govreport.errors import BadInputError, InputNotFoundError, OutputError
+from govreport.names import display
+from govreport.output.export import atomic_path, neutralise
 from govreport.verify.apply import apply_corrections
 
 log = logging.getLogger("govreport")
@@ -34,30 +40,29 @@ APPLICATION_COLS = ("natural_person", "commercial", "research", "social_org", "l
                     "total")
 REPORT_COLS = ("report_id", "source", "agency", "year", "template", "input_kind", "pages", "issue_count")
 ISSUE_COLS = ("report_id", "source", "agency", "year", "template", "kind", "table", "message", "cells",
-              "related_report_id")
+              "related_report_id", "severity")
 CELL_FIELDS = ("table", "row", "col", "value", "status", "text", "confidence", "page", "bbox")
-EXPORTS = ("cells.parquet", "reports.csv", "reports.xlsx", "issues.csv")
-
-
-@dataclass(slots=True)
-class CrossIssue:
-    kind: str
-    report_id: str
-    related_report_id: str
-    table: str
-    message: str
-    cells: list[list[str]] = field(default_factory=list)
-
-
-def norm_agency(name: str | None) -> str:
-    """The agency name for grouping: NFKC, without whitespace or punctuation."""
-    return re.sub(r"[\W_]+", "", unicodedata.normalize("NFKC", name or ""))
+EXPORTS = ("cells.parquet", "reports.csv", "reports.xlsx", "issues.csv", "series.csv")
+META_CSV = "meta.csv"  #: publication dates / kinds of body for the audit (``govreport batch --meta``)
+__all__ = ["export_dataset", "install_meta", "load_report_file", "norm_agency", "report_files", "shareable",
+           "valid_report"]
 
 
 def valid_report(data: object) -> bool:
-    """Whether ``data`` looks like a complete contract JSON (the resume test)."""
-    return (isinstance(data, dict) and isinstance(data.get("cells"), list) and isinstance(data.get("issues"), list)
-            and "source" in data and "template" in data)
+    """Whether ``data`` is a complete contract JSON (the resume test; a malformed one is left out
+    of the exports with a warning).
+
+    >>> valid_report({"source": "a", "template": "gov2021", "cells": [{"table": 1}], "issues": []})
+    False
+    """
+    if not (isinstance(data, dict) and isinstance(data.get("cells"), list) and isinstance(data.get("issues"), list)
+            and isinstance(data.get("source"), str) and "template" in data
+            and isinstance(data.get("meta", {}), dict)):
+        return False
+    cells_ok = all(isinstance(c, dict) and all(isinstance(c.get(k), str) for k in ("table", "row", "col"))
+                   and (c.get("value") is None or isinstance(c.get("value"), int | float))
+                   for c in data["cells"])
+    return cells_ok and all(isinstance(i, dict) and isinstance(i.get("kind"), str) for i in data["issues"])
 
 
 def load_report_file(path: Path) -> dict[str, Any] | None:
@@ -73,10 +78,6 @@ def report_files(folder: Path) -> list[Path]:
     return sorted(p for p in Path(folder).glob("*.json") if REPORT_FILE.match(p.name))
 
 
-# -- cross-report checks ------------------------------------------------------------------------
-CARRY_ROWS = ("carried_over", "carried_forward")
-
-
 @dataclass(slots=True)
 class Entry:
     """What the exports keep of one report between passes: a few fields, not its cells."""
@@ -88,20 +89,17 @@ class Entry:
     template: Any
     issue_count: int
     columns: tuple[str, ...]  #: its cells as ``table.row.col`` (shared between reports of one layout)
-    carry: dict[tuple[str, str], Any]  #: applications carried_over / carried_forward values
 
 
 def _entry(rid: str, data: dict[str, Any], path: Path | None, layouts: dict[tuple[str, ...], tuple[str, ...]]
            ) -> Entry:
     cols = tuple(f"{c['table']}.{c['row']}.{c['col']}" for c in data["cells"])
-    carry = {(c["row"], c["col"]): c.get("value") for c in data["cells"]
-             if c.get("table") == "applications" and c.get("row") in CARRY_ROWS}
-    return Entry(rid, path, str(data.get("source", "")), dict(data.get("meta") or {}), data.get("template"),
-                 len(data["issues"]), layouts.setdefault(cols, cols), carry)
+    return Entry(rid, path, display(str(data.get("source", ""))), dict(data.get("meta") or {}), data.get("template"),
+                 len(data["issues"]), layouts.setdefault(cols, cols))
 
 
-def _scan(folder: Path) -> list[Entry]:
-    """One pass over the folder keeping only small summaries, sorted by source then id."""
+def _scan(folder: Path, auditor: Auditor) -> list[Entry]:
+    """One pass over the folder keeping only small summaries (and the audit's), sorted by source then id."""
     layouts: dict[tuple[str, ...], tuple[str, ...]] = {}
     out = []
     for p in report_files(folder):
@@ -110,36 +108,8 @@ def _scan(folder: Path) -> list[Entry]:
             log.warning("%s: not a valid report JSON; left out of the exports", p)
             continue
         out.append(_entry(p.stem, data, p, layouts))
+        auditor.add(p.stem, data)
     out.sort(key=lambda e: (e.source, e.id))
-    return out
-
-
-def cross_year_issues(reports: Iterable[Entry]) -> list[CrossIssue]:
-    """``carried_forward`` of year N must equal ``carried_over`` of year N+1, per agency and column.
-
-    Reports are grouped by :func:`norm_agency`; reports without agency or year are not compared.
-    """
-    entries = list(reports)
-    groups: dict[str, dict[int, list[Entry]]] = defaultdict(lambda: defaultdict(list))
-    for r in entries:
-        agency, year = norm_agency(r.meta.get("agency")), r.meta.get("year")
-        if agency and isinstance(year, int):
-            groups[agency][year].append(r)
-    out: list[CrossIssue] = []
-    for agency in sorted(groups):
-        years = groups[agency]
-        for year in sorted(years):
-            for prev in sorted(years[year], key=lambda r: r.id):
-                for nxt in sorted(years.get(year + 1, []), key=lambda r: r.id):
-                    for col in APPLICATION_COLS:
-                        fwd, over = prev.carry.get(("carried_forward", col)), nxt.carry.get(("carried_over", col))
-                        if fwd is None or over is None or float(fwd) == float(over):
-                            continue
-                        out.append(CrossIssue(
-                            "cross_year_mismatch", nxt.id, prev.id, "applications",
-                            f"{col}: carried_over {over} in {year + 1} != carried_forward {fwd} in {year} "
-                            f"({prev.source})",
-                            [["carried_over", col]]))
     return out
 
 
@@ -159,7 +129,8 @@ def shareable(path: Path) -> None:
         os.chmod(path, _MODE)
 
 def _fmt(value: Any) -> Any:
-    return "" if value is None else value
+    """A CSV field: empty for None, formulas neutralised (:func:`~govreport.output.export.neutralise`)."""
+    return "" if value is None else neutralise(value)
 
 
 PARQUET_BATCH = 25  #: reports per parquet row group
@@ -179,8 +150,36 @@ def _head(e: Entry) -> list[Any]:
     return [e.id, e.source, e.meta.get("agency"), e.meta.get("year"), e.template]
 
 
-def _stream_exports(folder: Path, entries: list[Entry], cross: list[CrossIssue]) -> int:
-    """Write the four exports reading one report JSON at a time (memory stays flat)."""
+def _issue_rows(e: Entry, audit: Audit) -> list[list[Any]]:
+    """The ``issues.csv`` rows of one report: its own issues, then the audit's findings about it."""
+    rows = []
+    for f in [*audit.report(e.id).issues, *audit.findings_for(e.id)]:
+        i = f.to_issue()
+        rows.append([*_head(e), i.kind, i.table, i.message, json.dumps(i.cells, ensure_ascii=False),
+                     f.related_report_id, f.severity])
+    return rows
+
+
+def _write_series(fh: IO[str], xlsx: _XlsxStream, series: list[dict[str, Any]]) -> None:
+    """``series.csv`` (to ``fh``) and the workbook's series sheet: one row per body and year."""
+    header = series_columns()
+    writer = csv.writer(fh, lineterminator="\n")
+    writer.writerow(header)
+    xlsx.series(header)
+    for srow in series:
+        values = [srow.get(k) for k in header]
+        writer.writerow([_fmt(v) for v in values])
+        xlsx.series(values)
+
+
+def _stream_exports(folder: Path, entries: list[Entry], audit: Audit, series: list[dict[str, Any]]) -> int:
+    """Write the exports reading one report JSON at a time (memory stays flat). A write that fails
+    (a full disk) is an ``OutputError`` naming the file it was writing."""
+    return _write_exports(folder, entries, audit, series, ["reports.xlsx"])
+
+
+def _write_exports(folder: Path, entries: list[Entry], audit: Audit, series: list[dict[str, Any]],
+                   stage: list[str]) -> int:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -189,65 +188,84 @@ def _stream_exports(folder: Path, entries: list[Entry], cross: list[CrossIssue])
     schema = _parquet_schema()
     n_issues = 0
     with contextlib.ExitStack() as stack:
-        tmp_xlsx = stack.enter_context(atomic_path(folder / "reports.xlsx"))
-        xlsx = _XlsxStream(tmp_xlsx, header)
-        stack.callback(xlsx.abort)
-        tmp_parquet = stack.enter_context(atomic_path(folder / "cells.parquet"))
-        tmp_reports = stack.enter_context(atomic_path(folder / "reports.csv"))
-        tmp_issues = stack.enter_context(atomic_path(folder / "issues.csv"))
-        fh_reports = stack.enter_context(tmp_reports.open("w", encoding="utf-8-sig", newline=""))
-        fh_issues = stack.enter_context(tmp_issues.open("w", encoding="utf-8-sig", newline=""))
-        w_reports, w_issues = csv.writer(fh_reports, lineterminator="\n"), csv.writer(fh_issues, lineterminator="\n")
-        w_reports.writerow(header)
-        w_issues.writerow(list(ISSUE_COLS))
-        writer = stack.enter_context(pq.ParquetWriter(tmp_parquet, schema, compression="zstd"))
-        columns: dict[str, list[Any]] = {name: [] for name in schema.names}
-        by_id = {e.id: e for e in entries}
-        for n, e in enumerate(entries, 1):
-            data = load_report_file(e.path) if e.path is not None else None
-            if data is None:
-                raise OSError(f"{e.path}: changed while the exports were written")
-            year = e.meta.get("year") if isinstance(e.meta.get("year"), int) else None
-            values = {}
-            for c in data["cells"]:
-                values[f"{c['table']}.{c['row']}.{c['col']}"] = c.get("value")
-                columns["report_id"].append(e.id)
-                columns["source"].append(e.source)
-                columns["agency"].append(e.meta.get("agency"))
-                columns["year"].append(year)
-                columns["template"].append(e.template)
-                for f in CELL_FIELDS:
-                    v = c.get(f)
-                    columns[f].append(float(v) if f == "value" and v is not None else v)
-            if n % PARQUET_BATCH == 0 or n == len(entries):
+        try:
+            tmp_xlsx = stack.enter_context(atomic_path(folder / "reports.xlsx"))
+            xlsx = _XlsxStream(tmp_xlsx, header)
+            stack.callback(xlsx.abort)
+            tmp_parquet = stack.enter_context(atomic_path(folder / "cells.parquet"))
+            tmp_reports = stack.enter_context(atomic_path(folder / "reports.csv"))
+            tmp_issues = stack.enter_context(atomic_path(folder / "issues.csv"))
+            tmp_series = stack.enter_context(atomic_path(folder / "series.csv"))
+            stage[0] = "reports.csv"
+            fh_reports = stack.enter_context(tmp_reports.open("w", encoding="utf-8-sig", newline=""))
+            stage[0] = "issues.csv"
+            fh_issues = stack.enter_context(tmp_issues.open("w", encoding="utf-8-sig", newline=""))
+            w_reports = csv.writer(fh_reports, lineterminator="\n")
+            w_issues = csv.writer(fh_issues, lineterminator="\n")
+            w_reports.writerow(header)
+            w_issues.writerow(list(ISSUE_COLS))
+            stage[0] = "cells.parquet"
+            writer = stack.enter_context(pq.ParquetWriter(tmp_parquet, schema, compression="zstd"))
+            columns: dict[str, list[Any]] = {name: [] for name in schema.names}
+            for n, e in enumerate(entries, 1):
+                data = load_report_file(e.path) if e.path is not None else None
+                if data is None:
+                    raise OSError(f"{e.path}: changed while the exports were written")
+                year = e.meta.get("year") if isinstance(e.meta.get("year"), int) else None
+                values = {}
+                for c in data["cells"]:
+                    values[f"{c['table']}.{c['row']}.{c['col']}"] = c.get("value")
+                    columns["report_id"].append(e.id)
+                    columns["source"].append(e.source)
+                    columns["agency"].append(e.meta.get("agency"))
+                    columns["year"].append(year)
+                    columns["template"].append(e.template)
+                    for f in CELL_FIELDS:
+                        v = c.get(f)
+                        columns[f].append(float(v) if f == "value" and v is not None else v)
+                if n % PARQUET_BATCH == 0 or n == len(entries):
+                    stage[0] = "cells.parquet"
+                    writer.write_table(pa.table(columns, schema=schema))
+                    columns = {name: [] for name in schema.names}
+                row = [e.id, e.source, e.meta.get("agency"), e.meta.get("year"), e.template, e.meta.get("input_kind"),
+                       e.meta.get("pages"), e.issue_count] + [values.get(k) for k in cell_cols]
+                stage[0] = "reports.csv"
+                w_reports.writerow([_fmt(v) for v in row])
+                stage[0] = "reports.xlsx"
+                xlsx.report(row)
+                for irow in _issue_rows(e, audit):
+                    stage[0] = "issues.csv"
+                    w_issues.writerow([_fmt(v) for v in irow])
+                    stage[0] = "reports.xlsx"
+                    xlsx.issue(irow)
+                    n_issues += 1
+            stage[0] = "series.csv"
+            fh_series = stack.enter_context(tmp_series.open("w", encoding="utf-8-sig", newline=""))
+            _write_series(fh_series, xlsx, series)
+            if not entries:
                 writer.write_table(pa.table(columns, schema=schema))
-                columns = {name: [] for name in schema.names}
-            row = [e.id, e.source, e.meta.get("agency"), e.meta.get("year"), e.template, e.meta.get("input_kind"),
-                   e.meta.get("pages"), e.issue_count] + [values.get(k) for k in cell_cols]
-            w_reports.writerow([_fmt(v) for v in row])
-            xlsx.report(row)
-            for i in data["issues"]:
-                irow = [*_head(e), i.get("kind"), i.get("table"), i.get("message"),
-                        json.dumps(i.get("cells", []), ensure_ascii=False), None]
-                w_issues.writerow([_fmt(v) for v in irow])
-                xlsx.issue(irow)
-                n_issues += 1
-        for c in cross:
-            irow = [*_head(by_id[c.report_id]), c.kind, c.table, c.message,
-                    json.dumps(c.cells, ensure_ascii=False), c.related_report_id]
-            w_issues.writerow([_fmt(v) for v in irow])
-            xlsx.issue(irow)
-            n_issues += 1
-        if not entries:
-            writer.write_table(pa.table(columns, schema=schema))
-        for fh in (fh_reports, fh_issues):
-            fh.flush()
-            os.fsync(fh.fileno())
-        writer.close()
-        xlsx.close()
-        for tmp in (tmp_parquet, tmp_reports, tmp_issues, tmp_xlsx):
-            shareable(tmp)
+            for fh in (fh_reports, fh_issues, fh_series):
+                fh.flush()
+                os.fsync(fh.fileno())
+            stage[0] = "cells.parquet"
+            writer.close()
+            stage[0] = "reports.xlsx"
+            xlsx.close()
+            for tmp in (tmp_parquet, tmp_reports, tmp_issues, tmp_series, tmp_xlsx):
+                shareable(tmp)
+        except OSError as exc:  # named here: atomic_path would blame the innermost file
+            raise OutputError(f"{folder / stage[0]}: cannot write ({exc.strerror or exc})") from None
+        except Exception as exc:
+            if type(exc).__module__.startswith("xlsxwriter"):
+                raise OutputError(f"{folder / stage[0]}: cannot write ({exc})") from None
+            raise
     return n_issues
+
+
+def _shown(row: list[Any]) -> list[Any]:
+    """A workbook row whose text any UTF-8 writer can write (a file name that is not UTF-8, quoted in
+    an audit finding, is shown as ``\\xNN``)."""
+    return [display(v) if isinstance(v, str) else v for v in row]
 
 
 class _XlsxStream:
@@ -259,21 +277,27 @@ class _XlsxStream:
         import xlsxwriter
 
         self.wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False,
-                                                  "strings_to_formulas": False, "strings_to_urls": False})
+                                                  "strings_to_formulas": False, "strings_to_urls": False,
+                                                  "tmpdir": str(path.parent)})  # its scratch files beside it
         self.wb.set_properties({"created": datetime.datetime(1980, 1, 1)})  # no timestamps: same input, same bytes
         self.reports, self.issues = self.wb.add_worksheet("reports"), self.wb.add_worksheet("issues")
-        self.n_reports = self.n_issues = 0
+        self.series_sheet = self.wb.add_worksheet("series")
+        self.n_reports = self.n_issues = self.n_series = 0
         self.report(header)
         self.issue(list(ISSUE_COLS))
         self.closed = False
 
     def report(self, row: list[Any]) -> None:
-        self.reports.write_row(self.n_reports, 0, row)
+        self.reports.write_row(self.n_reports, 0, _shown(row))
         self.n_reports += 1
 
     def issue(self, row: list[Any]) -> None:
-        self.issues.write_row(self.n_issues, 0, row)
+        self.issues.write_row(self.n_issues, 0, _shown(row))
         self.n_issues += 1
+
+    def series(self, row: list[Any]) -> None:
+        self.series_sheet.write_row(self.n_series, 0, _shown(row))
+        self.n_series += 1
 
     def close(self) -> None:
         if not self.closed:
@@ -285,6 +309,32 @@ class _XlsxStream:
             self.close()
 
 
+def folder_meta(folder: Path) -> dict[str, MetaRow]:
+    """The folder's ``meta.csv`` (dates and kinds of body given by the user), if there is one."""
+    path = Path(folder) / META_CSV
+    if not path.exists():
+        return {}
+    try:
+        return read_meta_csv(path)
+    except (OSError, ValueError) as exc:
+        raise BadInputError(str(exc)) from None
+
+
+def install_meta(folder: Path, source: Path) -> None:
+    """Check ``source`` (a metadata CSV, see :func:`~govreport.checks.deadlines.read_meta_csv`) and copy it
+    to ``folder/meta.csv``, where every later export finds it."""
+    try:
+        read_meta_csv(source)
+        data = Path(source).read_bytes()
+    except FileNotFoundError:
+        raise InputNotFoundError(f"{source}: no such file") from None
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        raise BadInputError(f"{source}: {exc}" if not str(exc).startswith(str(source)) else str(exc)) from None
+    with atomic_path(Path(folder) / META_CSV) as tmp:
+        tmp.write_bytes(data)
+        shareable(tmp)
+
+
 def export_dataset(folder: Path) -> dict[str, int]:
     """Write the dataset exports of ``folder`` from its report JSONs; returns row counts.
 
@@ -292,17 +342,22 @@ def export_dataset(folder: Path) -> dict[str, int]:
     (:mod:`govreport.verify.apply`), so every export shows them.
 
     Reports are read twice, one at a time (a summary pass, then the writing pass), so memory
-    does not grow with the number of reports.
+    does not grow with the number of reports (the audit keeps a small summary of each, and reads
+    back the prose of the few parts it compares).
 
     >>> import tempfile; export_dataset(Path(tempfile.mkdtemp()))["reports"]
     0
     """
     folder = Path(folder)
     apply_corrections(folder, report_files(folder))  # reviewers' decisions (corrections.jsonl) first
-    entries = _scan(folder)
-    cross = cross_year_issues(entries)
-    n_issues = _stream_exports(folder, entries, cross)
+    auditor = Auditor(folder_meta(folder))
+    entries = _scan(folder, auditor)
+    audit = auditor.finish(lambda rid: load_report_file(folder / f"{rid}.json"))
+    series = audit.series()
+    n_issues = _stream_exports(folder, entries, audit, series)
+    kinds = Counter(f.kind for f in audit.batch)
     counts = {"reports": len(entries), "cells": sum(len(e.columns) for e in entries),
-              "issues": n_issues, "cross_year_mismatch": len(cross)}
+              "issues": n_issues, "cross_year_mismatch": kinds["cross_year_mismatch"],
+              "series": len(series)}
     log.info("exports in %s: %s", folder, ", ".join(f"{k}={v}" for k, v in counts.items()))
     return counts

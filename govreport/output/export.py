@@ -8,14 +8,34 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 from govreport.errors import OutputError
+from govreport.names import display
 from govreport.report import Report
 
 FORMATS = {".json": "json", ".csv": "csv", ".xlsx": "xlsx", ".parquet": "parquet", ".html": "html"}
+_PLAIN_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
+
+
+def neutralise(value: Any) -> Any:
+    """A CSV field a spreadsheet will not run as a formula (OWASP's advice): text starting with
+    ``= + - @``, a tab or a carriage return gets a leading ``'``; plain numbers are left as they are;
+    a file name that is not UTF-8 is shown readably (:func:`govreport.names.display`).
+
+    >>> neutralise("=HYPERLINK(1)"), neutralise("-3"), neutralise(" @x"), neutralise(7)
+    ("'=HYPERLINK(1)", '-3', "' @x", 7)
+    """
+    if not isinstance(value, str) or not value or _PLAIN_NUMBER.match(value):
+        return value
+    value = display(value)
+    if value.lstrip(" ")[:1] in ("=", "+", "-", "@", "\t", "\r") or value[0] in ("\t", "\r"):
+        return "'" + value
+    return value
 
 
 @contextlib.contextmanager
@@ -61,7 +81,7 @@ def write_report(report: Report, target: Path) -> None:
     if fmt == "json":
         write_text_atomic(target, report.to_json() + "\n")
     elif fmt == "csv":
-        _write_with(target, lambda p: report.to_pandas().to_csv(p, index=False, encoding="utf-8-sig"))
+        _write_with(target, lambda p: report.to_pandas().map(neutralise).to_csv(p, index=False, encoding="utf-8-sig"))
     elif fmt == "parquet":
         _write_with(target, lambda p: _parquet_frame(report).to_parquet(p, index=False))
     elif fmt == "xlsx":
@@ -69,7 +89,7 @@ def write_report(report: Report, target: Path) -> None:
     else:
         from govreport.output.html import report_html
 
-        write_text_atomic(target, report_html(report))
+        write_text_atomic(target, display(report_html(report)))
 
 
 def _parquet_frame(report: Report):  # type: ignore[no-untyped-def]

@@ -34,8 +34,9 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
+from govreport.names import display
 from govreport.output.html import (
     COLORS,
     CSS,
@@ -236,13 +237,14 @@ def _placeholder(n: int, cells: list[Cell], units: tuple[str, float | None]) -> 
     return PageView(n, w, h, None)
 
 
-def page_views(report: Report, source_path: str | os.PathLike[str] | None = None, pages: list[int] | None = None,
-               *, image_dpi: int = IMAGE_DPI, image_format: str = "jpeg", quality: int = IMAGE_QUALITY,
-               password: str | None = None) -> list[PageView]:
+def page_views(report: Report, source_path: str | os.PathLike[str] | Literal[False] | None = None,
+               pages: list[int] | None = None, *, image_dpi: int = IMAGE_DPI, image_format: str = "jpeg",
+               quality: int = IMAGE_QUALITY, password: str | None = None) -> list[PageView]:
     """The pages holding a template cell with a box (or ``pages``), with their images.
 
-    The image comes from ``source_path`` (default: ``report.source`` if that file exists); a page
-    whose image cannot be had is a hatched placeholder, and the reason is logged.
+    The image comes from ``source_path`` (default: ``report.source`` if that file exists; ``False``:
+    no document, placeholders only); a page whose image cannot be had is a hatched placeholder, and
+    the reason is logged.
     """
     by_page: dict[int, list[Cell]] = {}
     for c in report.cells:
@@ -252,7 +254,10 @@ def page_views(report: Report, source_path: str | os.PathLike[str] | None = None
     if not numbers:
         return []
     units = bbox_units(report)
-    src = Path(source_path) if source_path is not None else Path(report.source) if report.source else None
+    if source_path is False:  # the caller knows of no document it may show
+        src = None
+    else:
+        src = Path(source_path) if source_path is not None else Path(report.source) if report.source else None
     found: dict[int, PageView] = {}
     if src is not None and src.is_file():
         try:
@@ -262,7 +267,7 @@ def page_views(report: Report, source_path: str | os.PathLike[str] | None = None
                 found = _image_pages(src, numbers, image_dpi, image_format, quality)
         except Exception as exc:  # a review without images beats no review
             log.warning("%s: cannot render page images (%s: %s)", src, type(exc).__name__, exc)
-    elif report.meta.get("input_kind") in (*PDF_KINDS, "image"):
+    elif report.meta.get("input_kind") in (*PDF_KINDS, "image") and source_path is not False:
         log.warning("%s: source file not found; pages drawn without images", src)
     return [found.get(n) or _placeholder(n, by_page.get(n, []), units) for n in numbers]
 
@@ -340,7 +345,7 @@ def page_figures(report: Report, views: list[PageView]) -> tuple[str, str]:
     return f"{_PAGE_CSS}{_status_css()}", "".join(_page_html(report, v, flagged, bad) for v in views)
 
 
-def review_html(report: Report, source_path: str | os.PathLike[str] | None = None, *,
+def review_html(report: Report, source_path: str | os.PathLike[str] | Literal[False] | None = None, *,
                 pages: list[int] | None = None, image_dpi: int = IMAGE_DPI, image_format: str = "jpeg",
                 quality: int = IMAGE_QUALITY, password: str | None = None) -> str:
     """The review page of one report as a self-contained HTML document.
@@ -373,12 +378,12 @@ def review_html(report: Report, source_path: str | os.PathLike[str] | None = Non
 
 
 def write_review(report: Report, path: str | os.PathLike[str],
-                 source_path: str | os.PathLike[str] | None = None, **options: Any) -> Path:
+                 source_path: str | os.PathLike[str] | Literal[False] | None = None, **options: Any) -> Path:
     """Write :func:`review_html` to ``path`` atomically; ``options`` go to :func:`review_html`."""
     from govreport.output.export import write_text_atomic
 
     target = Path(path)
-    write_text_atomic(target, review_html(report, source_path, **options))
+    write_text_atomic(target, display(review_html(report, source_path, **options)))  # any file name: valid UTF-8
     return target
 
 
@@ -499,7 +504,7 @@ def write_index(entries: Iterable[IndexEntry | tuple[Report | dict[str, Any], st
     from govreport.output.export import write_text_atomic
 
     target = Path(path)
-    write_text_atomic(target, index_html(entries, base=target.parent))
+    write_text_atomic(target, display(index_html(entries, base=target.parent)))
     return target
 
 

@@ -27,8 +27,8 @@ STATUS_STYLE = {"read": "", "blank": "dim", "masked": "black on grey50", "inferr
                 "corrected": "bold yellow", "missing": "bold red", "verified": "bold green"}
 FLAG = "!"
 SEVERE = ("inconsistent", "ambiguous", "unplaced")
-#: share of the terminal the row labels may take before the short labels are used
 LABEL_MIN = 16  #: cells a wrapped row label keeps before headers wrap onto a third line
+HEAD_WHOLE = 6  #: column headers this wide (three characters) are never wrapped
 
 
 def _cells_width(text: str) -> int:
@@ -62,22 +62,25 @@ def _labels(template: str | None) -> dict[str, Any]:
 
 def _fit(width: int, labels: list[tuple[int, int]], values: list[int], heads: list[int]) -> tuple[int, list[int]]:
     """Column widths for a table of ``width`` cells: row labels (full, short widths), value columns
-    (widest value, header width). Headers wrap onto two lines (then three) before row labels give way
-    to their short forms, and those wrap only when nothing else fits; values are never narrowed.
+    (widest value, header width). Row labels give way to their short forms before a column header
+    wraps; headers then wrap onto two lines (then three), a header of up to :data:`HEAD_WHOLE` cells
+    (自然人, 总计) never; row labels wrap only when nothing else fits; values are never narrowed.
 
     >>> _fit(200, [(30, 8)], [3, 3], [6, 12])
     (30, [6, 12])
     >>> _fit(40, [(30, 8)], [3, 3], [6, 12])
-    (22, [4, 6])
+    (14, [6, 12])
+    >>> _fit(30, [(30, 8)], [3, 3], [6, 12])
+    (10, [6, 6])
     """
     room = width - 3 * len(values) - 2  # column rules and padding
     full = max([6] + [f for f, _ in labels])
     short = max([6] + [s for _, s in labels])
 
     def cols(lines: int) -> list[int]:
-        return [max(v, 2 * -(-h // (2 * lines))) for v, h in zip(values, heads, strict=True)]
+        return [max(v, h if h <= HEAD_WHOLE else 2 * -(-h // (2 * lines))) for v, h in zip(values, heads, strict=True)]
 
-    for lines, label in ((1, full), (2, full), (2, short)):
+    for lines, label in ((1, full), (1, short), (2, full), (2, short)):
         c = cols(lines)
         if label + sum(c) <= room:
             return max(label, min(full, room - sum(c))), c

@@ -61,7 +61,8 @@ class Damage:
         return d
 
 
-def _label(text: str, d: Damage, rng: random.Random) -> str:
+def damage_label(text: str, d: Damage, rng: random.Random) -> str:
+    """A row label as ``d`` prints it: half-width brackets, a masked run, a misread character, Kangxi radicals."""
     s = text
     if d.halfwidth:
         s = s.replace("（", "(").replace("）", ")").replace("：", ":").replace("，", ",")
@@ -82,7 +83,7 @@ def _label(text: str, d: Damage, rng: random.Random) -> str:
 def _cell_text(cell: PrintedCell, d: Damage, rng: random.Random) -> str | None:
     """Printed text of a cell; ``None`` if it vanished."""
     if cell.key is None:
-        return _label(cell.text, d, rng)
+        return damage_label(cell.text, d, rng)
     if cell.key in d.deleted:
         return None
     if cell.key in d.masked:
@@ -149,4 +150,6 @@ def flatten(doc: PrintedDocument, style: str, damage: Damage, seed: int = 0) -> 
         else:
             out += _table_lines(block, style, damage, rng)
             out.append("")
+    if doc.signed:
+        out += [doc.truth.agency, doc.signed, ""]
     return "\n".join(out), damage

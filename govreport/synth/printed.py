@@ -76,6 +76,8 @@ class PrintedDocument:
     truth: Truth
     blocks: list[Paragraph | PrintedTable] = field(default_factory=list)
     cell_text: dict[CellRef, str] = field(default_factory=dict)  # what each value cell prints
+    signed: str | None = None  #: the date under the signature (every renderer prints it when set)
+    published: str | None = None  #: a web page's 发布日期 (ISO), for the HTML renderer
 
     def tables(self) -> list[PrintedTable]:
         return [b for b in self.blocks if isinstance(b, PrintedTable)]
@@ -149,8 +151,50 @@ def _appeals(t: TableSpec, truth: Truth) -> PrintedTable:
     return PrintedTable("appeals", None, rows)
 
 
-def printed_document(truth: Truth) -> PrintedDocument:
-    """Title, prose and the template's tables for ``truth``, in the national format's order."""
+@dataclass
+class Prose:
+    """The prose of each part (``part1`` … ``part6``: paragraphs, an empty list prints the heading alone),
+    parts left out altogether (``omit``), and the dates printed. See :mod:`govreport.synth.prose`."""
+
+    parts: dict[str, list[str]]
+    omit: set[str] = field(default_factory=set)
+    signed: str | None = None
+    published: str | None = None
+
+
+PART_HEADINGS = {"part1": "一、总体情况", "part2": "二、主动公开政府信息情况",
+                 "part3": "三、收到和处理政府信息公开申请情况", "part4": "四、政府信息公开行政复议、行政诉讼情况",
+                 "part5": "五、存在的主要问题及改进情况", "part6": "六、其他需要报告的事项"}
+
+
+def _with_prose(truth: Truth, prose: Prose) -> list[Paragraph | PrintedTable]:
+    tpl = get_template(truth.template)
+    y, a = truth.year, truth.agency
+    blocks: list[Paragraph | PrintedTable] = [
+        Paragraph(f"{a}{y}年政府信息公开工作年度报告", heading=True),
+        Paragraph(f"本报告依据《中华人民共和国政府信息公开条例》编制，统计期限为{y}年1月1日至{y}年12月31日。"),
+    ]
+    tables: dict[str, list[PrintedTable]] = {
+        "part2": [_small_table(t, truth) for t in tpl.tables if t.id.startswith("art20")],
+        "part3": [_applications(tpl.table("applications"), truth)],
+        "part4": [_appeals(tpl.table("appeals"), truth)],
+    }
+    for part, heading in PART_HEADINGS.items():
+        if part in prose.omit:
+            continue
+        blocks.append(Paragraph(heading, heading=True))
+        blocks += [Paragraph(p) for p in prose.parts.get(part, [])]
+        blocks += tables.get(part, [])
+    return blocks
+
+
+def printed_document(truth: Truth, prose: Prose | None = None) -> PrintedDocument:
+    """Title, prose and the template's tables for ``truth``, in the national format's order (with
+    ``prose``: its parts and dates instead of the fixed sentences)."""
+    if prose is not None:
+        doc = PrintedDocument(truth, _with_prose(truth, prose), signed=prose.signed, published=prose.published)
+        _index_cells(doc)
+        return doc
     tpl = get_template(truth.template)
     y, a = truth.year, truth.agency
     total_new = truth.values[("applications", "new", "total")]
@@ -176,9 +220,13 @@ def printed_document(truth: Truth) -> PrintedDocument:
                Paragraph("六、其他需要报告的事项", heading=True),
                Paragraph("本年度未收取信息处理费。")]
     doc = PrintedDocument(truth, blocks)
+    _index_cells(doc)
+    return doc
+
+
+def _index_cells(doc: PrintedDocument) -> None:
     for table in doc.tables():
         for row in table.rows:
             for cell in row:
                 if cell.key is not None:
                     doc.cell_text[cell.key] = cell.text
-    return doc

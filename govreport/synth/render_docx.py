@@ -46,21 +46,25 @@ def _table(document, t: PrintedTable, width_cm: float) -> None:  # type: ignore[
     table.autofit = False
     weights = column_weights(t)
     widths = [Cm(width_cm * w / sum(weights)) for w in weights]
-    for row in table.rows:
-        for c, cell in enumerate(row.cells):
+    cells = [list(row.cells) for row in table.rows]  # once: Table.cell() walks the whole table every call
+    for row in cells:
+        for c, cell in enumerate(row):
             cell.width = widths[c]
+    merges = []
     for r, row in enumerate(grid):
         for c, pc in enumerate(row):
             if pc is None:
                 continue
-            cell = table.cell(r, c)
-            if pc.rowspan > 1 or pc.colspan > 1:
-                cell = cell.merge(table.cell(min(r + pc.rowspan, len(grid)) - 1, min(c + pc.colspan, n) - 1))
+            cell = cells[r][c]
             cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
             para = cell.paragraphs[0]
             para.alignment = WD_ALIGN_PARAGRAPH.CENTER
             if pc.text:
                 _font(para.add_run(pc.text), BODY_FONT, 10.5)
+            if pc.rowspan > 1 or pc.colspan > 1:
+                merges.append((cell, cells[min(r + pc.rowspan, len(grid)) - 1][min(c + pc.colspan, n) - 1]))
+    for top_left, bottom_right in merges:  # merged last, so no cell is looked up in a changed grid
+        top_left.merge(bottom_right)
 
 
 def render_docx(doc: PrintedDocument, path: str | Path) -> Path:
@@ -93,7 +97,7 @@ def render_docx(doc: PrintedDocument, path: str | Path) -> Path:
         else:
             p.paragraph_format.first_line_indent = Pt(32)
             _font(p.add_run(block.text), BODY_FONT, 16)
-    for text in (doc.truth.agency, f"{doc.truth.year + 1}年1月20日"):
+    for text in (doc.truth.agency, doc.signed or f"{doc.truth.year + 1}年1月20日"):
         p = d.add_paragraph()
         p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
         _font(p.add_run(text), BODY_FONT, 16)

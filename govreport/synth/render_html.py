@@ -70,10 +70,10 @@ def render_html(doc: PrintedDocument) -> str:
         f'<div class="top">{escape(tr.agency)}</div>',
         '<div class="crumb">首页 &gt; 政府信息公开 &gt; 政府信息公开年报</div>',
         '<div class="article">', f"<h1>{escape(title)}</h1>",
-        f'<div class="info">发布日期：{tr.year + 1}-01-20　　来源：{escape(tr.agency)}</div>',
+        f'<div class="info">发布日期：{doc.published or f"{tr.year + 1}-01-20"}　　来源：{escape(tr.agency)}</div>',
         *body,
         f'<p class="sign">{escape(tr.agency)}</p>',
-        f'<p class="sign">{tr.year + 1}年1月20日</p>',
+        f'<p class="sign">{doc.signed or f"{tr.year + 1}年1月20日"}</p>',
         "</div>", f'<div class="foot">主办单位：{escape(tr.agency)}</div>', "</body>", "</html>", ""])
 
 

@@ -285,7 +285,7 @@ def layout_document(doc: PrintedDocument, style: Style | None = None,
     sig_x = 2 * st.body_size
     top = flow.y
     flow.line(doc.truth.agency, st.body_size, st.body_size * st.body_leading, x=sig_x, align="right")
-    date = f"{doc.truth.year + 1}年1月{15 + doc.truth.year % 10}日"
+    date = doc.signed or f"{doc.truth.year + 1}年1月{15 + doc.truth.year % 10}日"
     flow.line(date, st.body_size, st.body_size * st.body_leading, x=sig_x + 14, align="right")
     w = text_width(doc.truth.agency, st.body_size)
     flow.page.seal_center = (st.margin_left + st.content_width - sig_x - w / 2, (top + flow.y) / 2)

@@ -6,17 +6,23 @@ matched rows -> placement -> cells -> arithmetic (infer, correct, or report) -> 
 from __future__ import annotations
 
 import logging
+import re
 
-from govreport.layout.tokens import Kind, Token
+from govreport.layout.tokens import AMOUNT_UNITS, Kind, Token, printed_unit
 from govreport.models.template import Equation, TableSpec, Template
 from govreport.report import Cell, Issue
 from govreport.settings import ExtractSettings
-from govreport.tables.match import Match
-from govreport.tables.placement import place
+from govreport.tables.glued import Memo, Split, prints_empty_cells, split_glued
+from govreport.tables.match import Match, Unit
+from govreport.tables.placement import Placement, place
 from govreport.tables.solve import analyse
 from govreport.types import CellKey
 
 log = logging.getLogger("govreport")
+
+#: an amount (万元) this large with no unit printed is more likely 元 than 万元: flagged, not guessed
+UNEXPLAINED_AMOUNT = 100_000
+_HEADER_UNIT = re.compile(r"(?:单位[:：]?\s*|[(（]\s*)(亿元|万元|千元|元)")
 
 
 def _cell_from(table: str, key: CellKey, tok: Token | None, status: str) -> Cell:
@@ -50,16 +56,28 @@ def _eq_message(eq: Equation, cells: dict[CellKey, Cell]) -> str:
 
 
 def _check_table(spec: TableSpec, variant: str | None, cells: dict[CellKey, Cell],
-                 issues: list[Issue], low_confidence: float = 0.0, units: list[list[CellKey]] = ()) -> None:
+                 issues: list[Issue], low_confidence: float = 0.0, units: list[list[CellKey]] = (),
+                 doubtful: set[CellKey] = frozenset(), suspect: set[CellKey] = frozenset()) -> set[CellKey]:
     """Run the table's arithmetic: infer, correct or report; ``units`` are the printed rows'
-    cells (a number missing from one moves the rest of it)."""
+    cells (a number missing from one moves the rest of it); ``doubtful`` cells (digits that split
+    more than one way) are neither trusted nor inferred: the equations through them are not used.
+    ``suspect`` readings (placed with doubt) are checked but never trusted: a cell is inferred or
+    corrected only where the equations over the other readings fix it. Returns the cells that
+    only suspect readings would fix (left unfilled, for the caller to flag)."""
     eqs = spec.equations(variant)
-    known = {k: float(c.value) for k, c in cells.items() if c.status == "read" and c.value is not None}
-    unknown = [k for k, c in cells.items() if c.status in ("blank", "masked", "missing")]
+    known = {k: float(c.value) for k, c in cells.items()
+             if c.status == "read" and c.value is not None and k not in doubtful}
+    unknown = [k for k, c in cells.items() if c.status in ("blank", "masked", "missing") and k not in doubtful]
     lower = {(r.id, c.id): c.lower_bound for r in spec.active_rows(variant) for c in spec.columns}
-    correctable = [k for k in known if spec.column(k[1]).integer]
+    tainted = {x for e in eqs if any(k in suspect for k in e.cells) for x in e.cells}
+    correctable = [k for k in known if spec.column(k[1]).integer and k not in tainted]
     res = analyse(eqs, known, unknown, lower, correctable)
     fixed, violated = res.fixed, res.violated
+    unsure: set[CellKey] = set()
+    if suspect & set(known) and fixed:
+        trusted = analyse(eqs, {k: v for k, v in known.items() if k not in suspect}, unknown, lower).fixed
+        unsure = {k for k, v in fixed.items() if k not in trusted or abs(trusted[k] - v) > 1e-6}
+        fixed = {k: v for k, v in fixed.items() if k not in unsure}
     if res.correction is not None:
         k, v = res.correction
         c = cells[k]
@@ -86,12 +104,28 @@ def _check_table(spec: TableSpec, variant: str | None, cells: dict[CellKey, Cell
                             "be missing and the others in its row moved over", [list(k) for k in sorted(rows)]))
     for eq in violated:
         issues.append(Issue("inconsistent", spec.id, _eq_message(eq, cells), [list(k) for k in eq.cells]))
+    # cells printed empty that the equations need non-zero but do not fix (two whole rows empty
+    # where the balance needs them): as printed, with empty as 0, the equations fail
+    for eq in eqs:
+        if eq in violated:
+            continue
+        group = [cells[k] for k in eq.cells]
+        empty = [c for c in group if c.status == "blank" and c.value is None]
+        if not empty or any(c.value is None and c.status != "blank" for c in group):
+            continue
+        lhs = sum(float(cells[k].value or 0) for k in eq.lhs)
+        rhs = sum(float(cells[k].value or 0) for k in eq.rhs)
+        if abs(lhs - rhs) > 1e-6:
+            violated.append(eq)
+            issues.append(Issue("inconsistent", spec.id, _eq_message(eq, cells) + " (cells printed empty taken as 0: "
+                                "they may have lost their numbers)", [list(k) for k in eq.cells]))
     if violated:
         # the arithmetic cannot vouch for anything in this table: cells left empty may have lost a number
         unverified = [list(k) for k, c in cells.items() if c.status == "blank" and c.value is None]
         if unverified:
             issues.append(Issue("unverified", spec.id, f"{len(unverified)} cell(s) printed empty cannot be confirmed "
                                 "by the arithmetic, which fails in this table", unverified))
+    return unsure
 
 
 DEEP_DOUBT = 0.5  #: readings this doubtful are set aside first, the merely doubtful only if needed
@@ -131,15 +165,34 @@ def _set_doubtful_aside(spec: TableSpec, cells: dict[CellKey, Cell], eqs: list[E
     return {k: v for k, v in res.fixed.items() if k in unknown}
 
 
+MIN_TITLES = 3  #: the template's table titles a text must print to be a report whose tables were not read
+
+
+def titles_printed(template: Template, text: str) -> bool:
+    """Whether ``text`` prints enough of the template's table titles to be such a report even when
+    its tables could not be read (text extracted column by column): then it is a report whose
+    cells are all flagged, not "no report"."""
+    from govreport.tables.labels import norm
+
+    body = norm(text)
+    found = sum(1 for t in template.tables if any(norm(a) in body for a in (t.title, *t.anchors) if len(norm(a)) >= 6))
+    return found >= MIN_TITLES
+
+
 def build_tables(match: Match, settings: ExtractSettings) -> tuple[list[Cell], list[Issue]]:
     out_cells: list[Cell] = []
     issues: list[Issue] = []
     tpl: Template = match.template
-    for spec in tpl.tables:
-        variant = match.variants.get(spec.id)
-        units = [u for u in match.units if u.table == spec.id]
+    by_table = [(spec, match.variants.get(spec.id), [u for u in match.units if u.table == spec.id])
+                for spec in tpl.tables]
+    memo: Memo = {}
+    blanks = prints_empty_cells(by_table, memo)
+    for spec, variant, table_units in by_table:
+        split = split_glued(spec, variant, table_units, blanks, memo)
+        units = split.units
         cells: dict[CellKey, Cell] = {k: Cell(spec.id, *k) for k in spec.cells(variant)}
         placement = place(spec, variant, units)
+        misplaced = _header_positions(spec, variant, units, placement, match.headers.get(spec.id, []))
         ambiguous: set[CellKey] = set()
         for u, unit in enumerate(units):
             for i, key in placement.positions[u]:
@@ -154,7 +207,23 @@ def build_tables(match: Match, settings: ExtractSettings) -> tuple[list[Cell], l
                 issues.append(Issue("unplaced", spec.id,
                                     f"row {unit.cells[0][0]}: numbers {', '.join(extra)} have no column",
                                     [list(k) for k in unit.cells]))
-        _check_table(spec, variant, cells, issues, settings.low_confidence, [u.cells for u in units])
+        _convert_amounts(spec, units, placement, cells, issues)
+        _glued_issues(spec, split, cells, issues)
+        suspect = _structure(spec, variant, units, placement, cells, issues)
+        if misplaced:
+            keys = sorted({k for u in misplaced for k in units[u].cells})
+            suspect |= set(keys)
+            issues.append(Issue("structure", spec.id, "rows " + ", ".join(units[u].cells[0][0] for u in misplaced)
+                                + ": their numbers stand under other column names in the header rows than the "
+                                "columns their count of cells puts them in", [list(k) for k in keys]))
+        suspect |= ambiguous
+        unsure = _check_table(spec, variant, cells, issues, settings.low_confidence, [u.cells for u in units],
+                              set(split.doubtful), suspect)
+        ambiguous |= unsure
+        assumed = {key for blanks in placement.blanks for i, key in blanks if i is None}
+        for key in unsure & assumed:  # taken to be empty by a placement in question: not known to be
+            if cells[key].status == "blank":
+                cells[key].status, cells[key].text = "missing", None
         for u in placement.flexible:
             # where a blank and a printed zero could trade places, the blank's status is a guess
             unit_cells = [cells[k] for k in units[u].cells]
@@ -171,6 +240,170 @@ def build_tables(match: Match, settings: ExtractSettings) -> tuple[list[Cell], l
         _status_issues(spec, cells, units, settings, issues)
         out_cells.extend(cells.values())
     return out_cells, issues
+
+
+HEADER_ANCHORS = 3  #: column names found at consistent field positions before they anchor the columns
+
+
+def _anchor(spec: TableSpec, headers: list[Token]) -> int | None:
+    """The field position of the table's first column, from the positions at which its column
+    names (自然人, 商业企业, …) are printed in tab- or ``|``-separated header rows (``None``
+    unless they all agree)."""
+    from collections import Counter
+
+    from govreport.tables.labels import norm
+
+    names = [norm(c.label) for c in spec.columns]
+    offsets: Counter[int] = Counter()
+    for tok in headers:
+        text = norm(tok.text)
+        for j, name in enumerate(names):
+            if text == name or (len(name) >= 4 and len(text) >= 4 and (text in name or name in text)):
+                offsets[tok.pos - j] += 1  # type: ignore[operator]
+    if len(offsets) != 1:  # none, or header rows that disagree among themselves: no anchor
+        return None
+    offset, count = offsets.most_common(1)[0]
+    return offset if count >= min(HEADER_ANCHORS, len(names)) else None
+
+
+def _header_positions(spec: TableSpec, variant: str | None, units: list[Unit], placement: Placement,
+                      headers: list[Token]) -> list[int]:
+    """Rows whose numbers stand, by their field positions, under other column names than the
+    columns the placement put them in (a row that lost its trailing empty cells, or gained a
+    leading one). Where the header's reading satisfies the row's own equations and the
+    placement's does not, the row is placed by the header. Returns the rows that disagree."""
+    offset = _anchor(spec, headers) if spec.layout == "rows" else None
+    if offset is None:
+        return []
+    n = len(spec.columns)
+    inner = [e for e in spec.equations(variant) if len({k[0] for k in e.cells}) == 1]
+    out = []
+    for u, unit in enumerate(units):
+        filled = [i for i, t in enumerate(unit.slots) if t.kind is not Kind.BLANK and t.pos is not None]
+        placed = dict(placement.positions[u])
+        if not filled or any(i not in placed for i in filled):
+            continue
+        by_header = {i: unit.slots[i].pos - offset for i in filled}  # type: ignore[operator]
+        if all(by_header[i] == unit.cells.index(placed[i]) for i in filled):
+            continue
+        out.append(u)
+        if all(0 <= c < n for c in by_header.values()) and len(set(by_header.values())) == len(filled):
+            header_cells = {unit.cells[c]: unit.slots[i] for i, c in by_header.items()}
+            placed_cells = {placed[i]: unit.slots[i] for i in filled}
+            if _row_holds(inner, header_cells) and not _row_holds(inner, placed_cells):
+                placement.positions[u] = sorted((i, unit.cells[c]) for i, c in by_header.items())
+                used = set(header_cells)
+                placement.blanks[u] = [(None, k) for k in unit.cells if k not in used]
+    return out
+
+
+def _row_holds(eqs: list[Equation], cells: dict[CellKey, Token]) -> bool:
+    """Whether every equation over these cells that they all print holds (and at least one does)."""
+    tested = False
+    for e in eqs:
+        toks = [cells.get(k) for k in e.cells]
+        if any(t is None or t.kind is not Kind.NUMBER for t in toks):
+            continue
+        tested = True
+        if abs(sum(float(cells[k].value or 0) for k in e.lhs) - sum(float(cells[k].value or 0) for k in e.rhs)) > 1e-6:
+            return False
+    return tested
+
+
+def _structure(spec: TableSpec, variant: str | None, units: list[Unit], placement: Placement,
+               cells: dict[CellKey, Cell], issues: list[Issue]) -> set[CellKey]:
+    """Cells whose row or column the table's own layout puts in question (a ``structure`` issue
+    names them); returns them.
+
+    - A wide table (appeals) whose numbers come in runs between header words that are no whole
+      rows (text extracted column by column): their order is in question.
+    - A row showing more numbers than the table has columns holds numbers of other rows (text
+      extracted column by column): no row or column of the table can be trusted, and cells the
+      placement took to be empty are not known to be.
+    - Rows with no readable label placed by their order alone, where the gap between matched
+      neighbours has more template rows than such rows: another placement fits as well.
+    """
+    out: set[CellKey] = set()
+    n = len(spec.columns)
+    scattered = [u for u, unit in enumerate(units) if len(unit.parts) > 1 and any(p % n for p in unit.parts)]
+    for u in scattered:  # a wide table's numbers in runs that are no whole rows: their order is in question
+        keys = sorted(units[u].cells)
+        out |= set(keys)
+        issues.append(Issue("structure", spec.id, "the table's numbers are printed in runs of "
+                            + ", ".join(map(str, units[u].parts)) + " between its header words, not in whole rows: "
+                            "which cell each belongs to is in question", [list(k) for k in keys]))
+    overflow = [u for u, extra in enumerate(placement.unplaced) if extra]
+    if overflow:
+        every = set(cells)
+        for blanks in placement.blanks:
+            for i, key in blanks:
+                if i is None and cells[key].status == "blank":  # assumed empty, not printed empty
+                    cells[key].status, cells[key].text = "missing", None
+        rows = ", ".join(units[u].cells[0][0] for u in overflow)
+        issues.append(Issue("structure", spec.id, f"rows {rows} show more numbers than the table has columns: "
+                            "numbers of other rows are in them, so no row or column of the table is certain",
+                            [list(k) for k in sorted(every)]))
+        return every
+    order = [r.id for r in spec.active_rows(variant)]
+    at = {u: order.index(unit.cells[0][0]) for u, unit in enumerate(units)
+          if unit.cells and unit.cells[0][0] in order and spec.layout == "rows"}
+    anchors = sorted(i for u, i in at.items() if not units[u].lost)
+    lost = sorted(i for u, i in at.items() if units[u].lost)
+    gap_rows: set[str] = set()
+    for i in lost:
+        lo = max([a for a in anchors if a < i], default=-1)
+        hi = min([a for a in anchors if a > i], default=len(order))
+        between = [x for x in lost if lo < x < hi]
+        if hi - lo - 1 > len(between):
+            gap_rows |= set(order[lo + 1:hi])
+    if gap_rows:
+        keys = {k for k in cells if k[0] in gap_rows}
+        out |= keys
+        issues.append(Issue("structure", spec.id, "rows printed without a readable label were placed by their order "
+                            "alone, and another placement fits as well", [list(k) for k in sorted(keys)]))
+    return out
+
+
+def _convert_amounts(spec: TableSpec, units: list[Unit], placement: Placement, cells: dict[CellKey, Cell],
+                     issues: list[Issue]) -> None:
+    """Amounts printed in another unit than the template's 万元 (in the cell, or in a header or
+    label before the row: ``（单位：元）``) converted, the printed text kept; an amount no printed
+    unit explains and too large for 万元 flagged."""
+    for u, unit in enumerate(units):
+        header = _HEADER_UNIT.findall(unit.label)
+        for i, key in placement.positions[u]:
+            tok = unit.slots[i]
+            if spec.column(key[1]).integer or tok.kind is not Kind.NUMBER or tok.value is None:
+                continue
+            name = printed_unit(tok.text) or (header[-1] if header else None)
+            cell = cells[key]
+            if name is not None:
+                cell.value = round(float(tok.value) * AMOUNT_UNITS[name], 6)
+            elif abs(float(tok.value)) >= UNEXPLAINED_AMOUNT:
+                issues.append(Issue("unit", spec.id, f"{key[0]}.{key[1]} = {tok.text} 万元 with no unit printed: "
+                                    "too large for 万元, it may be in 元", [list(key)]))
+
+
+def _glued_issues(spec: TableSpec, split: Split, cells: dict[CellKey, Cell], issues: list[Issue]) -> None:
+    """Cells whose digits, printed without separators, split more than one way: ``missing`` with
+    an issue; rows no split of which satisfies the arithmetic: ``inconsistent``."""
+    for key, text in split.doubtful.items():
+        cells[key].status, cells[key].value, cells[key].text = "missing", None, text
+    bad = {key for u in split.unsplittable for key in split.units[u].cells}
+    for u in split.unsplittable:
+        unit = split.units[u]
+        digits = " ".join(t.text for t in unit.slots if t.kind is not Kind.BLANK)
+        issues.append(Issue("inconsistent", spec.id, f"row {unit.cells[0][0]}: no split of the digits {digits!r} "
+                            f"into its {len(unit.cells)} cells satisfies its arithmetic",
+                            [list(k) for k in unit.cells]))
+    open_cells = sorted(k for k in split.doubtful if k not in bad)
+    if open_cells:
+        issues.append(Issue("ambiguous", spec.id, "digits printed without separators split into cells in more than "
+                            "one way the arithmetic allows", [list(k) for k in open_cells]))
+    if split.inconsistent:
+        glued = sorted({k for unit in split.units for k in unit.cells if unit.slots and k in cells})
+        issues.append(Issue("inconsistent", spec.id, "no split of the digits printed without separators satisfies "
+                            "the table's arithmetic", [list(k) for k in glued]))
 
 
 def _status_issues(spec: TableSpec, cells: dict[CellKey, Cell], units: list, settings: ExtractSettings,

@@ -18,7 +18,7 @@ import itertools
 import re
 from dataclasses import dataclass, field
 
-from govreport.layout.tokens import Kind, Token
+from govreport.layout.tokens import WEAK_BLANK, Kind, Token
 from govreport.models.template import TableSpec, Template, templates
 from govreport.tables.labels import norm, similarity
 from govreport.tables.segments import Segment
@@ -36,6 +36,10 @@ class Unit:
     slots: list[Token]
     label: str = ""
     score: float = 1.0
+    #: matched with no readable label of its own (only its place between matched neighbours)
+    lost: bool = False
+    #: a wide table's cells gathered from several printed runs: how many cells each run held
+    parts: tuple[int, ...] = ()
 
 
 @dataclass
@@ -44,6 +48,9 @@ class Match:
     variants: dict[str, str | None]
     units: list[Unit] = field(default_factory=list)
     score: float = 0.0
+    #: per table, the text printed between the previous table's last row and its first row (its
+    #: header rows), for the field positions of its column names
+    headers: dict[str, list[Token]] = field(default_factory=dict)
 
     def found(self, table_id: str) -> bool:
         return any(u.table == table_id for u in self.units)
@@ -53,36 +60,68 @@ LOST_LABEL_GAIN = 0.01  #: a row with no readable label fills a gap between matc
 PARTIAL_LABEL_GAIN = 0.02  #: a row showing part of one row's label, in the same circumstances
 DOUBTFUL_LABEL = 0.8  #: OCR confidence under which a label that matches nothing counts as lost
 FRACTION_IN_COUNTS = 0.5  #: penalty for a row of counts that would hold a fraction
+#: penalty for text followed by a stray empty cell or two but no number (a heading that repeats a
+#: row's label above the table row that holds its numbers): the row with the numbers wins
+NO_VALUES = 0.2
 
 
-def _gain(seg: Segment, labels: tuple[str, ...], ncols: int, counts: bool = False) -> float:
+@dataclass(frozen=True)
+class _Seen:
+    """What :func:`_gain` needs of a segment, worked out once per segment."""
+
+    doc: str  #: the label, normalised
+    alt: str  #: the alternative label (a heading above a header row), normalised, or ""
+    nvals: int
+    nslots: int
+    readable: bool  #: the label has letters left once digits and punctuation go
+    fraction: bool  #: some value is a fraction
+    doubtful: bool  #: some label token was read with doubt
+
+
+def _seen(seg: Segment) -> _Seen:
+    doc = norm(seg.label)
+    values = seg.values
+    return _Seen(doc, norm(seg.alt_label) if seg.alt_label else "", len(values), len(seg.slots),
+                 bool(_NOT_LETTERS.sub("", doc)),
+                 any(isinstance(t.value, float) and not t.value.is_integer() for t in values),
+                 any(t.confidence is not None and t.confidence < DOUBTFUL_LABEL for t in seg.label_tokens))
+
+
+_NOT_LETTERS = re.compile(r"[\W\d_]")
+_SPLIT_LETTERS = re.compile(r"[\W\d_]+")
+
+
+def _gain(seg: Segment | _Seen, labels: tuple[str, ...], ncols: int, counts: bool = False) -> float:
     """How well ``seg`` reads as a row with ``labels`` and ``ncols`` columns (``-inf``: it cannot);
     ``counts``: the row holds whole numbers only."""
-    doc = norm(seg.label)
-    nvals = len(seg.values)
+    s = seg if isinstance(seg, _Seen) else _seen(seg)
+    nvals = s.nvals
     # a row of values without a usable label may fill a gap between matched neighbours if it has
     # about a row's numbers, or a whole row of cells with blanks counted (a ruled table)
-    lost = ncols > 1 and (ncols - 2 <= nvals <= ncols or (nvals > 0 and ncols - 1 <= len(seg.slots) <= ncols))
-    if not re.sub(r"[\W\d_]", "", doc):
+    lost = ncols > 1 and (ncols - 2 <= nvals <= ncols or (nvals > 0 and ncols - 1 <= s.nslots <= ncols))
+    if not s.readable:
         # the label was lost (OCR, page break) or only its ordinal is left
         return LOST_LABEL_GAIN if lost else float("-inf")
-    sim = max(similarity(doc, norm(lab)) for lab in labels)
+    sim = max(similarity(s.doc, norm(lab)) for lab in labels)
+    if s.alt:  # values under a header row of their own: the text above it may name the row
+        sim = max(sim, max(similarity(s.alt, norm(lab)) for lab in labels))
     if sim < MIN_SIMILARITY:
         if not lost:
             return float("-inf")
         # the start of a label whose rest a seal hid ("5.属于三类" for 5.属于三类内部事务信息)
-        tail = re.split(r"[\W\d_]+", doc)[-1] if doc else ""
+        tail = _SPLIT_LETTERS.split(s.doc)[-1] if s.doc else ""
         if len(tail) >= 2 and any(tail in norm(lab) for lab in labels):
             return PARTIAL_LABEL_GAIN
         # a label OCR read with doubts (a seal over it) is as good as lost
-        doubtful = any(t.confidence is not None and t.confidence < DOUBTFUL_LABEL for t in seg.label_tokens)
-        return LOST_LABEL_GAIN if doubtful else float("-inf")
+        return LOST_LABEL_GAIN if s.doubtful else float("-inf")
     gain = sim - MIN_SIMILARITY + 0.05
+    if nvals == 0 and s.nslots < ncols:
+        gain -= NO_VALUES
     if nvals > ncols:
         gain -= 0.3
-    if counts and any(isinstance(t.value, float) and not t.value.is_integer() for t in seg.values):
+    if counts and s.fraction:
         gain -= FRACTION_IN_COUNTS  # 930.67 is an amount (万元), not a number of decisions
-    if len(seg.slots) >= ncols:
+    if s.nslots >= ncols:
         gain += 0.03
     return gain
 
@@ -93,8 +132,8 @@ RowSpec = tuple[TableSpec, str, tuple[str, ...]]
 def _align(segs: list[Segment], rows: list[RowSpec]) -> tuple[float, list[tuple[int, int]]]:
     """Best order-preserving matching of segments to rows; returns (score, [(seg, row)])."""
     ns, nr = len(segs), len(rows)
-    gains = [[_gain(s, labs, len(t.columns), all(c.integer for c in t.columns)) for (t, _, labs) in rows]
-             for s in segs]
+    shapes = [(labs, len(t.columns), all(c.integer for c in t.columns)) for (t, _, labs) in rows]
+    gains = [[_gain(seen, labs, n, counts) for (labs, n, counts) in shapes] for seen in map(_seen, segs)]
     f = [[0.0] * (nr + 1) for _ in range(ns + 1)]
     for i in range(1, ns + 1):
         gi = gains[i - 1]
@@ -160,6 +199,7 @@ def _wide_unit(table: TableSpec, segs: list[Segment], start: int) -> Unit | None
         if not all(x in window for x in anchors) and len(_SUBHEADER.findall(window)) < 4:
             continue
         slots: list[Token] = []
+        parts: list[int] = []
         words = len(_HEADER_COUNT.findall(tail))
         for s in segs[a:a + 8]:
             if s is not segs[a]:
@@ -168,6 +208,7 @@ def _wide_unit(table: TableSpec, segs: list[Segment], start: int) -> Unit | None
                 words += len(_HEADER_COUNT.findall(norm(s.label)))
             if s.values:
                 slots.extend(s.slots)
+                parts.append(sum(1 for t in s.slots if t != WEAK_BLANK))
                 if sum(t.kind is not Kind.BLANK for t in slots) >= n:
                     break
         nvals = sum(t.kind is not Kind.BLANK for t in slots)
@@ -176,7 +217,7 @@ def _wide_unit(table: TableSpec, segs: list[Segment], start: int) -> Unit | None
         key = (nvals >= n, words, -a)
         if best is None or key > best[0]:
             cells = [(r.id, c.id) for r in table.rows for c in table.columns]
-            best = (key, Unit(table.id, cells, slots, segs[a].label))
+            best = (key, Unit(table.id, cells, slots, segs[a].label, parts=tuple(parts)))
     return best[1] if best else None
 
 
@@ -190,9 +231,13 @@ def match_template(template: Template, segs: list[Segment], variants: dict[str, 
     m = Match(template, variants, score=score)
     last = 0
     for si, ri in pairs:
-        t, rid, _ = rows[ri]
+        t, rid, labs = rows[ri]
         seg = candidates[si]
-        m.units.append(Unit(t.id, [(rid, c.id) for c in t.columns], seg.slots, seg.label))
+        lost = _gain(seg, labs, len(t.columns), all(c.integer for c in t.columns)) <= PARTIAL_LABEL_GAIN + 1e-9
+        m.units.append(Unit(t.id, [(rid, c.id) for c in t.columns], seg.slots, seg.label, lost=lost))
+        if t.id not in m.headers:
+            m.headers[t.id] = [tok for s in segs[last + 1 if last else 0:seg.index + 1] for tok in s.label_tokens
+                               if tok.pos is not None]
         last = max(last, seg.index)
     for t in template.tables:
         if t.layout == "wide":
@@ -202,6 +247,24 @@ def match_template(template: Template, segs: list[Segment], variants: dict[str, 
                 m.units.append(unit)
                 m.score += 1.0
     return m
+
+
+VARIANT_EVIDENCE = 0.3  #: per label printed only in one row variant (（六）'s three sub-rows) found in the text
+_ORDINAL = re.compile(r"^(?:\(?[一二三四五六七八九十]+[)、]|\d+\.)+")
+
+
+def _variant_evidence(table: TableSpec, variant: str, body: str) -> float:
+    """Evidence that ``table`` is printed in ``variant``: its own rows' labels found in the text
+    (labels also part of another variant's labels, such as （六）其他处理, say nothing)."""
+    others = [norm(lab) for r in table.rows if r.variant not in (None, variant) for lab in r.labels]
+    found = 0
+    for r in table.rows:
+        if r.variant != variant:
+            continue
+        words = {_ORDINAL.sub("", norm(lab)) for lab in r.labels}
+        if any(len(w) >= 6 and w in body and not any(w in o for o in others) for w in words):
+            found += 1
+    return VARIANT_EVIDENCE * found
 
 
 def best_match(segs: list[Segment], text: str, template_id: str | None = None) -> Match:
@@ -215,7 +278,7 @@ def best_match(segs: list[Segment], text: str, template_id: str | None = None) -
         choices = [[(t.id, v) for v in t.variants] for t in tpl.tables if t.variants]
         for combo in itertools.product(*choices) if choices else [()]:
             m = match_template(tpl, segs, dict(combo))
-            m.score += evidence
+            m.score += evidence + sum(_variant_evidence(tpl.table(t), v, body) for t, v in combo)
             if best is None or m.score > best.score + 1e-9:
                 best = m
     assert best is not None, "no templates installed"

@@ -22,10 +22,6 @@ numbers could sit elsewhere at no cost is reported as ambiguous.
 
 from __future__ import annotations
 
-import contextlib
-import os
-import sys
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -38,22 +34,6 @@ from govreport.types import CellKey
 W_SLACK = 1000.0
 
 
-@contextlib.contextmanager
-def _quiet_stdout() -> Iterator[None]:
-    try:
-        fd = sys.stdout.fileno()
-    except (AttributeError, OSError, ValueError):
-        yield
-        return
-    sys.stdout.flush()
-    saved = os.dup(fd)
-    try:
-        with open(os.devnull, "w") as null:
-            os.dup2(null.fileno(), fd)
-            yield
-    finally:
-        os.dup2(saved, fd)
-        os.close(saved)
 TIE = 0.5
 
 
@@ -321,9 +301,9 @@ class _Program:
             lo[r], hi[r] = a, b
         integrality = np.zeros(self.nvar)
         integrality[self.base:] = 1
-        with _quiet_stdout():  # HiGHS can print diagnostics on fd 1, which would spoil --json output
-            res = milp(c, constraints=LinearConstraint(A.tocsr(), lo, hi), integrality=integrality,
-                       bounds=Bounds(self.lb, self.ub), options={"time_limit": 10.0})
+        # disp=False keeps HiGHS silent; nothing here may touch the process's stdout (other threads own it)
+        res = milp(c, constraints=LinearConstraint(A.tocsr(), lo, hi), integrality=integrality,
+                   bounds=Bounds(self.lb, self.ub), options={"time_limit": 10.0, "disp": False})
         return None if res.x is None else res.x
 
     def solve(self) -> tuple[float, dict[int, list[tuple[int, CellKey]]]] | None:

@@ -13,6 +13,7 @@ with no label of its own (the appeals table's data row) joins a label-only segme
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from govreport.layout.tokens import Kind, Token
@@ -20,6 +21,8 @@ from govreport.layout.tokens import Kind, Token
 _OPEN = "(（[【〔"
 _CLOSE = ")）]】〕"
 _GLUED = ("年", "月", "日", "号", "时", ".", "、", "．")
+#: a counting unit that ends a clause: the number before it is prose ("行政复议申请 4 起；")
+_UNIT_CLAUSE = re.compile(r"^(?:人次|[件条个项次宗起份家篇户人])(?:[,.;:!?)\]、。]|$)")
 
 
 @dataclass
@@ -28,6 +31,9 @@ class Segment:
     label: str
     label_tokens: list[Token] = field(default_factory=list)
     slots: list[Token] = field(default_factory=list)
+    #: for a row of values printed under a header row of its own (Markdown's ``| 类别 | 数据1 | …``):
+    #: the text before that header row (a heading that names the row) and the row's own label, if any
+    alt_label: str | None = None
 
     @property
     def values(self) -> list[Token]:
@@ -42,6 +48,17 @@ def _demote_prose_numbers(tokens: list[Token]) -> list[Token]:
     """Numbers that are part of text (years before 年, numbers inside brackets) become text."""
     out: list[Token] = []
     depth = 0
+    # a run of two or more numbers is a row of cells even inside an open bracket: a label wrapped
+    # around its row's numbers ("（二）部分公开（区分处理的，只 / 0 0 0 5 0 5 / 计这一情形…）")
+    in_run = [False] * len(tokens)
+    i = 0
+    while i < len(tokens):
+        j = i
+        while j < len(tokens) and tokens[j].kind in (Kind.NUMBER, Kind.MASK):
+            j += 1
+        if j - i >= 2:
+            in_run[i:j] = [True] * (j - i)
+        i = j + 1 if j == i else j
     for i, tok in enumerate(tokens):
         if tok.kind is Kind.BREAK:
             depth = 0
@@ -50,8 +67,10 @@ def _demote_prose_numbers(tokens: list[Token]) -> list[Token]:
                                - sum(tok.text.count(c) for c in _CLOSE)))
         elif tok.kind is Kind.NUMBER:
             nxt = tokens[i + 1] if i + 1 < len(tokens) else None
-            glued = nxt is not None and nxt.kind is Kind.TEXT and nxt.text.startswith(_GLUED)
-            if depth > 0 or glued:  # "2019 年", or an ordinal split from its label: "5" / ".属于…"
+            glued = nxt is not None and nxt.kind is Kind.TEXT and (nxt.text.startswith(_GLUED)
+                                                                  or _UNIT_CLAUSE.match(nxt.text) is not None)
+            # "2019 年", "4 起；", or an ordinal split from its label: "5" / ".属于…"
+            if (depth > 0 and not in_run[i]) or glued:
                 tok = _as_text(tok)
         out.append(tok)
     return out
@@ -65,18 +84,27 @@ def segment(tokens: list[Token]) -> list[Segment]:
     row_lead: list[Token] = []  # blanks at the start of a row, before we know if a label follows
     row_values = False  # has the current row contributed values yet?
     labelless: list[Token] = []  # values of a row without text
+    row_starts: list[int] = []  # where each printed row's text begins in ``label``
+    alt: str | None = None
 
     def close() -> None:
-        nonlocal label, slots
+        nonlocal label, slots, row_starts, alt
+        if slots and alt is None and len(row_starts) >= 2 and row_starts[-2] > 0 \
+                and row_starts[-1] - row_starts[-2] >= 2:
+            # a row under a header row of its own (| 类别 | 数据1 | …): the text above the header
+            # with the row's own label ("（七）总计" above, "总计" in the row)
+            alt = "".join(t.text for t in label[:row_starts[-2]] + label[row_starts[-1]:])
         if label or slots:
-            segs.append(Segment(len(segs), "".join(t.text for t in label), label, slots))
-        label, slots = [], []
+            segs.append(Segment(len(segs), "".join(t.text for t in label), label, slots, alt))
+        label, slots, row_starts, alt = [], [], [], None
 
     def end_row() -> None:
-        nonlocal row_text, row_lead, row_values, labelless, slots
+        nonlocal row_text, row_lead, row_values, labelless, slots, alt
         if labelless:
             if not any(t.kind is not Kind.BLANK for t in slots):
                 slots = labelless  # a header's padding blanks give way to the data row below it
+                if row_starts and row_starts[-1] > 0 and len(label) - row_starts[-1] >= 2:
+                    alt = "".join(t.text for t in label[:row_starts[-1]])
             else:
                 close()
                 slots = labelless
@@ -92,6 +120,8 @@ def segment(tokens: list[Token]) -> list[Segment]:
                 end_row()
             if slots:
                 close()
+            if not row_text:
+                row_starts.append(len(label))
             label.append(tok)
             row_text, row_lead = True, []
             continue

@@ -47,10 +47,12 @@ from urllib.parse import unquote
 from govreport.errors import GovreportError, OutputError
 from govreport.models.template import get_template
 from govreport.output.dataset import EXPORTS, export_dataset, load_report_file, report_files
+from govreport.output.folder import writing
 from govreport.output.html import COLORS, CSS, SEVERE, flagged_cells, header_html, issues_html, tables_html
 from govreport.output.review import PageView, bbox_units, page_figures, page_views
 from govreport.report import Cell, Report
 from govreport.verify.apply import CONFLICT, apply_corrections, apply_decisions, check_value, write_report_json
+from govreport.verify.exports import BUSY
 from govreport.verify.store import CorrectionStore, Decision, digest, doc_hash, latest
 
 log = logging.getLogger("govreport")
@@ -59,6 +61,7 @@ MAX_BODY = 16 * 1024  #: bytes a request body may have
 IMAGE_DPI = 150  #: page images of the app (the static review page embeds 110 dpi)
 IMAGE_QUALITY = 80
 EXPORT_DELAY = 5.0  #: seconds without a decision before the exports are rebuilt
+CLOSE_WAIT_S = 5.0  #: how long the app waits on exit for another writer of the folder
 STATE_DIR = ".verify"
 REPORT_ID = re.compile(r"^[0-9a-f]{16}-[\w\-]{1,80}$")
 KEY = re.compile(r"^[a-z0-9_]{1,64}$")
@@ -456,6 +459,9 @@ class VerifyApp:
             _, err = self._export_proc.communicate()
             if self._export_proc.returncode == 0:
                 self.exports_written += 1
+            elif self._export_proc.returncode == BUSY:  # a batch is writing the folder: later
+                self._stop.wait(self.export_delay)
+                self._dirty.set()
             else:
                 log.warning("exports not rebuilt: %s", err.decode("utf-8", "replace").strip()[-500:])
                 self._dirty.set()
@@ -470,7 +476,12 @@ class VerifyApp:
         if self._exporter is not None:
             self._exporter.join()
         if self._dirty.is_set():
-            export_dataset(self.folder)
+            try:
+                with writing(self.folder, wait=CLOSE_WAIT_S):
+                    export_dataset(self.folder)
+            except OutputError as exc:
+                log.warning("exports not rebuilt: %s (the batch rebuilds them when it finishes)", exc)
+                return False
             self._dirty.clear()
             self.exports_written += 1
             return True

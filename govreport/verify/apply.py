@@ -395,8 +395,11 @@ def apply_corrections(folder: str | os.PathLike[str], files: Iterable[Path],
         by_doc = store.by_doc(fd)
         for path in files:
             decisions = by_doc.get(doc_hash(path.stem))
-            if decisions and apply_file(path, decisions):
-                changed += 1
+            try:
+                if decisions and apply_file(path, decisions):
+                    changed += 1
+            except (ValueError, KeyError, TypeError, AttributeError) as exc:  # a malformed JSON: left as it is
+                log.warning("%s: not a valid report JSON (%s); reviewers' decisions not applied", path, exc)
     if changed:
         log.info("%s: applied reviewer decisions to %d report(s)", folder, changed)
     return changed

@@ -9,36 +9,17 @@ from __future__ import annotations
 
 import csv
 import logging
-import re
 import sys
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
-from govreport.output.export import atomic_path
+from govreport.output.export import atomic_path, neutralise
 from govreport.verify.store import Decision
 
 log = logging.getLogger("govreport")
 
 CSV_COLUMNS = ("time", "reviewer", "doc", "report", "source", "table", "row", "col", "action", "value",
                "old_value", "old_status", "old_text")
-_PLAIN_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
-
-
-def neutralise(value: Any) -> Any:
-    """A CSV field a spreadsheet will not run as a formula: text starting with ``= + - @``, a tab or a
-    carriage return gets a leading ``'`` (plain numbers are left as they are).
-
-    >>> neutralise("=HYPERLINK(1)"), neutralise("-3"), neutralise(" @x"), neutralise(7)
-    ("'=HYPERLINK(1)", '-3', "' @x", 7)
-    """
-    if not isinstance(value, str) or not value or _PLAIN_NUMBER.match(value):
-        return value
-    if value.lstrip(" ")[:1] in ("=", "+", "-", "@", "\t", "\r") or value[0] in ("\t", "\r"):
-        return "'" + value
-    return value
-
-
 def write_corrections_csv(decisions: Iterable[Decision], target: Path) -> int:
     """Every decision, in file order, as CSV (UTF-8 with BOM, for Excel); returns the row count."""
     n = 0
@@ -52,14 +33,24 @@ def write_corrections_csv(decisions: Iterable[Decision], target: Path) -> int:
     return n
 
 
+BUSY = 75  #: exit code of :func:`main` when another process is writing the folder (EX_TEMPFAIL)
+
+
 def main(argv: list[str] | None = None) -> int:
+    from govreport.errors import OutputError
     from govreport.output.dataset import export_dataset
+    from govreport.output.folder import writing
 
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 1:
         sys.stderr.write("usage: python -m govreport.verify.exports DATASET\n")
         return 2
-    export_dataset(Path(args[0]))
+    try:
+        with writing(Path(args[0])):  # one writer of a batch folder at a time
+            export_dataset(Path(args[0]))
+    except OutputError as exc:
+        sys.stderr.write(f"govreport: {exc}\n")
+        return BUSY
     return 0
 
 

@@ -1,0 +1,166 @@
+"""``govreport audit``: check reports against what the law and the template ask, and write a memo.
+
+    govreport audit report.pdf -o memo.docx
+    govreport audit archive/ more/*.html --meta dates.csv -o memo.html --workers 2
+    govreport audit dataset/ -o memo.html          # a batch folder: its report JSONs, as they are
+    govreport audit archive/ -o audit.json          # the audit as data
+
+Inputs are extracted as ``govreport batch`` does (into ``--work DIR`` if given, where a rerun resumes;
+else a temporary folder); a folder of report JSONs written by ``govreport batch`` is audited as it is.
+From Python, :func:`audit_paths` returns the :class:`~govreport.checks.audit.Audit` and a loader of the
+reports' contract dicts.
+
+>>> audit, load, failures = audit_paths(["samples/sample_2021_tabs.txt"], workers=0)
+>>> [f.kind for f in audit.findings_for(audit.reports[0].id)], failures
+(['deadline'], [])
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import tempfile
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from govreport.batch.run import BatchSettings, run_batch
+from govreport.checks.audit import Audit, Auditor
+from govreport.checks.deadlines import read_meta_csv
+from govreport.cli import common
+from govreport.errors import BadInputError, ExitCode, InputNotFoundError
+from govreport.output.dataset import folder_meta, load_report_file, report_files
+from govreport.output.export import write_text_atomic
+from govreport.settings import ExtractSettings
+
+log = logging.getLogger("govreport")
+
+Loader = Callable[[str], "dict[str, Any] | None"]
+
+
+def _dataset_folder(path: Path) -> bool:
+    return path.is_dir() and bool(report_files(path))
+
+
+def audit_paths(inputs: Iterable[str | Path], meta: str | Path | None = None, settings: ExtractSettings | None = None,
+                workers: int = 1, work: str | Path | None = None, exclude: Iterable[str] = (),
+                progress: bool | None = False) -> tuple[Audit, Loader, list[dict[str, Any]]]:
+    """Extract (or read) every report under ``inputs`` and audit them together.
+
+    Returns ``(audit, load, failures)``: ``load(report_id)`` gives a report's contract dict back,
+    ``failures`` lists the inputs that could not be read (as ``govreport batch`` records them).
+    """
+    inputs = [str(p) for p in inputs]
+    folders = [Path(p) for p in inputs if _dataset_folder(Path(p))]
+    documents = [p for p in inputs if not _dataset_folder(Path(p))]
+    paths: dict[str, Path] = {}
+    failures: list[dict[str, Any]] = []
+    table = {}
+    for folder in folders:
+        table.update(folder_meta(folder))
+        paths.update({p.stem: p for p in report_files(folder)})
+    if meta is not None:
+        try:
+            table.update(read_meta_csv(meta))
+        except FileNotFoundError:
+            raise InputNotFoundError(f"{meta}: no such file") from None
+        except (OSError, ValueError, UnicodeDecodeError) as exc:
+            raise BadInputError(str(exc)) from None
+    keep: tempfile.TemporaryDirectory[str] | None = None  # lives as long as the loader (removed after)
+    if documents:
+        if work is None:
+            keep = tempfile.TemporaryDirectory(prefix="govreport-audit-")
+        out = Path(work) if work is not None else Path(keep.name)  # type: ignore[union-attr]
+        res = run_batch(documents, out, settings, BatchSettings(workers=workers, export=False, progress=progress,
+                                                                exclude=tuple(exclude)))
+        failures = res.failures
+        paths.update({p.stem: p for p in report_files(out) if p.stem in res.ids})
+
+    def load(rid: str, _keep: object = keep) -> dict[str, Any] | None:
+        return load_report_file(paths[rid]) if rid in paths else None
+
+    auditor = Auditor(table)
+    for rid in sorted(paths):
+        data = load(rid)
+        if data is None:
+            log.warning("%s: not a valid report JSON; left out", paths[rid])
+            continue
+        auditor.add(rid, data)
+    return auditor.finish(load), load, failures
+
+
+def audit_json(audit: Audit) -> dict[str, Any]:
+    """The audit as plain data: per report its deadline, indicators and findings; the batch's findings,
+    series table and ranking."""
+    reports = []
+    for r in audit.reports:
+        reports.append({"id": r.id, "source": r.source, "agency": r.agency, "year": r.year, "kind": r.kind,
+                        "template": r.template, "deadline": r.deadline.to_dict(),
+                        "indicators": {k: v.to_dict() for k, v in r.indicators.items()},
+                        "findings": [f.to_dict() for f in audit.findings_for(r.id)],
+                        "counts": dict(sorted(audit.counts(r.id).items()))})
+    return {"reports": reports, "batch": [f.to_dict() for f in audit.batch], "series": audit.series(),
+            "ranking": audit.ranking()}
+
+
+def write_audit(audit: Audit, load: Loader, target: Path, failures: list[dict[str, Any]] = ()) -> Path:
+    """Write the memo (``.docx``/``.html``) or the audit as JSON (``.json``)."""
+    if target.suffix.lower() == ".json":
+        data = audit_json(audit)
+        data["failures"] = list(failures)
+        write_text_atomic(target, json.dumps(data, ensure_ascii=False, indent=1) + "\n")
+        return target
+    from govreport.output.memo import write_memo
+
+    return write_memo(audit, load, target, failures)
+
+
+def audit_command(
+    inputs: Annotated[list[str], typer.Argument(
+        help="report files, folders, globs, .zip archives, or batch folders of report JSONs", show_default=False)],
+    output: Annotated[Path, typer.Option("-o", "--output", help="the memo: .docx or .html (or .json: the audit "
+                                         "as data)")],
+    meta: common.Meta = None,
+    workers: Annotated[int, typer.Option("--workers", "-j", help="worker processes (0: in this process)")] = 1,
+    work: Annotated[Optional[Path], typer.Option(  # noqa: UP045
+        "--work", metavar="DIR", help="keep the extracted report JSONs here (a rerun resumes)")] = None,
+    exclude: Annotated[Optional[list[str]], typer.Option(  # noqa: UP045
+        "--exclude", "-x", help="leave out file names matching this glob (repeatable)")] = None,
+    engine: common.Engine = "rapidocr",
+    device: common.Device = "cpu",
+    dpi: common.Dpi = None,
+    password: common.Password = None,
+    template: common.Template = None,
+    max_pages: common.MaxPages = 200,
+    verbose: common.Verbose = 0,
+) -> None:
+    """Audit reports: required content, deadlines, cross-year series, indicators, boilerplate; write a memo."""
+    common.setup_logging(common.verbosity(verbose))
+    common.check_output(output, [Path(p) for p in inputs], (".docx", ".html", ".htm", ".json"))
+    if workers < 0:
+        common.fail(ExitCode.USAGE, f"--workers must be 0 or more (got {workers})")
+    settings = common.extract_settings(engine=engine, device=device, dpi=dpi, password=password, template=template,
+                                       max_pages=max_pages)
+    for p in inputs:
+        if not any(ch in p for ch in "*?[") and not Path(p).exists():
+            raise InputNotFoundError(f"{p}: no such file or folder")
+    audit, load, failures = audit_paths(inputs, meta, settings, workers, work, exclude or (), progress=None)
+    if not audit.reports:
+        common.fail(ExitCode.BATCH_FAILURES if failures else ExitCode.NOT_A_REPORT,
+                    f"no report could be read ({len(failures)} input(s) failed)")
+    write_audit(audit, load, output, failures)
+    counts = {"error": 0, "warning": 0, "info": 0}
+    for r in audit.reports:
+        for k, v in audit.counts(r.id).items():
+            counts[k] += v
+    sys.stderr.write(f"govreport: wrote {output} ({len(audit.reports)} report(s): {counts['error']} error(s), "
+                     f"{counts['warning']} warning(s), {counts['info']} note(s)"
+                     + (f"; {len(failures)} input(s) failed" if failures else "") + ")\n")
+    if failures:
+        raise typer.Exit(int(ExitCode.BATCH_FAILURES))
+
+
+__all__ = ["audit_command", "audit_json", "audit_paths", "write_audit"]
