@@ -135,11 +135,13 @@ def text_blobs(binary: np.ndarray, limit: int = 8) -> tuple[list[Box], list[Box]
     horizontal ones, vertical ones, in ``binary``'s pixels.
 
     Long rules are taken out first, once for both axes, so table lines do not form blobs; a page
-    larger than about 150 dpi is searched at that scale (:data:`BLOB_SIDE`)."""
-    f = max(1.0, min(binary.shape) / BLOB_SIDE)
-    if f > 1:
+    of more than about 180 dpi is searched at 150 dpi (:data:`BLOB_SIDE`)."""
+    f = min(binary.shape) / BLOB_SIDE
+    if f > 1.2:
         size = (round(binary.shape[1] / f), round(binary.shape[0] / f))
         binary = np.where(cv2.resize(binary, size, interpolation=cv2.INTER_AREA) > 64, 255, 0).astype(np.uint8)
+    else:
+        f = 1.0
     h, w = binary.shape
     horiz = cv2.morphologyEx(binary, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (w // 8, 1)))
     vert = cv2.morphologyEx(binary, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, h // 8)))
