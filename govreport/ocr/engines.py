@@ -130,7 +130,7 @@ class RapidOcrEngine:
 
     name = "rapidocr"
     REC_HEIGHT = 48  #: fixed input height of the PP-OCR recogniser
-    GAP = 12  #: white pixels between crops in a strip (see :meth:`recognize`)
+    GAP = 16  #: white pixels between crops in a strip (see :meth:`recognize`)
     STRIP = 1600  #: target strip width
     squeeze = 0.8  #: horizontal scale applied to crops (below 1 trades accuracy for speed)
     packs_strips = True  #: :meth:`recognize` takes ``breaks`` (see govreport.ocr.service)
@@ -191,11 +191,9 @@ class RapidOcrEngine:
         to the model :attr:`rec_batch` at a time, and each character the CTC decoder emits goes to
         the crop under it. Nothing is padded to rapidocr's 320 px minimum. Packed, short numeric
         crops read far better than one by one (cells right on 20 poor generated scans: 91% packed,
-        83% one crop per input, 2026-12-01). The gap is what separation needs: with the crops' own
-        white margins, neighbouring ink lies 17-22 px (two CTC steps of 8 px) apart, and the
-        characters the model emits in a gap (about 0.5% of them) come within 4 px of the end of the
-        crop before or 2 px of the start of the one after, on the right side of the midpoint;
-        with 8 px, a label's ordinal leaked into the number before it ("13" read "132").
+        83% one crop per input, 2026-12-01). The gap is kept at 16 px: at 12 px a thin stroke that
+        opens a crop (the "(" of a seal-covered "(七)" on a poor scan) went unread, and at 8 px a
+        label's ordinal leaked into the number before it ("13" read "132").
         :attr:`work` counts what the model was fed."""
         import cv2
 
