@@ -217,26 +217,23 @@ class _Service:
         shutil.rmtree(self._dir, ignore_errors=True)
 
 
-def run_pool(items: list[Item], settings: ExtractSettings, workers: int, tmp_root: str, warm_ocr: bool,
-             on_outcome: Callable[[Outcome], None], service: bool = False, batch_pages: int = 8) -> None:
-    """Process ``items`` on ``workers`` processes, one document each at a time, under the limits
-    (module docstring); ``service``: recognition in one service process (:mod:`govreport.ocr.service`)."""
-    ctx = multiprocessing.get_context("spawn")
-    level = logging.getLogger("govreport").getEffectiveLevel()
-    svc = _Service(ctx, settings, batch_pages, level) if service else None
-    spec = (svc.address, svc.authkey) if svc is not None else None
-    pending: deque[Item] = deque(items)
-    slots = [_Slot() for _ in range(workers)]
+class _Pool:
+    """The worker processes of :func:`run_pool`: what each is doing, starting and ending them."""
 
-    def start(slot: _Slot) -> None:
-        parent, child = ctx.Pipe()
-        slot.proc = ctx.Process(target=_worker_main, args=(child, settings, tmp_root, level, warm_ocr, spec),
-                                daemon=True, name="govreport-worker")
+    def __init__(self, ctx: Any, args: tuple[Any, ...], settings: ExtractSettings, workers: int,
+                 on_outcome: Callable[[Outcome], None]) -> None:
+        self._ctx, self._args, self._settings, self._on_outcome = ctx, args, settings, on_outcome
+        self.slots = [_Slot() for _ in range(workers)]
+
+    def start(self, slot: _Slot) -> None:
+        parent, child = self._ctx.Pipe()
+        slot.proc = self._ctx.Process(target=_worker_main, args=(child, *self._args), daemon=True,
+                                      name="govreport-worker")
         slot.proc.start()
         child.close()
         slot.conn, slot.item, slot.watch, slot.ready = parent, None, None, False
 
-    def end(slot: _Slot) -> None:
+    def end(self, slot: _Slot) -> None:
         if slot.proc is not None and slot.proc.is_alive():
             slot.proc.kill()
         if slot.proc is not None:
@@ -245,74 +242,108 @@ def run_pool(items: list[Item], settings: ExtractSettings, workers: int, tmp_roo
             slot.conn.close()
         slot.proc = slot.conn = None
 
-    def finish(slot: _Slot, outcome: Outcome) -> None:
+    def finish(self, slot: _Slot, outcome: Outcome) -> None:
         slot.item = slot.watch = None
-        on_outcome(outcome)
+        self._on_outcome(outcome)
 
-    try:
-        for slot in slots:
-            start(slot)
-        while pending or any(s.item is not None for s in slots):
-            for slot in slots:
-                if slot.ready and slot.item is None and pending:
-                    item = pending.popleft()
-                    assert slot.conn is not None and slot.proc is not None
-                    try:
-                        slot.conn.send(item)
-                    except OSError:  # it died idle: start another, the item waits for it
-                        pending.appendleft(item)
-                        end(slot)
-                        start(slot)
-                        continue
-                    slot.item = item
-                    slot.watch = Watch(slot.proc.pid, settings.max_memory_mb, settings.max_seconds, item.source)
-            starting = [s for s in slots if not s.ready]
-            busy = [s for s in slots if s.item is not None]
-            waitables: list[Any] = [s.conn for s in (*busy, *starting)] + [s.proc.sentinel for s in (*busy, *starting)]
-            ready = set(wait(waitables, timeout=POLL_S))
-            for slot in starting:
-                if slot.conn in ready or slot.proc.sentinel in ready:
-                    try:
-                        slot.ready = slot.conn.recv() == READY  # type: ignore[union-attr]
-                    except (EOFError, OSError):
-                        slot.ready = False
-                    if not slot.ready:  # a worker that cannot even start: nothing will work
-                        slot.proc.join()
-                        raise GovreportError(f"a worker process could not start (exit {slot.proc.exitcode}); "
-                                             "rerun with --workers 0 -vv to see why")
-            for slot in busy:
-                assert slot.item is not None and slot.watch is not None
-                if slot.conn in ready:
-                    try:
-                        outcome = slot.conn.recv()  # type: ignore[union-attr]
-                    except (EOFError, OSError):
-                        outcome = None
-                    if outcome is not None:
-                        finish(slot, outcome)
-                        continue
-                if slot.conn in ready or slot.proc.sentinel in ready:  # died while working
-                    slot.proc.join()
-                    error = slot.watch.died(slot.proc.exitcode)
-                    item, seconds = slot.item, time.monotonic() - slot.watch.start
-                    log.warning("%s", error)
-                    end(slot)
-                    start(slot)
-                    finish(slot, failure(item, error, seconds))
+    def replace(self, slot: _Slot, problem: GovreportError) -> None:
+        """End ``slot``'s worker over ``problem``, record its document as failed, start a fresh one."""
+        assert slot.item is not None and slot.watch is not None
+        item, seconds = slot.item, time.monotonic() - slot.watch.start
+        log.warning("%s", problem)
+        self.end(slot)
+        self.start(slot)
+        self.finish(slot, failure(item, problem, seconds))
+
+    def busy(self) -> bool:
+        return any(s.item is not None for s in self.slots)
+
+    def hand_out(self, pending: deque[Item]) -> None:
+        """Give each idle ready worker the next pending document."""
+        for slot in self.slots:
+            if slot.ready and slot.item is None and pending:
+                item = pending.popleft()
+                assert slot.conn is not None and slot.proc is not None
+                try:
+                    slot.conn.send(item)
+                except OSError:  # it died idle: start another, the item waits for it
+                    pending.appendleft(item)
+                    self.end(slot)
+                    self.start(slot)
                     continue
-                problem = slot.watch.over()
-                if problem is not None:
-                    item, seconds = slot.item, time.monotonic() - slot.watch.start
-                    log.warning("%s", problem)
-                    end(slot)
-                    start(slot)
-                    finish(slot, failure(item, problem, seconds))
-            if svc is not None:
-                svc.check()
-    finally:
-        for slot in slots:
+                slot.item = item
+                slot.watch = Watch(slot.proc.pid, self._settings.max_memory_mb, self._settings.max_seconds,
+                                   item.source)
+
+    def step(self) -> None:
+        """Wait up to :data:`~govreport.isolate.POLL_S` for a worker to speak or die, then take what
+        happened: workers that became ready, outcomes, deaths and limits passed."""
+        starting = [s for s in self.slots if not s.ready]
+        busy = [s for s in self.slots if s.item is not None]
+        waitables: list[Any] = [s.conn for s in (*busy, *starting)] + [s.proc.sentinel for s in (*busy, *starting)]
+        ready = set(wait(waitables, timeout=POLL_S))
+        for slot in starting:
+            if slot.conn in ready or slot.proc.sentinel in ready:
+                self._admit(slot)
+        for slot in busy:
+            self._collect(slot, ready)
+
+    def _admit(self, slot: _Slot) -> None:
+        try:
+            slot.ready = slot.conn.recv() == READY  # type: ignore[union-attr]
+        except (EOFError, OSError):
+            slot.ready = False
+        if not slot.ready:  # a worker that cannot even start: nothing will work
+            slot.proc.join()
+            raise GovreportError(f"a worker process could not start (exit {slot.proc.exitcode}); "
+                                 "rerun with --workers 0 -vv to see why")
+
+    def _collect(self, slot: _Slot, ready: set[Any]) -> None:
+        assert slot.item is not None and slot.watch is not None
+        if slot.conn in ready:
+            try:
+                outcome = slot.conn.recv()  # type: ignore[union-attr]
+            except (EOFError, OSError):
+                outcome = None
+            if outcome is not None:
+                self.finish(slot, outcome)
+                return
+        if slot.conn in ready or slot.proc.sentinel in ready:  # died while working
+            slot.proc.join()
+            self.replace(slot, slot.watch.died(slot.proc.exitcode))
+            return
+        problem = slot.watch.over()
+        if problem is not None:
+            self.replace(slot, problem)
+
+    def close(self) -> None:
+        """Tell idle workers to stop, end the rest."""
+        for slot in self.slots:
             if slot.conn is not None and slot.item is None and slot.proc is not None and slot.proc.is_alive():
                 with contextlib.suppress(OSError):
                     slot.conn.send(None)
-            end(slot)
+            self.end(slot)
+
+
+def run_pool(items: list[Item], settings: ExtractSettings, workers: int, tmp_root: str, warm_ocr: bool,
+             on_outcome: Callable[[Outcome], None], service: bool = False, batch_pages: int = 8) -> None:
+    """Process ``items`` on ``workers`` processes, one document each at a time, under the limits
+    (module docstring); ``service``: recognition in one service process (:mod:`govreport.ocr.service`)."""
+    ctx = multiprocessing.get_context("spawn")
+    level = logging.getLogger("govreport").getEffectiveLevel()
+    svc = _Service(ctx, settings, batch_pages, level) if service else None
+    spec = (svc.address, svc.authkey) if svc is not None else None
+    pool = _Pool(ctx, (settings, tmp_root, level, warm_ocr, spec), settings, workers, on_outcome)
+    pending: deque[Item] = deque(items)
+    try:
+        for slot in pool.slots:
+            pool.start(slot)
+        while pending or pool.busy():
+            pool.hand_out(pending)
+            pool.step()
+            if svc is not None:
+                svc.check()
+    finally:
+        pool.close()
         if svc is not None:
             svc.close()

@@ -151,7 +151,10 @@ def _order(s: PartSketch) -> tuple[Any, ...]:
 def boilerplate_findings(sketches: list[PartSketch],
                          load_parts: Callable[[str], list[dict[str, Any]] | None]) -> list[Finding]:
     """``boilerplate`` findings: a part repeating its body's previous report, and a part shared with
-    another body's. ``load_parts(report_id)`` gives a report's parts (their full text) for the check."""
+    another body's. ``load_parts(report_id)`` gives a report's parts (their full text) for the check.
+
+    Both comparisons (the same body across years, other bodies) share the cache of loaded parts and
+    the way a finding is worded, so they stay together"""
     cached = lru_cache(maxsize=64)(lambda rid: {p["id"]: p for p in (load_parts(rid) or [])})
     out: list[Finding] = []
 

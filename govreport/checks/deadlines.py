@@ -115,7 +115,10 @@ _SOURCE_WORD = {"meta": "given in the metadata CSV as", "published": "published"
 def check_deadline(year: int | None, agency: str | None, dates: dict[str, dict[str, str]] | None,
                    meta_date: str | None = None, kind: str | None = None) -> DeadlineCheck:
     """The report's date against art. 49 (``meta_date``: ISO date from ``--meta``; ``kind`` overrides the
-    kind of body read from ``agency``)."""
+    kind of body read from ``agency``).
+
+    One decision table (which deadline applies, which date is known, how late) read top to bottom;
+    split, its cases would have to pass the same half-dozen facts around"""
     r = rules()
     kind = kind or body_kind(agency)
     src = r.deadline_source

@@ -34,7 +34,7 @@ from govreport.cli import common
 from govreport.errors import BadInputError, ExitCode, InputNotFoundError
 from govreport.output.dataset import folder_meta, load_report_file, report_files
 from govreport.output.export import write_text_atomic
-from govreport.settings import ExtractSettings
+from govreport.settings import MAX_MEMORY_MB, MAX_SECONDS, ExtractSettings
 
 log = logging.getLogger("govreport")
 
@@ -124,26 +124,26 @@ def audit_command(
     output: Annotated[Path, typer.Option("-o", "--output", help="the memo: .docx or .html (or .json: the audit "
                                          "as data)")],
     meta: common.Meta = None,
-    workers: Annotated[int, typer.Option("--workers", "-j", help="worker processes (0: in this process)")] = 1,
+    workers: common.Workers = 1,
     work: Annotated[Optional[Path], typer.Option(  # noqa: UP045
         "--work", metavar="DIR", help="keep the extracted report JSONs here (a rerun resumes)")] = None,
-    exclude: Annotated[Optional[list[str]], typer.Option(  # noqa: UP045
-        "--exclude", "-x", help="leave out file names matching this glob (repeatable)")] = None,
+    exclude: common.Exclude = None,
     engine: common.Engine = "rapidocr",
     device: common.Device = "cpu",
     dpi: common.Dpi = None,
     password: common.Password = None,
     template: common.Template = None,
     max_pages: common.MaxPages = 200,
+    max_memory: common.MaxMemory = MAX_MEMORY_MB,
+    timeout: common.Timeout = MAX_SECONDS,
     verbose: common.Verbose = 0,
 ) -> None:
     """Audit reports: required content, deadlines, cross-year series, indicators, boilerplate; write a memo."""
     common.setup_logging(common.verbosity(verbose))
     common.check_output(output, [Path(p) for p in inputs], (".docx", ".html", ".htm", ".json"))
-    if workers < 0:
-        common.fail(ExitCode.USAGE, f"--workers must be 0 or more (got {workers})")
+    common.check_workers(workers)
     settings = common.extract_settings(engine=engine, device=device, dpi=dpi, password=password, template=template,
-                                       max_pages=max_pages)
+                                       max_pages=max_pages, max_memory_mb=max_memory, max_seconds=timeout)
     for p in inputs:
         if not any(ch in p for ch in "*?[") and not Path(p).exists():
             raise InputNotFoundError(f"{p}: no such file or folder")

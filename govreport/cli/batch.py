@@ -1,4 +1,8 @@
-"""``govreport batch``: many reports into one folder, resumably, in parallel, then the exports."""
+"""``govreport batch``: many reports into one folder, resumably, in parallel, then the exports.
+
+The command function is long only in its signature: one typer parameter per option (the
+extraction options come from :mod:`govreport.cli.common`).
+"""
 
 from __future__ import annotations
 
@@ -23,7 +27,7 @@ def batch_command(
     inputs: Annotated[Optional[list[str]], typer.Argument(  # noqa: UP045
         help="files, folders (recursive), globs ('reports/**/*.pdf') and .zip archives", show_default=False)] = None,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="output folder")] = None,  # noqa: UP045
-    workers: Annotated[int, typer.Option("--workers", "-j", help="worker processes (0: in this process)")] = 1,
+    workers: common.Workers = 1,
     ray: Annotated[bool, typer.Option("--ray", help="run the reports as Ray tasks (needs govreport[ray]); "
                                      "a local instance unless --ray-address is given")] = False,
     ray_address: Annotated[Optional[str], typer.Option(  # noqa: UP045
@@ -32,8 +36,7 @@ def batch_command(
     export_only: Annotated[bool, typer.Option("--export-only", help="only rebuild the exports from DIR's JSONs")]
     = False,
     retry_failed: Annotated[bool, typer.Option("--retry-failed", help="redo reports that failed before")] = False,
-    exclude: Annotated[Optional[list[str]], typer.Option(  # noqa: UP045
-        "--exclude", "-x", help="leave out file names matching this glob (repeatable), e.g. '*.truth.json'")] = None,
+    exclude: common.Exclude = None,
     engine: common.Engine = "rapidocr",
     device: common.Device = "cpu",
     dpi: common.Dpi = None,
@@ -65,8 +68,7 @@ def batch_command(
         return
     if not inputs:
         common.fail(ExitCode.USAGE, "give at least one input (file, folder, glob or .zip)")
-    if workers < 0:
-        common.fail(ExitCode.USAGE, f"--workers must be 0 or more (got {workers})")
+    common.check_workers(workers)
     settings = common.extract_settings(engine=engine, device=device, dpi=dpi, password=password, template=template,
                                        max_pages=max_pages, max_memory_mb=max_memory, max_seconds=timeout)
     try:

@@ -30,6 +30,9 @@ Meta = Annotated[Optional[Path], typer.Option(  # noqa: UP045
     "--meta", metavar="FILE", help="CSV of the reports' publication dates (columns source, date; optional kind: "
     "department or government), checked against 条例 art. 49's deadlines")]
 Verbose = Annotated[int, typer.Option("-v", "--verbose", count=True, help="more logging on stderr")]
+Workers = Annotated[int, typer.Option("--workers", "-j", help="worker processes (0: in this process)")]
+Exclude = Annotated[Optional[list[str]], typer.Option(  # noqa: UP045
+    "--exclude", "-x", help="leave out file names matching this glob (repeatable), e.g. '*.truth.json'")]
 
 
 @contextlib.contextmanager
@@ -47,6 +50,13 @@ def stdout_guard() -> Iterator[None]:
             os.dup2(devnull, sys.stdout.fileno())
             os.close(devnull)
         raise OutputError("cannot write to standard output (it is closed)") from None
+
+
+def check_workers(workers: int) -> int:
+    """``--workers``, refused (exit 2) when negative."""
+    if workers < 0:
+        fail(ExitCode.USAGE, f"--workers must be 0 or more (got {workers})")
+    return workers
 
 
 def fail(code: ExitCode, message: str) -> NoReturn:

@@ -1,4 +1,8 @@
-"""``govreport review FILE...``: an HTML review page per report (and an index for several)."""
+"""``govreport review FILE...``: an HTML review page per report (and an index for several).
+
+The command function is long only in its signature: one typer parameter per option (the
+extraction options come from :mod:`govreport.cli.common`).
+"""
 
 from __future__ import annotations
 

@@ -283,7 +283,11 @@ def text_to_tokens(text: str) -> list[Token]:
 
 
 def _tokenize(text: str) -> tuple[list[Token], int | None]:
-    """Tokens, and the index of the first line left unread when ``MAX_TOKENS`` was reached."""
+    """Tokens, and the index of the first line left unread when ``MAX_TOKENS`` was reached.
+
+    One pass over the lines, each read by the document's mode (fragments, cells, tabs, plain…); the
+    pending multi-line cell, the last lone pipe and the token budget are shared, so it stays one
+    function"""
     lines = [_MD_ESCAPE.sub(r"\1", ln) if "\\" in ln else ln for ln in text.split("\n")]
     style = fragment_style(lines)
     mode = "fragments" if style else _mode(lines)

@@ -89,7 +89,10 @@ def service_engine(name: str, device: str) -> OcrEngine:
 def serve(address: str, authkey: bytes, name: str, device: str, batch_pages: int, level: int) -> None:
     """Process target: listen on the AF_UNIX ``address``; each page worker connects and sends one
     request at a time; waiting requests (up to ``batch_pages``) are answered together. An engine
-    that cannot start answers every request with its error."""
+    that cannot start answers every request with its error.
+
+    One loop (an accepting thread, then: wait for requests, gather a batch, recognise, answer)
+    over the connections it owns, so it stays one function"""
     import signal
     from multiprocessing.connection import Listener, wait
 

@@ -46,6 +46,7 @@ EXPORTS = ("cells.parquet", "reports.csv", "reports.xlsx", "issues.csv", "series
 META_CSV = "meta.csv"  #: publication dates / kinds of body for the audit (``govreport batch --meta``)
 __all__ = ["export_dataset", "install_meta", "load_report_file", "norm_agency", "report_files", "shareable",
            "valid_report"]
+PARQUET_BATCH = 25  #: reports per parquet row group
 
 
 def valid_report(data: object) -> bool:
@@ -133,9 +134,6 @@ def _fmt(value: Any) -> Any:
     return "" if value is None else neutralise(value)
 
 
-PARQUET_BATCH = 25  #: reports per parquet row group
-
-
 def _parquet_schema():  # type: ignore[no-untyped-def]
     import pyarrow as pa
 
@@ -178,8 +176,28 @@ def _stream_exports(folder: Path, entries: list[Entry], audit: Audit, series: li
     return _write_exports(folder, entries, audit, series, ["reports.xlsx"])
 
 
+def _add_cells(columns: dict[str, list[Any]], e: Entry, cells: list[dict[str, Any]]) -> dict[str, Any]:
+    """Append one report's cells to the Parquet ``columns``; its values by ``table.row.col``."""
+    year = e.meta.get("year") if isinstance(e.meta.get("year"), int) else None
+    values = {}
+    for c in cells:
+        values[f"{c['table']}.{c['row']}.{c['col']}"] = c.get("value")
+        columns["report_id"].append(e.id)
+        columns["source"].append(e.source)
+        columns["agency"].append(e.meta.get("agency"))
+        columns["year"].append(year)
+        columns["template"].append(e.template)
+        for f in CELL_FIELDS:
+            v = c.get(f)
+            columns[f].append(float(v) if f == "value" and v is not None else v)
+    return values
+
+
 def _write_exports(folder: Path, entries: list[Entry], audit: Audit, series: list[dict[str, Any]],
                    stage: list[str]) -> int:
+    """The five exports written in one pass over the report JSONs, each to its temporary file and
+    renamed only when all are complete. Long because the files are written side by side from one
+    stream and ``stage`` must name the file being written when the disk fails."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -211,18 +229,7 @@ def _write_exports(folder: Path, entries: list[Entry], audit: Audit, series: lis
                 data = load_report_file(e.path) if e.path is not None else None
                 if data is None:
                     raise OSError(f"{e.path}: changed while the exports were written")
-                year = e.meta.get("year") if isinstance(e.meta.get("year"), int) else None
-                values = {}
-                for c in data["cells"]:
-                    values[f"{c['table']}.{c['row']}.{c['col']}"] = c.get("value")
-                    columns["report_id"].append(e.id)
-                    columns["source"].append(e.source)
-                    columns["agency"].append(e.meta.get("agency"))
-                    columns["year"].append(year)
-                    columns["template"].append(e.template)
-                    for f in CELL_FIELDS:
-                        v = c.get(f)
-                        columns[f].append(float(v) if f == "value" and v is not None else v)
+                values = _add_cells(columns, e, data["cells"])
                 if n % PARQUET_BATCH == 0 or n == len(entries):
                     stage[0] = "cells.parquet"
                     writer.write_table(pa.table(columns, schema=schema))

@@ -43,6 +43,7 @@ COLOURS = {"flagged": "F4C7C3", "inferred": "D9EAF7", "corrected": "FFF2CC", "ma
 LEGEND = (f"{FLAG} flagged: an issue names the cell (red); * inferred by the table's arithmetic; † corrected by "
           "it (the text read is in the issue); ■ masked; — missing (not found); ✓ verified by a person; empty: "
           "printed empty.")
+TEXT_WIDTH = 9_000  #: twips across the page's text (A4 or Letter with python-docx's default margins)
 
 
 # -- the memo as blocks ------------------------------------------------------------------------------------
@@ -263,7 +264,6 @@ def render_html(blocks: list[Block]) -> str:
 # -- Word ----------------------------------------------------------------------------------------------------
 # The body is written as WordprocessingML text and parsed once per block: python-docx's paragraph and cell
 # API looks styles up by walking all of them, which takes minutes on a memo of a thousand reports.
-TEXT_WIDTH = 9_000  #: twips across the page's text (A4 or Letter with python-docx's default margins)
 
 
 def _xml_text(text: str) -> str:

@@ -102,7 +102,11 @@ def build_archive(folder: str | Path, seed: int = 0, violations: bool = True,
                   years: Sequence[int] = range(2020, 2025), bodies: Sequence[tuple[str, str]] = BODIES,
                   forms: Sequence[str] = FORMS) -> Archive:
     """Write the archive into ``folder`` (gov2021 reports, ``len(bodies) * len(years)`` of them, one fewer
-    with violations: the missing year)."""
+    with violations: the missing year).
+
+    One loop over bodies and years that draws from one random stream per body and applies the
+    violation planned for each (body, year); split, the steps would pass that state around, so it
+    stays one function"""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     years = list(years)

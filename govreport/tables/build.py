@@ -23,6 +23,9 @@ log = logging.getLogger("govreport")
 #: an amount (万元) this large with no unit printed is more likely 元 than 万元: flagged, not guessed
 UNEXPLAINED_AMOUNT = 100_000
 _HEADER_UNIT = re.compile(r"(?:单位[:：]?\s*|[(（]\s*)(亿元|万元|千元|元)")
+DEEP_DOUBT = 0.5  #: readings this doubtful are set aside first, the merely doubtful only if needed
+MIN_TITLES = 3  #: the template's table titles a text must print to be a report whose tables were not read
+HEADER_ANCHORS = 3  #: column names found at consistent field positions before they anchor the columns
 
 
 def _cell_from(table: str, key: CellKey, tok: Token | None, status: str) -> Cell:
@@ -63,7 +66,10 @@ def _check_table(spec: TableSpec, variant: str | None, cells: dict[CellKey, Cell
     more than one way) are neither trusted nor inferred: the equations through them are not used.
     ``suspect`` readings (placed with doubt) are checked but never trusted: a cell is inferred or
     corrected only where the equations over the other readings fix it. Returns the cells that
-    only suspect readings would fix (left unfilled, for the caller to flag)."""
+    only suspect readings would fix (left unfilled, for the caller to flag).
+
+    The solve, the correction search and the issues they raise share the table's equations and
+    the trust sets, so they stay one function"""
     eqs = spec.equations(variant)
     known = {k: float(c.value) for k, c in cells.items()
              if c.status == "read" and c.value is not None and k not in doubtful}
@@ -128,9 +134,6 @@ def _check_table(spec: TableSpec, variant: str | None, cells: dict[CellKey, Cell
     return unsure
 
 
-DEEP_DOUBT = 0.5  #: readings this doubtful are set aside first, the merely doubtful only if needed
-
-
 def _set_doubtful_aside(spec: TableSpec, cells: dict[CellKey, Cell], eqs: list[Equation],
                         known: dict[CellKey, float], unknown: list[CellKey],
                         lower: dict[CellKey, float | None], low_confidence: float,
@@ -165,9 +168,6 @@ def _set_doubtful_aside(spec: TableSpec, cells: dict[CellKey, Cell], eqs: list[E
     return {k: v for k, v in res.fixed.items() if k in unknown}
 
 
-MIN_TITLES = 3  #: the template's table titles a text must print to be a report whose tables were not read
-
-
 def titles_printed(template: Template, text: str) -> bool:
     """Whether ``text`` prints enough of the template's table titles to be such a report even when
     its tables could not be read (text extracted column by column): then it is a report whose
@@ -180,6 +180,11 @@ def titles_printed(template: Template, text: str) -> bool:
 
 
 def build_tables(match: Match, settings: ExtractSettings) -> tuple[list[Cell], list[Issue]]:
+    """Each template table's cells and issues from the matched units: split glued runs, place the
+    numbers, convert amounts, check the structure and the arithmetic, flag what stays in doubt.
+
+    One pass per table whose steps hand each other the same cells, placement and doubt sets (which
+    cells are suspect, ambiguous or assumed empty), so it stays one function."""
     out_cells: list[Cell] = []
     issues: list[Issue] = []
     tpl: Template = match.template
@@ -240,9 +245,6 @@ def build_tables(match: Match, settings: ExtractSettings) -> tuple[list[Cell], l
         _status_issues(spec, cells, units, settings, issues)
         out_cells.extend(cells.values())
     return out_cells, issues
-
-
-HEADER_ANCHORS = 3  #: column names found at consistent field positions before they anchor the columns
 
 
 def _anchor(spec: TableSpec, headers: list[Token]) -> int | None:

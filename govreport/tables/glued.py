@@ -88,7 +88,10 @@ def _row_splits(spec: TableSpec, unit: Unit, eqs: list[Equation], blanks: bool) 
     """Every way to lay the unit's slots into exactly one token per cell that the equations within
     the unit allow (``None``: too many to tell). A glued run is cut into consecutive cells. With
     ``blanks``, a cell may have been printed empty, which leaves no trace in such text, so an empty
-    cell may sit anywhere (between the pieces of one run too); it counts as 0 in the equations."""
+    cell may sit anywhere (between the pieces of one run too); it counts as 0 in the equations.
+
+    One bounded depth-first search; the nested steps share the partial assignment and the
+    precomputed bounds, which is why it stays one function"""
     n = len(unit.cells)
     decimals = [not spec.column(c[1]).integer for c in unit.cells]
     index = {c: i for i, c in enumerate(unit.cells)}
@@ -241,7 +244,11 @@ def prints_empty_cells(tables: list[tuple[TableSpec, str | None, list[Unit]]], m
 def split_glued(spec: TableSpec, variant: str | None, units: list[Unit], blanks: bool = False,
                 memo: Memo | None = None) -> Split:
     """Units of ``spec`` with their glued runs split by the arithmetic (see the module docstring);
-    ``blanks``: the document prints some cells empty (:func:`prints_empty_cells`)."""
+    ``blanks``: the document prints some cells empty (:func:`prints_empty_cells`).
+
+    Three steps share the splits found: each glued row's splits, the combinations of rows' splits
+    that fit the table's equations together, the cells where the fitting splits differ (doubtful,
+    left as masks); so it stays one function"""
     out = Split(list(units))
     glued = [u for u, unit in enumerate(units) if _is_glued(unit)]
     if not glued:

@@ -25,6 +25,14 @@ from govreport.tables.segments import Segment
 from govreport.types import CellKey
 
 MIN_SIMILARITY = 0.5
+LOST_LABEL_GAIN = 0.01  #: a row with no readable label fills a gap between matched neighbours
+PARTIAL_LABEL_GAIN = 0.02  #: a row showing part of one row's label, in the same circumstances
+DOUBTFUL_LABEL = 0.8  #: OCR confidence under which a label that matches nothing counts as lost
+FRACTION_IN_COUNTS = 0.5  #: penalty for a row of counts that would hold a fraction
+#: penalty for text followed by a stray empty cell or two but no number (a heading that repeats a
+#: row's label above the table row that holds its numbers): the row with the numbers wins
+NO_VALUES = 0.2
+VARIANT_EVIDENCE = 0.3  #: per label printed only in one row variant (（六）'s three sub-rows) found in the text
 
 
 @dataclass
@@ -54,15 +62,6 @@ class Match:
 
     def found(self, table_id: str) -> bool:
         return any(u.table == table_id for u in self.units)
-
-
-LOST_LABEL_GAIN = 0.01  #: a row with no readable label fills a gap between matched neighbours
-PARTIAL_LABEL_GAIN = 0.02  #: a row showing part of one row's label, in the same circumstances
-DOUBTFUL_LABEL = 0.8  #: OCR confidence under which a label that matches nothing counts as lost
-FRACTION_IN_COUNTS = 0.5  #: penalty for a row of counts that would hold a fraction
-#: penalty for text followed by a stray empty cell or two but no number (a heading that repeats a
-#: row's label above the table row that holds its numbers): the row with the numbers wins
-NO_VALUES = 0.2
 
 
 @dataclass(frozen=True)
@@ -249,7 +248,6 @@ def match_template(template: Template, segs: list[Segment], variants: dict[str, 
     return m
 
 
-VARIANT_EVIDENCE = 0.3  #: per label printed only in one row variant (（六）'s three sub-rows) found in the text
 _ORDINAL = re.compile(r"^(?:\(?[一二三四五六七八九十]+[)、]|\d+\.)+")
 
 

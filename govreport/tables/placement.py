@@ -82,6 +82,13 @@ def _hints(slots: list[Token], n: int) -> dict[int, int]:
 
 
 def place(table: TableSpec, variant: str | None, units: list[Unit]) -> Placement:
+    """Put each unit's printed numbers in the template cells of its rows: a unit printed with one
+    token per cell is placed as printed; the others ("flexible") by the mixed-integer program that
+    best satisfies the table's equations. Numbers that could take another column at (almost) the
+    same cost make their rows ``ambiguous``.
+
+    The fixed placement, the program and the ambiguity search share the position lists they fill
+    in turn, so they stay in one function."""
     positions: list[list[tuple[int, CellKey]]] = [[] for _ in units]
     blanks: list[list[tuple[int | None, CellKey]]] = [[] for _ in units]
     unplaced: list[list[int]] = [[] for _ in units]
@@ -162,13 +169,31 @@ class _Program:
         nc, ne = len(cells), len(self.eqs)
         # variable layout: fill_blank[nc] | fill_mask[nc] | s+[ne] | s-[ne] | z...
         self.z: list[tuple[int, int, CellKey, int]] = []  # (unit, slot, cell, var index)
-        base = 2 * nc + 2 * ne
+        self.nc, self.ne, self.base = nc, ne, 2 * nc + 2 * ne
+        const, fixed_read, blank_ok, mask_ok = self._fixed(positions)
+        self.big = max([1.0] + [abs(float(t.value or 0)) for un in units for t in un.slots]) * 10 + 100
+        self.hint_cost = self._slot_variables()
+        self.nvar = self.base + len(self.z)
+        c = np.zeros(self.nvar)
+        c[:nc] = min(0.05, 500.0 / self.big)  # a blank cell read as non-zero costs more than any tie-break
+        c[2 * nc:2 * nc + 2 * ne] = W_SLACK
+        c[self.base:] = self.hint_cost
+        self.c = c
+        self.lb = np.zeros(self.nvar)
+        self.ub = self._upper_bounds(fixed_read, blank_ok, mask_ok)
+        self.rows = self._equation_rows(const) + self._slot_rows()
+        self.last_slack = 0.0
+
+    def _fixed(self, positions: list[list[tuple[int, CellKey]]]) -> tuple[np.ndarray, ...]:
+        """What the units placed for sure print: each cell's read value, whether it is read, whether
+        it may be blank, whether it is masked."""
+        nc = self.nc
         const = np.zeros(nc)  # value printed in a fixed read cell
         fixed_read = np.zeros(nc, dtype=bool)
         blank_ok = np.ones(nc, dtype=bool)
         mask_ok = np.zeros(nc, dtype=bool)
-        for u, unit in enumerate(units):
-            if u in flexible:
+        for u, unit in enumerate(self.units):
+            if u in self.flexible:
                 continue
             for i, c in positions[u]:
                 t = unit.slots[i]
@@ -178,36 +203,33 @@ class _Program:
                     blank_ok[j] = False
                 else:
                     blank_ok[j], mask_ok[j] = False, True
-        self.hint_cost: list[float] = []
-        big = max([1.0] + [abs(float(t.value or 0)) for un in units for t in un.slots]) * 10 + 100
-        self.big = big
-        for u in flexible:
-            unit = units[u]
+        return const, fixed_read, blank_ok, mask_ok
+
+    def _slot_variables(self) -> list[float]:
+        """One 0/1 variable per (flexible unit's value slot, column it may take) in ``self.z``; their costs."""
+        costs: list[float] = []
+        for u in self.flexible:
+            unit = self.units[u]
             n = len(unit.cells)
             vals = [i for i, t in enumerate(unit.slots) if t.kind is not Kind.BLANK][:n]
             hints = _hints(unit.slots, n)
             k = len(vals)
             for r, i in enumerate(vals):
                 for col in range(r, n - (k - r) + 1):
-                    self.z.append((u, i, unit.cells[col], base + len(self.z)))
+                    self.z.append((u, i, unit.cells[col], self.base + len(self.z)))
                     if i in hints:
                         cost = 0.0 if hints[i] == col else 1.0 + 0.01 * abs(hints[i] - col)
                     else:  # no positions to go by: prefer left-packed, last value in the last column
                         want = n - 1 if r == k - 1 else r
                         cost = 1e-4 * abs(want - col)
-                    self.hint_cost.append(cost)
-        nz = len(self.z)
-        self.nvar = base + nz
-        self.nc, self.ne, self.base = nc, ne, base
-        c = np.zeros(self.nvar)
-        c[:nc] = min(0.05, 500.0 / big)  # a blank cell read as non-zero costs more than any tie-break
-        c[2 * nc:2 * nc + 2 * ne] = W_SLACK
-        c[base:] = self.hint_cost
-        self.c = c
-        lb = np.zeros(self.nvar)
+                    costs.append(cost)
+        return costs
+
+    def _upper_bounds(self, fixed_read: np.ndarray, blank_ok: np.ndarray, mask_ok: np.ndarray) -> np.ndarray:
+        nc = self.nc
         ub = np.full(self.nvar, np.inf)
-        ub[base:] = 1.0
-        flex_cells = {self.cell_index[c] for u in flexible for c in units[u].cells}
+        ub[self.base:] = 1.0
+        flex_cells = {self.cell_index[c] for u in self.flexible for c in self.units[u].cells}
         for j in range(nc):
             if fixed_read[j]:
                 ub[j] = ub[nc + j] = 0.0
@@ -216,9 +238,12 @@ class _Program:
                     ub[j] = 0.0
                 if not mask_ok[j]:
                     ub[nc + j] = 0.0 if blank_ok[j] else ub[nc + j]
-        self.lb, self.ub = lb, ub
+        return ub
+
+    def _equation_rows(self, const: np.ndarray) -> list[tuple[dict[int, float], float, float]]:
+        """The template's equations: sum lhs - sum rhs + s+ - s- = 0, each cell = const + fills + sum v z."""
+        nc, ne = self.nc, self.ne
         rows: list[tuple[dict[int, float], float, float]] = []
-        # equations: sum lhs - sum rhs + s+ - s- = 0, each cell = const + fills + sum v z
         for e, eq in enumerate(self.eqs):
             coef: dict[int, float] = {}
             rhs = 0.0
@@ -230,24 +255,30 @@ class _Program:
                     rhs -= sign * const[j]
                     for (u, i, zc, v) in self.z:
                         if zc == cell:
-                            val = units[u].slots[i].value
-                            if units[u].slots[i].kind is Kind.NUMBER and val:
+                            val = self.units[u].slots[i].value
+                            if self.units[u].slots[i].kind is Kind.NUMBER and val:
                                 coef[v] = coef.get(v, 0.0) + sign * float(val)
             coef[2 * nc + e] = 1.0
             coef[2 * nc + ne + e] = -1.0
             rows.append((coef, rhs, rhs))
-        # each value slot sits in exactly one column; columns hold at most one slot; order kept
+        return rows
+
+    def _slot_rows(self) -> list[tuple[dict[int, float], float, float]]:
+        """Each value slot sits in exactly one column; columns hold at most one slot; order kept;
+        fills only where no number sits, mask fills only under a mask."""
+        nc, big = self.nc, self.big
+        rows: list[tuple[dict[int, float], float, float]] = []
         by_slot: dict[tuple[int, int], list[tuple[int, CellKey]]] = {}
         for (u, i, cell, v) in self.z:
             by_slot.setdefault((u, i), []).append((v, cell))
         for (_u, _i), vs in by_slot.items():
             rows.append(({v: 1.0 for v, _ in vs}, 1.0, 1.0))
-        for u in flexible:
-            unit = units[u]
+        for u in self.flexible:
+            unit = self.units[u]
             colpos = {c: p for p, c in enumerate(unit.cells)}
             slots_u = sorted(i for (uu, i) in by_slot if uu == u)
             for a, b in zip(slots_u, slots_u[1:], strict=False):
-                coef = {}
+                coef: dict[int, float] = {}
                 for v, cell in by_slot[(u, a)]:
                     coef[v] = coef.get(v, 0.0) + colpos[cell]
                 for v, cell in by_slot[(u, b)]:
@@ -256,7 +287,6 @@ class _Program:
             for cell in unit.cells:
                 j = self.cell_index[cell]
                 occupying = [(v, unit.slots[i]) for (uu, i, cc, v) in self.z if uu == u and cc == cell]
-                # fills allowed only where no number sits; mask fills only under a mask
                 coef = {j: 1.0}
                 for v, _ in occupying:
                     coef[v] = big
@@ -266,8 +296,7 @@ class _Program:
                     if t.kind is Kind.MASK:
                         coef[v] = -big
                 rows.append((coef, -np.inf, 0.0))
-        self.rows = rows
-        self.last_slack = 0.0
+        return rows
 
     def var(self, u: int, i: int, cell: CellKey) -> int:
         return next(v for (uu, ii, c, v) in self.z if uu == u and ii == i and c == cell)

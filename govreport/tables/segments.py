@@ -77,6 +77,12 @@ def _demote_prose_numbers(tokens: list[Token]) -> list[Token]:
 
 
 def segment(tokens: list[Token]) -> list[Segment]:
+    """The token stream cut into segments: a label (one or more printed rows' text) and the cells
+    that follow it. A row of cells without text joins the label above it when that label has
+    no numbers (a heading that repeats the row's label), else it becomes a segment of its own.
+
+    A single scan whose nested steps share the row state it tracks (text seen, leading blanks,
+    values without a label), which is why it stays one function."""
     segs: list[Segment] = []
     label: list[Token] = []
     slots: list[Token] = []

@@ -20,6 +20,7 @@ log = logging.getLogger("govreport")
 
 CSV_COLUMNS = ("time", "reviewer", "doc", "report", "source", "table", "row", "col", "action", "value",
                "old_value", "old_status", "old_text")
+BUSY = 75  #: exit code of :func:`main` when another process is writing the folder (EX_TEMPFAIL)
 def write_corrections_csv(decisions: Iterable[Decision], target: Path) -> int:
     """Every decision, in file order, as CSV (UTF-8 with BOM, for Excel); returns the row count."""
     n = 0
@@ -31,9 +32,6 @@ def write_corrections_csv(decisions: Iterable[Decision], target: Path) -> int:
             w.writerow(["" if v is None else neutralise(v) for v in row])
             n += 1
     return n
-
-
-BUSY = 75  #: exit code of :func:`main` when another process is writing the folder (EX_TEMPFAIL)
 
 
 def main(argv: list[str] | None = None) -> int:
