@@ -2,6 +2,8 @@
 
     python benchmarks/bench_scan.py --n 5 --quality office --workers 2
     python benchmarks/bench_scan.py --n 14 --quality poor --attack each    # adversarial scans
+    python benchmarks/bench_scan.py --systems govreport --dump /tmp/after      # keep every report
+    python benchmarks/bench_scan.py --systems govreport --code /tmp/main --against /tmp/after
 
 Documents come from ``python -m govreport.synth`` (cached under ``benchmarks/_work/``); see
 ``benchmarks/README.md`` for what is measured and how the baselines are mapped.
@@ -10,6 +12,7 @@ Documents come from ``python -m govreport.synth`` (cached under ``benchmarks/_wo
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import resource
@@ -21,6 +24,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+if "--code" in sys.argv[:-1]:  # another source tree's govreport (before/after a change), imported first
+    sys.path.insert(0, str(Path(sys.argv[sys.argv.index("--code") + 1]).resolve()))
 
 from common import DocScore, load_truth, map_grid_tables, numbers_in, numbers_recovered, score_report
 
@@ -149,6 +154,39 @@ def _cpu() -> float:
     """CPU seconds of this process and its finished children (tesseract runs as a child)."""
     me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+def _verdicts(report: dict[str, Any], truth: dict[str, Any]) -> dict[tuple[str, str, str], tuple[Any, str, str]]:
+    """Each template cell's (value, status, verdict): right, flagged (wrong but flagged) or silent."""
+    out = {}
+    for want in truth["cells"]:
+        key = (want["table"], want["row"], want["col"])
+        got = next((c for c in report.get("cells", []) if (c["table"], c["row"], c["col"]) == key), None)
+        one = {**report, "cells": [got] if got else []}
+        s = score_report(one, {**truth, "cells": [want]})
+        verdict = "right" if s.correct else "silent" if s.silent else "flagged"
+        out[key] = ((got or {}).get("value"), (got or {}).get("status", "missing"), verdict)
+    return out
+
+
+def changed_cells(before: Path, reports: dict[str, dict[str, Any]], truths: dict[str, dict[str, Any]]) -> str:
+    """How the cells of ``reports`` differ from the reports dumped in ``before`` (same documents)."""
+    moves: dict[str, int] = {}
+    changed = 0
+    for name, report in reports.items():
+        old_path = before / f"{name}.json"
+        if not old_path.is_file():
+            return f"{old_path} missing: no comparison"
+        old = _verdicts(json.loads(old_path.read_text(encoding="utf-8")), truths[name])
+        new = _verdicts(report, truths[name])
+        for key, (value, status, verdict) in new.items():
+            if old[key][:2] != (value, status):
+                changed += 1
+                move = f"{old[key][2]}->{verdict}"
+                moves[move] = moves.get(move, 0) + 1
+                if old[key][2] != verdict:
+                    print(f"  {name} {'.'.join(key)}: {old[key][:2]} -> {(value, status)} ({move})")
+    total = sum(len(t["cells"]) for t in truths.values())
+    return f"{changed}/{total} cells changed against {before}: " + (
+        ", ".join(f"{k} {v}" for k, v in sorted(moves.items())) or "none")
 
 
 # -- report ------------------------------------------------------------------------------------------
@@ -162,6 +200,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--attack", default="", help="adversarial scans: an attack of govreport.synth.adversarial, "
                     "or each (one attack per document, in turn)")
     ap.add_argument("-v", "--verbose", action="store_true", help="print silent wrong examples")
+    ap.add_argument("--code", metavar="TREE", help="measure the govreport of this source tree (e.g. a "
+                    "checkout of main) instead of this one's")
+    ap.add_argument("--dump", type=Path, metavar="DIR", help="write govreport's report per document here")
+    ap.add_argument("--against", type=Path, metavar="DIR", help="count govreport's cells that differ from "
+                    "the reports an earlier --dump wrote there (and say which turned right or wrong)")
     args = ap.parse_args(argv)
     systems = [s for s in args.systems.split(",") if s]
     docs = make_docs(args.n, args.quality, args.seed, args.attack)
@@ -184,6 +227,16 @@ def main(argv: list[str] | None = None) -> int:
             results = [_task(*j) for j in jobs]
         secs = sum(r["seconds"] for r in results) / max(1, pages)
         cpu = sum(r["cpu"] for r in results) / max(1, pages)
+        if system == "govreport" and (args.dump or args.against):
+            names = {f"{args.quality}_{p.parent.name}": r.get("report", {})
+                     for (p, _), r in zip(docs, results, strict=True)}
+            if args.dump:
+                args.dump.mkdir(parents=True, exist_ok=True)
+                for name, report in names.items():
+                    (args.dump / f"{name}.json").write_text(json.dumps(report, ensure_ascii=False), encoding="utf-8")
+            if args.against:
+                by_name = {f"{args.quality}_{p.parent.name}": t for (p, _), t in zip(docs, truths, strict=True)}
+                print(changed_cells(args.against, names, by_name))
         errors = [r["error"] for r in results if "error" in r]
         note = f"{len(errors)} error(s): {errors[0][:80]}" if errors else ""
         total = DocScore()

@@ -40,6 +40,60 @@ class OcrBox:
         return (min(xs), min(ys), max(xs), max(ys))
 
 
+@dataclass(slots=True)
+class RecWork:
+    """What a recogniser was fed: model runs, crops, and input columns (each run's strip width
+    times its batch, padding included; at a fixed height, the measure of its work on a CPU)."""
+
+    runs: int = 0
+    crops: int = 0
+    columns: int = 0
+
+    def add(self, runs: int, crops: int, columns: int) -> None:
+        self.runs += runs
+        self.crops += crops
+        self.columns += columns
+
+
+def pack_strips(widths: list[int], gap: int, target: int) -> list[list[tuple[int, int, int]]]:
+    """Crops of ``widths`` (in order) packed into strips: ``(crop index, x0, x1)`` per crop, ``gap``
+    white pixels before each crop and after the last. As few strips as ``target`` pixels wide
+    allow (a crop wider than that has a strip of its own), split as evenly as the order allows,
+    so that a batch of them needs no padding.
+
+    >>> pack_strips([100, 100, 100], 10, 1000)
+    [[(0, 10, 110), (1, 120, 220), (2, 230, 330)]]
+    >>> [[i for i, _, _ in s] for s in pack_strips([300, 300, 300, 300, 100], 10, 1000)]
+    [[0, 1], [2, 3, 4]]
+    """
+    if not widths:
+        return []
+    total = gap + sum(w + gap for w in widths)
+    n = -(-total // target)
+
+    def greedy(limit: int) -> list[list[tuple[int, int, int]]]:
+        strips: list[list[tuple[int, int, int]]] = [[]]
+        x = gap
+        for i, w in enumerate(widths):
+            if strips[-1] and x + w + gap > limit:
+                strips.append([])
+                x = gap
+            strips[-1].append((i, x, x + w))
+            x += w + gap
+        return strips
+
+    lo, hi = max(-(-total // n), max(widths) + 2 * gap), max(target, max(widths) + 2 * gap)
+    best = greedy(hi)
+    while lo < hi:  # the narrowest limit that needs no more strips than the target width does
+        mid = (lo + hi) // 2
+        cand = greedy(mid)
+        if len(cand) <= len(best):
+            best, hi = cand, mid
+        else:
+            lo = mid + 1
+    return best
+
+
 @runtime_checkable
 class OcrEngine(Protocol):
     """What the scan path needs from an OCR engine. Images are ``uint8`` gray or RGB arrays."""
@@ -76,13 +130,14 @@ class RapidOcrEngine:
 
     name = "rapidocr"
     REC_HEIGHT = 48  #: fixed input height of the PP-OCR recogniser
-    GAP = 16  #: white pixels between crops packed into one strip
+    GAP = 16  #: white pixels between crops in a strip (see :meth:`recognize`)
     STRIP = 1600  #: target strip width
     squeeze = 0.8  #: horizontal scale applied to crops (below 1 trades accuracy for speed)
     packs_strips = True  #: :meth:`recognize` takes ``breaks`` (see govreport.ocr.service)
 
     def __init__(self, device: str = "cpu", rec_batch: int = 8) -> None:
         self.rec_batch = rec_batch
+        self.work = RecWork()
         try:
             import onnxruntime  # noqa: F401 - the engine's runtime: missing is an install problem
             import rapidocr
@@ -125,49 +180,51 @@ class RapidOcrEngine:
         return [OcrBox(t, q, s) for q, (t, s) in zip(quads, texts, strict=True) if t]
 
     def recognize(self, crops: list[np.ndarray], breaks: frozenset[int] = frozenset()) -> list[tuple[str, float]]:
-        """Batched recognition of single-line crops; a crop whose index is in ``breaks`` starts a new
-        strip (the crops of different pages never share one: :mod:`govreport.ocr.service`).
+        """Batched recognition of single-line crops (gray or RGB ``uint8``): one ``(text, score)``
+        per crop, in order. The call every stage batches through (and :mod:`govreport.ocr.service`,
+        which feeds the engine the crops of several pages or documents at once): any number of
+        crops, any widths; a crop whose index is in ``breaks`` starts a new strip (the crops of
+        different pages never share one).
 
-        Crops are scaled to the model's 48 px height and packed side by side, separated by white
-        gaps, into long strips; each character the CTC decoder emits goes to the crop under it.
-        Nothing is padded to rapidocr's 320 px minimum. Packed, short numeric crops read far
-        better than one by one (cells right on 20 poor generated scans: 91% packed, 83% one crop
-        per input, 2026-12-01), at some cost in speed (about 1.3x on 2 CPU cores)."""
+        Crops are scaled to the model's 48 px height and packed side by side, separated by
+        :attr:`GAP` white pixels, into strips of about equal width (:func:`pack_strips`); strips go
+        to the model :attr:`rec_batch` at a time, and each character the CTC decoder emits goes to
+        the crop under it. Nothing is padded to rapidocr's 320 px minimum. Packed, short numeric
+        crops read far better than one by one (cells right on 20 poor generated scans: 91% packed,
+        83% one crop per input, 2026-12-01). The gap is kept at 16 px: at 12 px a thin stroke that
+        opens a crop (the "(" of a seal-covered "(七)" on a poor scan) went unread, and at 8 px a
+        label's ordinal leaked into the number before it ("13" read "132").
+        :attr:`work` counts what the model was fed."""
         import cv2
 
         if not crops:
             return []
         hgt, gap = self.REC_HEIGHT, self.GAP
-        scaled: list[np.ndarray] = []
+        scaled: list[np.ndarray] = []  # (48, w) gray or (48, w, 3) BGR, float in [-1, 1]
         for c in crops:
-            bgr = _to_bgr(c)
-            h, w = bgr.shape[:2]
+            img = c if c.ndim == 2 or (c.ndim == 3 and c.shape[2] == 1) else _to_bgr(c)
+            img = img.reshape(img.shape[:2]) if img.ndim == 3 and img.shape[2] == 1 else img
+            h, w = img.shape[:2]
             nw = max(8, int(np.ceil(self.squeeze * hgt * w / max(h, 1))))
             interp = cv2.INTER_AREA if h > hgt else cv2.INTER_LINEAR
-            scaled.append(cv2.resize(bgr, (nw, hgt), interpolation=interp))
-        # pack into strips: (crop index, x0, x1) per strip
-        strips: list[list[tuple[int, int, int]]] = [[]]
-        x = gap
-        for i, im in enumerate(scaled):
-            w = im.shape[1]
-            if strips[-1] and (x + w + gap > self.STRIP or i in breaks):
-                strips.append([])
-                x = gap
-            strips[-1].append((i, x, x + w))
-            x += w + gap
+            scaled.append(cv2.resize(img, (nw, hgt), interpolation=interp).astype(np.float32) / 127.5 - 1.0)
+        cuts = sorted({0, len(crops), *(b for b in breaks if 0 < b < len(crops))})
+        strips = [[(a + i, x0, x1) for i, x0, x1 in strip] for a, b in zip(cuts, cuts[1:], strict=False)
+                  for strip in pack_strips([im.shape[1] for im in scaled[a:b]], gap, self.STRIP)]
         widths = [s[-1][2] + gap for s in strips]
         log.debug("recognize: %d crops in %d strips, %d px", len(crops), len(strips), sum(widths))
-        order = np.argsort(widths)
+        order = np.argsort(widths, kind="stable")  # strips of like width share a batch
         out: list[tuple[str, float]] = [("", 0.0)] * len(crops)
         for b0 in range(0, len(order), self.rec_batch):
             chunk = [int(k) for k in order[b0 : b0 + self.rec_batch]]
             width = int(np.ceil(max(widths[k] for k in chunk) / 8.0)) * 8
-            batch = np.zeros((len(chunk), 3, hgt, width), np.float32)
+            batch = np.ones((len(chunk), 3, hgt, width), np.float32)  # white background and gaps
             for bi, k in enumerate(chunk):
-                batch[bi, :, :, : widths[k]] = 1.0  # white background and gaps
                 for i, x0, x1 in strips[k]:
-                    batch[bi, :, :, x0:x1] = scaled[i].transpose(2, 0, 1).astype(np.float32) / 127.5 - 1.0
+                    im = scaled[i]
+                    batch[bi, :, :, x0:x1] = im if im.ndim == 2 else im.transpose(2, 0, 1)
             preds = self._rec.session(batch)
+            self.work.add(len(chunk), sum(len(strips[k]) for k in chunk), len(chunk) * width)
             idx, prob = preds.argmax(axis=2), preds.max(axis=2)
             step = width / preds.shape[1]
             for bi, k in enumerate(chunk):
@@ -185,17 +242,16 @@ class RapidOcrEngine:
         chars = self._rec.postprocess_op.character
         keep = idx != 0
         keep[1:] &= idx[1:] != idx[:-1]
-        got: dict[int, list[tuple[str, float]]] = {i: [] for i, _, _ in members}
+        steps = np.flatnonzero(keep)
         bounds = [(x0 + x1) / 2 for (_, _, x1), (_, x0, _) in zip(members, members[1:], strict=False)]
-        for t in np.nonzero(keep)[0]:
-            x = (t + 0.5) * step
-            j = int(np.searchsorted(bounds, x))
-            got[members[j][0]].append((chars[int(idx[t])], float(prob[t])))
+        owner = np.searchsorted(bounds, (steps + 0.5) * step)
         out = []
-        for i, _, _ in members:
-            text = "".join(c for c, _ in got[i]).strip()
+        for j, (i, _, _) in enumerate(members):
+            mine = steps[owner == j]
+            got = [(chars[int(idx[t])], float(prob[t])) for t in mine]
+            text = "".join(c for c, _ in got).strip()
             # spaces emitted in the white gaps say nothing about how well the crop was read
-            probs = [p for c, p in got[i] if not c.isspace()]
+            probs = [p for c, p in got if not c.isspace()]
             out.append((i, text, round(float(np.mean(probs)), 5) if text else 0.0))
         return out
 

@@ -16,6 +16,7 @@ lowered a little for every character it had to guess.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -55,12 +56,14 @@ def _fold(text: str) -> str:
     return re.sub(r"\s+", "", s)
 
 
+@functools.lru_cache(maxsize=4096)
 def read_numeric(text: str, confidence: float | None = None, *, numeric_column: bool = True) -> NumericReading:
     """Classify and clean one cell's OCR text.
 
     ``numeric_column`` says the cell sits where numbers are expected: look-alike letters are then
     read as digits even when no real digit was seen (``"O"`` -> 0). Elsewhere a cell needs at least
-    one real digit and may hold at most one look-alike per real digit.
+    one real digit and may hold at most one look-alike per real digit. (Cached: a table's stages ask
+    about the same cells' texts many times.)
     """
     raw = text
     s = _fold(text)

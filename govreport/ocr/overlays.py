@@ -8,6 +8,8 @@ seal's ring. Readings there are doubted, so the table's arithmetic has the last 
 
 from __future__ import annotations
 
+import math
+
 import cv2
 import numpy as np
 
@@ -77,12 +79,15 @@ def light_ink(reads: list[list[CellRead]], clean: np.ndarray, ink: np.ndarray) -
 def ring_ink(sp: ScanPage, ink: np.ndarray) -> np.ndarray:
     """Ink on the rings of the page's round seals (bool mask): the ring crosses cells as a thick
     arc that joins the digits it runs over."""
-    yy, xx = np.ogrid[: ink.shape[0], : ink.shape[1]]
+    h, w = ink.shape[:2]
     drop = np.zeros(ink.shape, bool)
     for seal in sp.seals:
         cx, cy, r_in, r_out = seal_ring(ink, seal)
+        x0, y0 = max(0, math.floor(cx - r_out)), max(0, math.floor(cy - r_out))
+        x1, y1 = min(w, math.ceil(cx + r_out) + 1), min(h, math.ceil(cy + r_out) + 1)
+        yy, xx = np.ogrid[y0:y1, x0:x1]
         d2 = (xx - cx) ** 2 + (yy - cy) ** 2
-        drop |= (d2 >= r_in**2) & (d2 <= r_out**2)
+        drop[y0:y1, x0:x1] |= (d2 >= r_in**2) & (d2 <= r_out**2)
     return drop & (ink > 0)
 
 

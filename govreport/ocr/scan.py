@@ -164,8 +164,10 @@ def tokens_from_page_images(
 
 def _prepare(page: PageImage, engine: OcrEngine, sp: ScanPage) -> tuple[np.ndarray, np.ndarray]:
     """Upright, deskewed, seal-free, flat-lit gray page and its ink mask."""
-    gray, sp.red_fraction = suppress_red(page.image)
-    red = red_mask(page.image[..., :3]).astype(np.uint8) * 255 if sp.red_fraction > 0 else None
+    colour = page.image.ndim == 3
+    red_px = red_mask(page.image[..., :3]) if colour else None
+    gray, sp.red_fraction = suppress_red(page.image, red_px)
+    red = red_px.astype(np.uint8) * 255 if red_px is not None and sp.red_fraction > 0 else None
     if sp.red_fraction > 0.002:
         sp.notes.append(f"page {page.number}: red ink ({sp.red_fraction:.1%} of the page) removed before OCR")
     gray = normalize_illumination(gray)
@@ -175,7 +177,7 @@ def _prepare(page: PageImage, engine: OcrEngine, sp: ScanPage) -> tuple[np.ndarr
     if k:
         gray, m_rot = rotate90(gray, k)
         red = rotate90(red, k)[0] if red is not None else None
-        binary = binarize(gray)
+        binary = rotate90(binary, k)[0]  # Otsu's threshold does not change with a quarter turn
         sp.rotation = 90 * k
         sp.notes.append(f"page {page.number}: turned {90 * k}° clockwise to read it")
     skew = estimate_skew(binary)

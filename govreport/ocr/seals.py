@@ -23,17 +23,18 @@ def red_mask(rgb: np.ndarray) -> np.ndarray:
     return ((h <= 12) | (h >= 160)) & (s >= 50) & (v >= 60)
 
 
-def suppress_red(img: np.ndarray) -> tuple[np.ndarray, float]:
+def suppress_red(img: np.ndarray, mask: np.ndarray | None = None) -> tuple[np.ndarray, float]:
     """Gray page where red ink is lifted to near white while black print under a seal stays dark.
 
     In and around red pixels the gray value is taken from the red channel: red ink is bright
     there, black print is dark whatever was stamped on it, and a dark-red blend of the two (a
     blurred digit under a seal) keeps its darkness. Returns the page and the fraction that was red.
+    ``mask`` is :func:`red_mask` of the page when the caller has it already.
     """
     if img.ndim == 2:
         return img, 0.0
     rgb = img[..., :3]
-    mask = red_mask(rgb)
+    mask = red_mask(rgb) if mask is None else mask
     gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
     frac = float(mask.mean())
     if frac == 0:
@@ -127,6 +128,8 @@ def redaction_box(cell_gray: np.ndarray) -> tuple[int, int, int, int] | None:
     if h < 8 or w < 8:
         return None
     dark = (cell_gray < 90).astype(np.uint8)
+    if int(dark.sum()) < 0.85 * 12 * max(10, 0.3 * h):
+        return False  # not dark pixels enough for the smallest box below
     n, _, stats, _ = cv2.connectedComponentsWithStats(dark)
     best = None
     for i in range(1, n):
