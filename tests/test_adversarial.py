@@ -31,7 +31,9 @@ from govreport.synth.render_pdf import layout_document
 from govreport.synth.truth import random_truth
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import load_truth, score_report
+from scanfixtures import token_rows
 
 S = ExtractSettings()
 
@@ -166,19 +168,9 @@ def test_masked_title_stays_a_title_in_a_pdf(tmp_path: Path) -> None:
         files, _ = generate("text_pdf", "gov2021", seed, "office", tmp_path / str(seed),
                                 attacks=["box_appeals_header"], redaction="removed")
         res = read_pdf(files[0], S)
-        value_rows = [row for row in _rows(res.tokens) if sum(t.kind is Kind.NUMBER for t in row) >= 10]
+        value_rows = [row for row in token_rows(res.tokens) if sum(t.kind is Kind.NUMBER for t in row) >= 10]
         assert value_rows and all(t.kind is not Kind.TEXT for t in value_rows[-1])
         assert len(value_rows[-1]) == 15
-
-
-def _rows(tokens: list) -> list[list]:
-    rows: list[list] = [[]]
-    for t in tokens:
-        if t.kind is Kind.BREAK:
-            rows.append([])
-        else:
-            rows[-1].append(t)
-    return [r for r in rows if r]
 
 
 # -- the lattice on a page image (no OCR) -----------------------------------------------------------

@@ -234,7 +234,10 @@ def _collect_objects(page: Any, disp: np.ndarray) -> tuple[list[tuple[float, flo
 
     A filled shape thicker than :data:`FILL_RULE` is no ruling, whatever its edges line up with:
     a black box's edges are not a table's rules, a shaded header's are not either (its outline,
-    if stroked, is)."""
+    if stroked, is).
+
+    One walk over the page's objects through pdfium's C API (the ctypes out-parameters are reused
+    for every object), so it stays one function."""
     import pypdfium2.raw as pr
 
     edges: list[tuple[float, float, float, float]] = []

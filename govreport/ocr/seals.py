@@ -129,7 +129,7 @@ def redaction_box(cell_gray: np.ndarray) -> tuple[int, int, int, int] | None:
         return None
     dark = (cell_gray < 90).astype(np.uint8)
     if int(dark.sum()) < 0.85 * 12 * max(10, 0.3 * h):
-        return False  # not dark pixels enough for the smallest box below
+        return None  # not dark pixels enough for the smallest box below
     n, _, stats, _ = cv2.connectedComponentsWithStats(dark)
     best = None
     for i in range(1, n):

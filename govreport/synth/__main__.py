@@ -38,7 +38,10 @@ def generate(kind: str, template: str = "gov2021", seed: int = 0, quality: str =
     ``attacks`` (:data:`govreport.synth.adversarial.ATTACKS`) lays black boxes and seals over
     table structure and splits tables across pages (scans and PDFs); ``redaction`` says what a
     PDF's boxes leave of the text under them: ``removed`` (a redaction tool) or ``kept`` (a box
-    drawn over the text)."""
+    drawn over the text).
+
+    One branch per kind of document, each drawing from the same random stream in a fixed order
+    (so a seed gives the same document), which is why it stays one function."""
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {', '.join(KINDS)} (got {kind!r})")
     if redaction not in ("removed", "kept"):
