@@ -37,10 +37,10 @@ SYSTEMS = ("govreport", "govreport-detect", "img2table", "rapidocr")
 def attacks_for(attack: str, i: int) -> list[str]:
     """The adversarial edits of document ``i``: none, one named attack, or (``each``) the attacks
     of :data:`govreport.synth.adversarial.ATTACKS` in turn, one per document."""
+    if not attack:
+        return []  # (a tree from before the adversarial scans, measured with --code, has no ATTACKS)
     from govreport.synth.adversarial import ATTACKS
 
-    if not attack:
-        return []
     return [ATTACKS[i % len(ATTACKS)]] if attack == "each" else [attack]
 
 

@@ -28,6 +28,8 @@ from govreport.types import BBox
 
 CELL_INSET = 3  #: pixels cut off each side of a cell before reading it (rule remnants)
 SEAL_READ_CONF = 0.75  #: cap on a reading that depended on telling print from lighter ink over it
+PART_READ_CONF = 0.45  #: cap on a number read from part of a cell's ink where its whole read as none
+#: (under the tables' deep doubt, 0.5: where the arithmetic fails such readings are set aside first)
 UNDER_SEAL_BLANK = 0.5  #: confidence of "empty" for a cell under a seal (flagged: it may hide print)
 REREAD_BELOW = 0.85  #: a one-column cell read with less confidence than this is read again
 TOUCHED_CONF = 0.5  #: cap on a re-read whose dropped ink ran into the digits (it stays flagged)

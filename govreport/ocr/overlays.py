@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 
 from govreport.ocr.cells import (
+    PART_READ_CONF,
     REREAD_BELOW,
     SEAL_READ_CONF,
     CellRead,
@@ -102,7 +103,8 @@ def reread_without(
     clear, but doubted; a doubtful first reading gives way to a better second one (a number where
     the first was none, more confident, or empty where the first read no number), also doubted
     (capped at ``SEAL_READ_CONF``, under the flagging threshold): light print and a dark overlay
-    look alike, so the arithmetic has the last word.
+    look alike, so the arithmetic has the last word. A number where the first reading was none is
+    doubted the most (capped at ``PART_READ_CONF``): ``drop`` may have taken print with it.
     """
     todo = [(cr, CellRead(cr.cell_bbox, cr.c0, cr.c1)) for row in reads for cr in row
             if cr.kind == "ink" and int(drop[cell_window(cr)].sum()) >= 6]
@@ -126,4 +128,5 @@ def reread_without(
         ) or (cp.kind == "blank" and not first_number)
         if better:
             cr.kind, cr.text, cr.lines = cp.kind, cp.text, cp.lines
-            cr.conf = min(cp.conf if cp.conf is not None else 0.0, SEAL_READ_CONF)
+            cap = PART_READ_CONF if second_number and not first_number else SEAL_READ_CONF
+            cr.conf = min(cp.conf if cp.conf is not None else 0.0, cap)

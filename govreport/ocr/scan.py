@@ -4,7 +4,8 @@ Per page: red seals painted out, lighting flattened, orientation (0/90/180/270) 
 (:mod:`govreport.ocr.preprocess`), round seals found by shape (:mod:`govreport.ocr.seals`), ruled
 tables found (:mod:`govreport.ocr.rules`), then every table cell is cut out, split into text
 lines and read by the recognition model alone, in one batch per page (:mod:`govreport.ocr.cells`);
-cells under a seal get second readings without it (:mod:`govreport.ocr.overlays`). Text outside
+cells under a seal get second readings without it (:mod:`govreport.ocr.overlays`) and on their
+row's line of print (:mod:`govreport.ocr.band`). Text outside
 tables (title, prose) is read band by band. Pages without rules fall back to a full detection pass
 whose boxes are grouped into rows.
 
@@ -39,6 +40,7 @@ from govreport.layout.grid import (
     table_roles,
 )
 from govreport.layout.tokens import BREAK, CellText, Kind, LayoutResult, Token, tokens_from_rows
+from govreport.ocr.band import reread_on_band, through_ring
 from govreport.ocr.cells import (
     CellRead,
     cell_readings,
@@ -369,16 +371,19 @@ def _second_readings(
 ) -> None:
     """Second readings, once the cells' roles are known: what a box leaves legible of a label or
     title, a value cell far wider than its column cut at gaps in its ink, and cells under a seal
-    read without its residue, lighter overlay and ring."""
+    read without its residue, lighter overlay and ring (keeping the print that shows through the
+    ring), then on their row's line of print (:mod:`govreport.ocr.band`)."""
     read_beside_boxes([cr for ri, row in enumerate(reads) for cr in row
                        if roles.role(ri, cr.c0, cr.c1) in ("header", "label")], clean, ink, engine, sp)
     split_merged_values(reads, roles, clean, ink, engine, sp)
     if residue is not None:
         reread_without(reads, residue, clean, ink, engine, sp)
     reread_without(reads, light_ink(reads, clean, ink), clean, ink, engine, sp)
-    if sp.seals:
-        reread_without(reads, ring_ink(sp, ink), clean, ink, engine, sp)
+    ring = ring_ink(sp, ink) if sp.seals else None
+    if ring is not None:
+        reread_without(reads, ring & ~through_ring(clean, ring), clean, ink, engine, sp)
     if sealed is not None:
+        reread_on_band(reads, roles.values, clean, ink, engine, sealed, ring)
         for row in reads:
             for cr in row:
                 cr.under_seal = bool(sealed[cell_window(cr)].mean() >= SEAL_OVERLAP) if cr.kind == "ink" else False

@@ -92,7 +92,8 @@ def _check_table(spec: TableSpec, variant: str | None, cells: dict[CellKey, Cell
                             f"{k[0]}.{k[1]}: read {c.text!r}, the table's arithmetic fixes it to {c.value}",
                             [list(k)]))
     elif violated:
-        fixed = _set_doubtful_aside(spec, cells, eqs, known, unknown, lower, low_confidence, issues) or fixed
+        fixed = _set_doubtful_aside(spec, cells, eqs, known, unknown, lower, low_confidence, issues,
+                                    violated, correctable) or fixed
     printed_empty = [k for k, v in fixed.items() if cells[k].status == "blank" and abs(v) > 1e-9]
     for k, v in fixed.items():
         c = cells[k]
@@ -137,25 +138,47 @@ def _check_table(spec: TableSpec, variant: str | None, cells: dict[CellKey, Cell
 def _set_doubtful_aside(spec: TableSpec, cells: dict[CellKey, Cell], eqs: list[Equation],
                         known: dict[CellKey, float], unknown: list[CellKey],
                         lower: dict[CellKey, float | None], low_confidence: float,
-                        issues: list[Issue]) -> dict[CellKey, float] | None:
+                        issues: list[Issue], failing: list[Equation] = (), correctable: list[CellKey] = (),
+                        ) -> dict[CellKey, float] | None:
     """A table whose arithmetic fails as read, retried with its low-confidence readings unknown.
 
     If the equations then hold, the cells they fix are filled in: a doubtful reading they fix to
     another whole number is ``corrected``, a masked or missing cell ``inferred``. The failing
     equations are still reported as read, so every cell in them stays flagged. Returns the
     inferred cells, or ``None`` if setting the doubtful readings aside does not help.
+
+    The deeply doubtful readings are set aside before the merely doubtful, and at each level
+    first those the ``failing`` equations run through (fewer unknowns: the arithmetic fixes more
+    of them), then all of them. With the deeply doubtful aside, one doubtful reading of the rest
+    (of ``correctable``) may still be corrected, where it is the only one that can be and the
+    arithmetic fixes its value.
     """
-    # the least doubtful readings are kept if the arithmetic holds without them
+    in_failing = {k for eq in failing for k in eq.cells}
     for level in (DEEP_DOUBT, low_confidence):
-        doubtful = [k for k in known if cells[k].confidence is not None and cells[k].confidence < level]
-        if not doubtful:
+        doubtful_all = [k for k in known if cells[k].confidence is not None and cells[k].confidence < level]
+        tries = [[k for k in doubtful_all if k in in_failing], doubtful_all]
+        for doubtful in tries if tries[0] != tries[1] else tries[1:]:
+            if not doubtful:
+                continue
+            rest = {k: v for k, v in known.items() if k not in doubtful}
+            res = analyse(eqs, rest, [*unknown, *doubtful], lower)
+            if res.violated and level == DEEP_DOUBT:
+                suspects = [k for k in rest if k in correctable and (cells[k].confidence or 0.0) < low_confidence]
+                res = analyse(eqs, rest, [*unknown, *doubtful], lower, suspects) if suspects else res
+            if not res.violated:
+                break
+        else:
             continue
-        rest = {k: v for k, v in known.items() if k not in doubtful}
-        res = analyse(eqs, rest, [*unknown, *doubtful], lower)
-        if not res.violated and res.correction is None:
-            break
+        break
     else:
         return None
+    if res.correction is not None:
+        k, v = res.correction
+        c = cells[k]
+        c.status, c.value = "corrected", int(round(v))
+        issues.append(Issue("corrected", spec.id,
+                            f"{k[0]}.{k[1]}: read {c.text!r} with confidence {c.confidence}; with the table's "
+                            f"most doubtful readings set aside its arithmetic fixes it to {c.value}", [list(k)]))
     for k in doubtful:
         v = res.fixed.get(k)
         if v is None or abs(v - known[k]) < 1e-9 or (spec.column(k[1]).integer and abs(v - round(v)) > 1e-6):
