@@ -115,8 +115,9 @@ def _printed_and_scanned(html: Path, out: Path, dpi: int, blur: float, jpeg: int
 def test_a_real_reports_page_printed_and_scanned(tmp_path, dpi, blur, jpeg, floor):
     """A scan of a real report: the site's own HTML page printed by Chromium and scanned back (gray,
     skewed, blurred, JPEG). Every cell right or flagged. When written, 194 of the 198 right in the
-    office scan; 159 in the poor one, where the applications table's rows come out cut wrong and a
-    `structure` issue flags the whole table (the floors keep those figures from falling unseen)."""
+    office scan; 159 in the poor one, where totals cut at the page's edge (Chromium prints the table
+    wider than the page) leave rows that fit no column: they are flagged (the floors keep those
+    figures from falling unseen)."""
     pytest.importorskip("rapidocr")
     html = REAL / "shanghai_office_2019.html"
     if not html.is_file():
