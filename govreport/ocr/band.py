@@ -28,7 +28,8 @@ MAX_DIGITS = 6  #: the widest number a column's run of ink may be, in digits
 
 
 def through_ring(clean: np.ndarray, ring: np.ndarray) -> np.ndarray:
-    """Ink on a seal's ring (``ring``, from :func:`ring_ink`) that is print under it (bool mask):
+    """Ink on a seal's ring (``ring``, from :func:`govreport.ocr.overlays.ring_ink`) that is print
+    under it (bool mask):
     seal ink laid over toner darkens it, so print shows through the ring as ink
     ``THROUGH_RING_GAP`` gray levels darker than the ring's own."""
     if not ring.any():

@@ -154,10 +154,11 @@ def _set_doubtful_aside(spec: TableSpec, cells: dict[CellKey, Cell], eqs: list[E
     arithmetic fixes its value.
     """
     in_failing = {k for eq in failing for k in eq.cells}
+    res = None
     for level in (DEEP_DOUBT, low_confidence):
-        doubtful_all = [k for k in known if cells[k].confidence is not None and cells[k].confidence < level]
-        tries = [[k for k in doubtful_all if k in in_failing], doubtful_all]
-        for doubtful in tries if tries[0] != tries[1] else tries[1:]:
+        below = [k for k in known if cells[k].confidence is not None and cells[k].confidence < level]
+        first = [k for k in below if k in in_failing]
+        for doubtful in (first, below) if first != below else (below,):
             if not doubtful:
                 continue
             rest = {k: v for k, v in known.items() if k not in doubtful}
@@ -167,9 +168,8 @@ def _set_doubtful_aside(spec: TableSpec, cells: dict[CellKey, Cell], eqs: list[E
                 res = analyse(eqs, rest, [*unknown, *doubtful], lower, suspects) if suspects else res
             if not res.violated:
                 break
-        else:
-            continue
-        break
+        if res is not None and not res.violated:
+            break
     else:
         return None
     if res.correction is not None:
