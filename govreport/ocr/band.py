@@ -20,7 +20,6 @@ import numpy as np
 from govreport.ocr.cells import PART_READ_CONF, CellRead, cell_window, confident, despeckle, line_crop
 from govreport.ocr.engines import OcrEngine
 from govreport.ocr.numbers import read_numeric
-from govreport.ocr.overlays import SEAL_OVERLAP
 
 THROUGH_RING_GAP = 25  #: gray levels darker than a seal's ring from which ink on it is print under it
 BAND_SLACK = 0.25  #: share of the row's line height that print may reach above or below the line
@@ -138,11 +137,23 @@ def _band_views(sub: np.ndarray, ring: np.ndarray, through: np.ndarray, off: np.
     return out
 
 
+def _view_crop(clean: np.ndarray, sub: np.ndarray, kept: np.ndarray) -> tuple[np.ndarray, tuple[int, int, int, int]]:
+    """A cell's view as a line crop for the recogniser: the ink not ``kept`` (and its rim) turned
+    white, cut to the kept ink; and the kept ink's box in the cell's pixels."""
+    lifted = clean.copy()
+    gone = cv2.dilate(((sub > 0) & ~kept).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    lifted[gone & ~kept] = 255
+    yy, xx = np.nonzero(kept)
+    box = (int(xx.min()), int(yy.min()), int(xx.max()) + 1, int(yy.max()) + 1)
+    return line_crop(lifted, *box), box
+
+
 def reread_on_band(
     reads: list[list[CellRead]], values: frozenset[int], clean: np.ndarray, ink: np.ndarray, engine: OcrEngine,
-    sealed: np.ndarray, ring: np.ndarray | None = None,
+    ring: np.ndarray | None = None,
 ) -> None:
-    """Doubtful value cells under a seal, read again with only the ink on their row's line.
+    """Doubtful value cells under a seal (``CellRead.under_seal``), read again with only the ink on
+    their row's line.
 
     The numbers of a table row are printed on one line (:func:`row_band`), and those of a
     column aligned one way (:func:`column_anchors`); what a seal lays over a cell (its ring, its
@@ -164,23 +175,16 @@ def reread_on_band(
         b0, b1 = band
         slack = max(2.0, BAND_SLACK * (b1 - b0))
         for cr in row:
-            if cr.kind != "ink" or cr.c1 - cr.c0 != 1 or (cr.text and read_numeric(cr.text).kind == "number"):
+            if not cr.under_seal or cr.c1 - cr.c0 != 1 or (cr.text and read_numeric(cr.text).kind == "number"):
                 continue
             win = cell_window(cr)
-            if sealed[win].size == 0 or sealed[win].mean() < SEAL_OVERLAP:
-                continue
             sub = ink[win]
             y0, x0 = win[0].start, win[1].start
             ys = np.arange(win[0].start, win[0].stop)[:, None]
             off = np.broadcast_to((ys < b0 - slack) | (ys > b1 + slack), sub.shape)
-            cut = ring[win]
-            for kept in _band_views(sub, cut, dark[win], off, anchors.get(cr.c0), x0):
-                lifted = clean[win].copy()
-                gone = cv2.dilate(((sub > 0) & ~kept).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
-                lifted[gone & ~kept] = 255
-                yy, xx = np.nonzero(kept)
-                box = (int(xx.min()), int(yy.min()), int(xx.max()) + 1, int(yy.max()) + 1)
-                crops.append(line_crop(lifted, *box))
+            for kept in _band_views(sub, ring[win], dark[win], off, anchors.get(cr.c0), x0):
+                crop, box = _view_crop(clean[win], sub, kept)
+                crops.append(crop)
                 todo.append((cr, (x0 + box[0], y0 + box[1], x0 + box[2], y0 + box[3])))
     if not crops:
         return

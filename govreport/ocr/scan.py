@@ -383,10 +383,10 @@ def _second_readings(
     if ring is not None:
         reread_without(reads, ring & ~through_ring(clean, ring), clean, ink, engine, sp)
     if sealed is not None:
-        reread_on_band(reads, roles.values, clean, ink, engine, sealed, ring)
         for row in reads:
             for cr in row:
                 cr.under_seal = bool(sealed[cell_window(cr)].mean() >= SEAL_OVERLAP) if cr.kind == "ink" else False
+        reread_on_band(reads, roles.values, clean, ink, engine, ring)
 
 
 def _detect_in_tables(clean: np.ndarray, grid: PageGrid, engine: OcrEngine) -> list[list[OcrBox]]:
