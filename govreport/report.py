@@ -57,17 +57,68 @@ class Cell:
         }
 
 
+About = Literal["reading", "report"]
+
+#: issue kinds that are always about the document itself, never about the tool's reading of it
+REPORT_KINDS = frozenset({"narrative_mismatch", "empty_column"})
+
+
+def default_about(kind: str) -> About:
+    """What an issue of ``kind`` is about when its maker does not say: ``"report"`` for the kinds that
+    only a document's own fault raises (and audit findings, whose kinds are not the reader's),
+    ``"reading"`` for the reader's doubts (an ``inconsistent`` counts as one unless its maker says
+    the source is exact).
+
+    >>> default_about("ambiguous"), default_about("narrative_mismatch")
+    ('reading', 'report')
+    """
+    return "report" if kind in REPORT_KINDS else "reading"
+
+
+@dataclass(slots=True)
+class Alternative:
+    """One way a ``reading`` issue may be settled: the cell values it sets (``[row, col, value]``;
+    empty for "re-key this table") and why the tool weighed it."""
+
+    values: list[list[Any]]
+    why: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"values": [list(v) for v in self.values], "why": self.why}
+
+
 @dataclass(slots=True)
 class Issue:
-    """A problem worth a reviewer's eye. ``cells`` holds ``[row, col]`` pairs of ``table``."""
+    """A problem worth a reviewer's eye. ``cells`` holds ``[row, col]`` pairs of ``table``;
+    ``about`` says whether the tool doubts its reading (``"reading"``) or the document is at fault
+    (``"report"``); ``alternatives`` (reading issues) are the settlements weighed, best first.
+
+    >>> Issue("ambiguous", "appeals", "m", [["review", "total"]]).to_dict()["about"]
+    'reading'
+    """
 
     kind: str
     table: str | None
     message: str
     cells: list[list[str]] = field(default_factory=list)
+    about: About | None = None
+    alternatives: list[Alternative] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.about is None:
+            self.about = default_about(self.kind)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "table": self.table, "message": self.message, "cells": self.cells}
+        return {"kind": self.kind, "table": self.table, "message": self.message, "cells": self.cells,
+                "about": self.about, "alternatives": [a.to_dict() for a in self.alternatives]}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Issue:
+        """The inverse of :meth:`to_dict` (files written before ``about`` existed get the default)."""
+        alts = [Alternative([list(v) for v in a.get("values", [])], str(a.get("why", "")))
+                for a in d.get("alternatives") or [] if isinstance(a, dict)]
+        about = d.get("about") if d.get("about") in ("reading", "report") else None
+        return cls(d["kind"], d.get("table"), d["message"], [list(x) for x in d.get("cells", [])], about, alts)
 
 
 @dataclass(slots=True)
@@ -135,8 +186,7 @@ class Report:
                                            "confidence", "page", "bbox")})
             for d in data.get("cells", [])
         ]
-        issues = [Issue(i["kind"], i.get("table"), i["message"], [list(x) for x in i.get("cells", [])])
-                  for i in data.get("issues", [])]
+        issues = [Issue.from_dict(i) for i in data.get("issues", [])]
         return cls(data.get("source", ""), data.get("template"), dict(data.get("meta", {})), cells,
                    issues, list(data.get("narrative", [])),
                    None if data.get("parts") is None else list(data["parts"]))

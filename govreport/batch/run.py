@@ -285,7 +285,7 @@ def write_reviews(out: Path) -> Path:
         # the index needs only the counts: keep issues and the cells that were not simply read
         slim = Report(report.source, report.template, report.meta,
                       [Cell(c.table, c.row, c.col, status=c.status) for c in report.cells if c.status != "read"],
-                      [Issue(i.kind, i.table, i.message, []) for i in report.issues])
+                      [Issue(i.kind, i.table, i.message, [], i.about) for i in report.issues])
         entries.append(IndexEntry(report.source, page, slim))
     failures = out / FAILURES
     if failures.exists():

@@ -64,7 +64,7 @@ class Finding:
 
     def to_issue(self) -> Issue:
         msg = f"[{self.rule}] {self.message}" if self.rule else self.message
-        return Issue(self.kind, self.table, msg, [list(c) for c in self.cells])
+        return Issue(self.kind, self.table, msg, [list(c) for c in self.cells], about="report")
 
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "severity": self.severity, "message": self.message, "rule": self.rule,

@@ -231,7 +231,7 @@ def recheck(report: Report, tables: Iterable[str], decided: set[Key]) -> None:
         message = i.message
         if len(cells) != len(i.cells):  # "12 cell(s) ..." -> the count left
             message = re.sub(r"^\d+(?= cell)", str(len(cells)), message)
-        kept.append(Issue(i.kind, i.table, message, cells))
+        kept.append(Issue(i.kind, i.table, message, cells, i.about, i.alternatives))
     report.issues = kept + rebuilt + [i for i in report.issues if i.kind == CONFLICT]
 
 
