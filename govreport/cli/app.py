@@ -17,7 +17,7 @@ import typer
 
 from govreport.cli.audit import audit_command
 from govreport.cli.batch import batch_command
-from govreport.cli.common import stdout_guard
+from govreport.cli.common import native_stdout_away, stdout_guard
 from govreport.cli.extract import extract
 from govreport.cli.review import review_command
 from govreport.cli.templates import templates
@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     winds down ends the process at once. A closed standard output is an output error (exit 8)."""
     if sys.stdout is None:  # started with fd 1 closed
         sys.stdout = _ClosedStream()
-    with _second_interrupt_exits():
+    with _second_interrupt_exits(), native_stdout_away():
         return _run(argv)
 
 

@@ -36,6 +36,52 @@ Exclude = Annotated[Optional[list[str]], typer.Option(  # noqa: UP045
 
 
 @contextlib.contextmanager
+def native_stdout_away() -> Iterator[None]:
+    """For the command's run, file descriptor 1 points at the null device and ``sys.stdout`` at a
+    copy of the real standard output: what native code prints with C's ``printf`` (HiGHS, the
+    solver behind the arithmetic and the placement, prints debug lines there on some tables) never
+    reaches the JSON or the CSV a script reads from stdout, while Python's own output does. Child
+    processes (batch workers) inherit the null device as their fd 1. A no-op where ``sys.stdout``
+    is not the process's own fd 1 (a test's capture, a closed stdout)."""
+    try:
+        real = sys.stdout.fileno() == 1 and sys.stdout is sys.__stdout__
+    except (AttributeError, OSError, ValueError):
+        real = False
+    if not real:
+        yield
+        return
+    sys.stdout.flush()
+    saved = os.dup(1)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.close(devnull)
+    original = sys.stdout
+    stream = open(os.dup(saved), "w", encoding=original.encoding, errors=original.errors,  # noqa: SIM115
+                  newline=None, closefd=True)
+    sys.stdout = stream
+    try:
+        yield
+    finally:
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+        _flush_c_stdio()
+        os.dup2(saved, 1)
+        os.close(saved)
+        sys.stdout = original
+        with contextlib.suppress(OSError, ValueError):
+            stream.close()
+
+
+def _flush_c_stdio() -> None:
+    """Flush C's stdio buffers while fd 1 still points at the null device (so what native code
+    buffered goes there, not to the real stdout after it is restored)."""
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        ctypes.CDLL(None).fflush(None)
+
+
+@contextlib.contextmanager
 def stdout_guard() -> Iterator[None]:
     """Writing to a closed standard output (``| head``, ``>&-``) is an :class:`OutputError` (exit 8),
     not a traceback; the interpreter's last flush then goes nowhere."""
