@@ -56,14 +56,41 @@ def _apps_text(values_override: dict) -> str:
     return "\n".join(lines), truth
 
 
+def _as_recognised(text: str) -> govreport.Report:
+    """The text's tokens as a recogniser would hand them (each with a confidence): a reading."""
+    import dataclasses
+
+    from govreport.layout.text import text_to_tokens
+    from govreport.layout.tokens import LayoutResult
+    from govreport.pipeline import build_report
+    from govreport.settings import ExtractSettings
+
+    tokens = [dataclasses.replace(t, confidence=0.99) for t in text_to_tokens(text)]
+    return build_report(LayoutResult(tokens, text, "image"), "t", ExtractSettings())
+
+
 def test_misread_cell_in_rows_and_columns_is_corrected_uniquely():
     key = ("applications", "disclosed", "natural_person")
     text, truth = _apps_text({key: "9999"})
-    r = govreport.extract(text)
+    r = _as_recognised(text)
     c = r.cell(*key)
     assert (c.status, c.value, c.text) == ("corrected", truth.values[key], "9999")
     assert any(i.kind == "corrected" and [key[1], key[2]] in i.cells for i in r.issues)
     assert not [i for i in r.issues if i.kind == "inconsistent"]
+
+
+def test_an_exact_source_is_never_corrected_its_inconsistency_is_the_reports():
+    """The same planted number in a text file is what the document prints: it stands (``read``), and
+    the equations it breaks are findings about the report, not doubts about the reading."""
+    key = ("applications", "disclosed", "natural_person")
+    text, _ = _apps_text({key: "9999"})
+    r = govreport.extract(text)
+    c = r.cell(*key)
+    assert (c.status, c.value) == ("read", 9999)
+    assert not any(cell.status == "corrected" for cell in r.cells)
+    bad = [i for i in r.issues if i.kind == "inconsistent"]
+    assert bad and all(i.about == "report" for i in bad)
+    assert all([key[1], key[2]] in i.cells for i in bad)
 
 
 def test_two_misreads_are_flagged_not_corrected():

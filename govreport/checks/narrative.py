@@ -182,6 +182,9 @@ def find_figures(clause: str) -> list[Figure]:
 
 
 # -- quantities -> cells ------------------------------------------------------------------------------
+_GENERIC_WORDS = re.compile(r"政府信息|信息|申请|相关|本机关|行政机关|要求|属于|其他")
+
+
 class _Cells:
     """The report's cells, and the quantities the prose names resolved to them through the template."""
 
@@ -210,6 +213,24 @@ class _Cells:
         if any(k not in self.cells for k in keys):
             return None
         return keys
+
+    def named_member(self, keys: list[CellRef], figure: float, sentence: str) -> list[CellRef] | None:
+        """The one row of a group quantity (无法提供 = its three sub-rows) whose total is ``figure``
+        and whose printed label the sentence quotes (three characters or more of it), or ``None``."""
+        spec = self.specs.get(keys[0][0])
+        if spec is None:
+            return None
+        found = []
+        for row in dict.fromkeys(k[1] for k in keys):
+            members = [k for k in keys if k[1] == row]
+            label = next((re.sub(r"^[\d一二三四五六七八九十（）()、.．\s]+", "", x) for r in spec.rows if r.id == row
+                          for x in r.labels[:1]), "")
+            label = _GENERIC_WORDS.sub("|", label)  # 政府信息, 申请 … name every row: no evidence
+            quoted = any("|" not in label[i:i + 3] and label[i:i + 3] in sentence
+                         for i in range(max(0, len(label) - 2)))
+            if quoted and self.total(members) == figure:
+                found.append(members)
+        return found[0] if len(found) == 1 else None
 
     def total(self, keys: list[CellRef]) -> int | float | None:
         vals = [self.cells[k].value for k in keys]
@@ -446,6 +467,10 @@ def check_narrative(text: str, report: Report) -> tuple[list[dict[str, Any]], li
             over = cells.total(alt[1:]) if alt else None
             if alt and tv is not None and over and cells.total(alt) == figure != tv:
                 qid, keys = roles.received_and_carried, alt  # 收到 counting the carried-over ones
+        named = cells.named_member(keys, figure, sentence) if keys and len({k[1] for k in keys}) > 1 else None
+        if named is not None and cells.total(keys) != figure:
+            keys = named  # 因本机关不掌握等原因无法提供265件: the sub-row the sentence names, not the group
+            qid = ".".join(keys[0]) if len(keys) == 1 else qid
         table_value = cells.total(keys) if keys else None
         agrees: bool | None = None
         if keys and table_value is not None and not approx:

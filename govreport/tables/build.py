@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import re
 
+from govreport.i18n import _
 from govreport.layout.tokens import AMOUNT_UNITS, Kind, Token, printed_unit
 from govreport.models.template import Equation, TableSpec, Template
 from govreport.report import Cell, Issue
@@ -16,6 +17,7 @@ from govreport.tables.glued import Memo, Split, prints_empty_cells, split_glued
 from govreport.tables.match import Match, Unit
 from govreport.tables.placement import Placement, place
 from govreport.tables.solve import analyse
+from govreport.tables.words import col_label, equation_text, row_label, rows_text
 from govreport.types import CellKey
 
 log = logging.getLogger("govreport")
@@ -26,6 +28,7 @@ _HEADER_UNIT = re.compile(r"(?:单位[:：]?\s*|[(（]\s*)(亿元|万元|千元|
 DEEP_DOUBT = 0.5  #: readings this doubtful are set aside first, the merely doubtful only if needed
 MIN_TITLES = 3  #: the template's table titles a text must print to be a report whose tables were not read
 HEADER_ANCHORS = 3  #: column names found at consistent field positions before they anchor the columns
+EMPTY_COLUMN_ROWS = 3  #: rows a column must be printed empty in before it is a column the report leaves empty
 
 
 def _cell_from(table: str, key: CellKey, tok: Token | None, status: str) -> Cell:
@@ -46,16 +49,71 @@ def _fmt(v: float | int | None) -> str:
     return str(int(round(v))) if abs(v - round(v)) < 1e-9 else f"{v:g}"
 
 
-def _eq_message(eq: Equation, cells: dict[CellKey, Cell]) -> str:
-    def side(keys: tuple[CellKey, ...]) -> tuple[str, float]:
-        same_row = len({k[0] for k in eq.cells}) == 1
-        names = "+".join(k[1] if same_row else k[0] for k in keys)
-        total = sum(float(cells[k].value or 0) for k in keys)
-        return names, total
+def _eq_message(spec: TableSpec, eq: Equation, cells: dict[CellKey, Cell]) -> str:
+    """A failing equation in words, with the cells' printed labels and values."""
+    return equation_text(spec, eq, {k: cells[k].value for k in eq.cells})
 
-    ln, lv = side(eq.lhs)
-    rn, rv = side(eq.rhs)
-    return f"{eq.name}: {rn} = {_fmt(rv)}, {ln} printed {_fmt(lv)}"
+
+def _exact(cell: Cell) -> bool:
+    """A cell taken from the document's own text (text layer, text file, Word, HTML), not from a
+    recogniser's reading: its value is what the document prints."""
+    return cell.confidence is None
+
+
+def _printed_as_such(eq: Equation, cells: dict[CellKey, Cell], suspect: set[CellKey]) -> str:
+    """``"report"`` when a failing equation runs through exact cells only, each placed for sure: the
+    document prints the inconsistency (a finding about it); else ``"reading"`` (a misreading or a
+    misplacement could explain it)."""
+    for k in eq.cells:
+        c = cells[k]
+        if k in suspect or c.status not in ("read", "blank") or not _exact(c):
+            return "reading"
+    return "report"
+
+
+def _is_total_column(eqs: list[Equation], col: str) -> bool:
+    """Whether ``col`` is the total of its row's other cells (总计 = 自然人 + …)."""
+    return any(len(e.lhs) == 1 and e.lhs[0][1] == col and len({k[0] for k in e.cells}) == 1 for e in eqs)
+
+
+def _empty_columns(spec: TableSpec, eqs: list[Equation], cells: dict[CellKey, Cell], needed: list[CellKey],
+                   suspect: set[CellKey]) -> dict[str, list[CellKey]]:
+    """Columns the report leaves empty: column -> the cells printed empty in it that the arithmetic
+    needs non-zero.
+
+    A fact about the report, not a doubt about the reading, where the cells are the document's own
+    text (never a recogniser's: a scan's empty column may be one cut off the page), placed for
+    sure, the column is printed empty in at least :data:`EMPTY_COLUMN_ROWS` rows and in most of the
+    table's rows, and the arithmetic needs at least two of its empty cells, in different rows,
+    non-zero (one number lost from one row is a reading doubt, as before)."""
+    out: dict[str, list[CellKey]] = {}
+    rows = {k[0] for k in cells}
+    for col in dict.fromkeys(k[1] for k in needed):
+        need = [k for k in needed if k[1] == col]
+        column = [cells[k] for k in cells if k[1] == col]
+        empty = [c for c in column if c.status == "blank" and c.value is None]
+        if (len(need) < 2 or len(empty) < EMPTY_COLUMN_ROWS or 2 * len(empty) < len(rows)
+                or any(not _exact(c) or c.key[1:] in suspect for c in column if c.status in ("read", "blank"))):
+            continue
+        out[col] = need
+    return out
+
+
+def _empty_column_issue(spec: TableSpec, col: str, cells: dict[CellKey, Cell], needed: list[CellKey],
+                        total_column: bool) -> Issue:
+    """One finding about the report for a column it leaves empty (which column, which rows)."""
+    empty_rows = [k[0] for k in cells if k[1] == col and cells[k].status == "blank" and cells[k].value is None]
+    printed_rows = [k[0] for k in cells if k[1] == col and cells[k].status == "read"]
+    if total_column:
+        then = _("their values are filled in from each row's parts (inferred)")
+    else:
+        then = _("the arithmetic needs {cells} non-zero; they are kept as printed (blank)").format(
+            cells="、".join(f"{row_label(spec, k[0])}" for k in needed))
+    message = _("{table}: the column {col} is printed empty in {n} rows ({rows}), printed only in {printed}; "
+                "{then}").format(table=spec.title, col=col_label(spec, col), n=len(empty_rows),
+                                 rows=rows_text(spec, empty_rows),
+                                 printed=rows_text(spec, printed_rows) if printed_rows else _("no row"), then=then)
+    return Issue("empty_column", spec.id, message, [], about="report")
 
 
 def _check_table(spec: TableSpec, variant: str | None, cells: dict[CellKey, Cell],
@@ -76,7 +134,9 @@ def _check_table(spec: TableSpec, variant: str | None, cells: dict[CellKey, Cell
     unknown = [k for k, c in cells.items() if c.status in ("blank", "masked", "missing") and k not in doubtful]
     lower = {(r.id, c.id): c.lower_bound for r in spec.active_rows(variant) for c in spec.columns}
     tainted = {x for e in eqs if any(k in suspect for k in e.cells) for x in e.cells}
-    correctable = [k for k in known if spec.column(k[1]).integer and k not in tainted]
+    # a number taken from a text layer, a text file or a Word/HTML cell is what the document prints:
+    # never "corrected" (only a recogniser's reading can be a misreading)
+    correctable = [k for k in known if spec.column(k[1]).integer and k not in tainted and not _exact(cells[k])]
     res = analyse(eqs, known, unknown, lower, correctable)
     fixed, violated = res.fixed, res.violated
     unsure: set[CellKey] = set()
@@ -95,6 +155,16 @@ def _check_table(spec: TableSpec, variant: str | None, cells: dict[CellKey, Cell
         fixed = _set_doubtful_aside(spec, cells, eqs, known, unknown, lower, low_confidence, issues,
                                     violated, correctable) or fixed
     printed_empty = [k for k, v in fixed.items() if cells[k].status == "blank" and abs(v) > 1e-9]
+    left_empty = _empty_columns(spec, eqs, cells, printed_empty, suspect)
+    explained: set[CellKey] = set()  # cells printed empty in a column the report leaves empty
+    for col, needed in left_empty.items():
+        total_column = _is_total_column(eqs, col)
+        explained |= {k for k in cells if k[1] == col and cells[k].status == "blank"}
+        if not total_column:  # a part the report did not break out stays as printed: blank
+            for k in needed:
+                fixed.pop(k, None)
+        issues.append(_empty_column_issue(spec, col, cells, needed, total_column))
+    printed_empty = [k for k in printed_empty if k not in explained]
     for k, v in fixed.items():
         c = cells[k]
         c.value = int(round(v)) if spec.column(k[1]).integer else round(v, 4)
@@ -110,7 +180,8 @@ def _check_table(spec: TableSpec, variant: str | None, cells: dict[CellKey, Cell
         issues.append(Issue("ambiguous", spec.id, f"printed empty but the arithmetic needs {names}: a number may "
                             "be missing and the others in its row moved over", [list(k) for k in sorted(rows)]))
     for eq in violated:
-        issues.append(Issue("inconsistent", spec.id, _eq_message(eq, cells), [list(k) for k in eq.cells]))
+        issues.append(Issue("inconsistent", spec.id, _eq_message(spec, eq, cells), [list(k) for k in eq.cells],
+                            about=_printed_as_such(eq, cells, suspect)))
     # cells printed empty that the equations need non-zero but do not fix (two whole rows empty
     # where the balance needs them): as printed, with empty as 0, the equations fail
     for eq in eqs:
@@ -120,12 +191,14 @@ def _check_table(spec: TableSpec, variant: str | None, cells: dict[CellKey, Cell
         empty = [c for c in group if c.status == "blank" and c.value is None]
         if not empty or any(c.value is None and c.status != "blank" for c in group):
             continue
+        if any(c.key[1:] in explained for c in empty):
+            continue  # a column the report leaves empty: said once, above
         lhs = sum(float(cells[k].value or 0) for k in eq.lhs)
         rhs = sum(float(cells[k].value or 0) for k in eq.rhs)
         if abs(lhs - rhs) > 1e-6:
             violated.append(eq)
-            issues.append(Issue("inconsistent", spec.id, _eq_message(eq, cells) + " (cells printed empty taken as 0: "
-                                "they may have lost their numbers)", [list(k) for k in eq.cells]))
+            issues.append(Issue("inconsistent", spec.id, _eq_message(spec, eq, cells) + _(
+                " (cells printed empty taken as 0: they may have lost their numbers)"), [list(k) for k in eq.cells]))
     if violated:
         # the arithmetic cannot vouch for anything in this table: cells left empty may have lost a number
         unverified = [list(k) for k, c in cells.items() if c.status == "blank" and c.value is None]
@@ -260,8 +333,8 @@ def build_tables(match: Match, settings: ExtractSettings) -> tuple[list[Cell], l
             if empty and zeros:
                 ambiguous |= {c.key[1:] for c in empty + zeros}
         if ambiguous:
-            # values the arithmetic filled in rest on the placement chosen: they are as uncertain
-            ambiguous |= {k for k, c in cells.items() if c.status == "inferred"}
+            # (values the arithmetic filled in only through cells in question are among them:
+            # ``unsure``, from the arithmetic without the suspect readings)
             issues.append(Issue("ambiguous", spec.id,
                                 "the text does not say which columns these numbers are in, and more than one "
                                 "placement fits the arithmetic", [list(k) for k in sorted(ambiguous)]))
@@ -295,13 +368,18 @@ def _header_positions(spec: TableSpec, variant: str | None, units: list[Unit], p
                       headers: list[Token]) -> list[int]:
     """Rows whose numbers stand, by their field positions, under other column names than the
     columns the placement put them in (a row that lost its trailing empty cells, or gained a
-    leading one). Where the header's reading satisfies the row's own equations and the
-    placement's does not, the row is placed by the header. Returns the rows that disagree."""
+    leading one), where the header's reading is another placement that fits the evidence as well.
+
+    The evidence is the table's arithmetic over its rows and columns together: where the header's
+    reading satisfies more of the table's equations than the placement's, the row is placed by
+    the header (and is no doubt); where it satisfies fewer, or puts numbers beyond the last column
+    or two numbers in one column, the placement stands (no doubt either). Returns the rows where
+    both fit as well: their doubt stands."""
     offset = _anchor(spec, headers) if spec.layout == "rows" else None
     if offset is None:
         return []
     n = len(spec.columns)
-    inner = [e for e in spec.equations(variant) if len({k[0] for k in e.cells}) == 1]
+    eqs = spec.equations(variant)
     out = []
     for u, unit in enumerate(units):
         filled = [i for i, t in enumerate(unit.slots) if t.kind is not Kind.BLANK and t.pos is not None]
@@ -311,28 +389,51 @@ def _header_positions(spec: TableSpec, variant: str | None, units: list[Unit], p
         by_header = {i: unit.slots[i].pos - offset for i in filled}  # type: ignore[operator]
         if all(by_header[i] == unit.cells.index(placed[i]) for i in filled):
             continue
-        out.append(u)
-        if all(0 <= c < n for c in by_header.values()) and len(set(by_header.values())) == len(filled):
-            header_cells = {unit.cells[c]: unit.slots[i] for i, c in by_header.items()}
-            placed_cells = {placed[i]: unit.slots[i] for i in filled}
-            if _row_holds(inner, header_cells) and not _row_holds(inner, placed_cells):
-                placement.positions[u] = sorted((i, unit.cells[c]) for i, c in by_header.items())
-                used = set(header_cells)
-                placement.blanks[u] = [(None, k) for k in unit.cells if k not in used]
+        if not (all(0 <= c < n for c in by_header.values()) and len(set(by_header.values())) == len(filled)):
+            continue  # the header's reading is no placement at all: the count's stands
+        header_cells = {unit.cells[c]: unit.slots[i] for i, c in by_header.items()}
+        as_placed = _table_values(units, placement.positions)
+        alternative = dict(as_placed)
+        for k in unit.cells:
+            alternative.pop(k, None)
+        alternative.update({k: t for k, t in header_cells.items()})
+        if all(_number(as_placed.get(k)) == _number(alternative.get(k)) for k in unit.cells):
+            continue  # zeros that trade places with empty cells: every value is the same either way
+        kept, moved = _failing(eqs, as_placed), _failing(eqs, alternative)
+        if moved < kept:
+            placement.positions[u] = sorted((i, unit.cells[c]) for i, c in by_header.items())
+            placement.blanks[u] = [(None, k) for k in unit.cells if k not in header_cells]
+        elif moved == kept:
+            out.append(u)
     return out
 
 
-def _row_holds(eqs: list[Equation], cells: dict[CellKey, Token]) -> bool:
-    """Whether every equation over these cells that they all print holds (and at least one does)."""
-    tested = False
+def _table_values(units: list[Unit], positions: list[list[tuple[int, CellKey]]]) -> dict[CellKey, Token]:
+    """The table's printed tokens by cell, as ``positions`` places them."""
+    return {key: units[u].slots[i] for u, pos in enumerate(positions) for i, key in pos}
+
+
+def _number(tok: Token | None) -> float | None:
+    """A printed cell's value, an empty or unprinted one as 0 (``None``: masked)."""
+    if tok is None or tok.kind is not Kind.MASK:
+        return float(tok.value or 0) if tok is not None and tok.kind is Kind.NUMBER else 0.0
+    return None
+
+
+def _failing(eqs: list[Equation], cells: dict[CellKey, Token]) -> int:
+    """How many equations fail over these printed cells (an unprinted cell counts as empty: 0;
+    equations through a masked cell are not counted)."""
+    bad = 0
     for e in eqs:
         toks = [cells.get(k) for k in e.cells]
-        if any(t is None or t.kind is not Kind.NUMBER for t in toks):
+        if any(t is not None and t.kind is Kind.MASK for t in toks):
             continue
-        tested = True
-        if abs(sum(float(cells[k].value or 0) for k in e.lhs) - sum(float(cells[k].value or 0) for k in e.rhs)) > 1e-6:
-            return False
-    return tested
+
+        def total(keys: tuple[CellKey, ...]) -> float:
+            return sum(float(cells[k].value or 0) for k in keys if k in cells and cells[k].kind is Kind.NUMBER)
+
+        bad += abs(total(e.lhs) - total(e.rhs)) > 1e-6
+    return bad
 
 
 def _structure(spec: TableSpec, variant: str | None, units: list[Unit], placement: Placement,

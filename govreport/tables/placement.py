@@ -35,6 +35,8 @@ W_SLACK = 1000.0
 
 
 TIE = 0.5
+#: what a cell printed empty read as non-zero costs when alternatives are weighed (more than a tie)
+BLANK_FILL = 1.0
 
 
 @dataclass
@@ -143,15 +145,13 @@ def place(table: TableSpec, variant: str | None, units: list[Unit]) -> Placement
         for v, (u, new_cell) in moved.items():
             movable.add(v)
             amb[u] |= {nonzero[v], new_cell}
-    # A number that can move makes its whole printed row uncertain (and, in a wide unit, every
-    # row between where it is and where it could be): flag all of those cells.
-    for u in flexible:
-        if amb[u]:
-            rows = [c[0] for c in units[u].cells]
-            order = list(dict.fromkeys(rows))
-            touched = sorted(order.index(c[0]) for c in amb[u])
-            span = set(order[touched[0]:touched[-1] + 1])
-            amb[u] = {c for c in units[u].cells if c[0] in span}
+    # Where each number that can move may go in a placement as good: the cells it may leave or
+    # take are in question (each tried alone; the rest of its row is not).
+    for v in movable:
+        u, i = next((uu, ii) for (uu, ii, _c, vv) in solver.z if vv == v)
+        for (uu, ii, cell, w) in solver.z:
+            if uu == u and ii == i and cell not in amb[u] and solver.fits(obj + TIE, w):
+                amb[u].add(cell)
     return Placement(positions, blanks, amb, unplaced, slack=solver.last_slack, flexible=flexible)
 
 
@@ -183,6 +183,7 @@ class _Program:
         self.ub = self._upper_bounds(fixed_read, blank_ok, mask_ok)
         self.rows = self._equation_rows(const) + self._slot_rows()
         self.last_slack = 0.0
+        self.last_x: np.ndarray | None = None
 
     def _fixed(self, positions: list[list[tuple[int, CellKey]]]) -> tuple[np.ndarray, ...]:
         """What the units placed for sure print: each cell's read value, whether it is read, whether
@@ -301,12 +302,26 @@ class _Program:
     def var(self, u: int, i: int, cell: CellKey) -> int:
         return next(v for (uu, ii, c, v) in self.z if uu == u and ii == i and c == cell)
 
-    def move_most(self, budget: float, candidates: list[int]) -> dict[int, tuple[int, CellKey]]:
-        """Move as many of the ``candidates`` placements as possible within the cost budget."""
-        budget_row = ({j: float(x) for j, x in enumerate(self.c) if x}, -np.inf, budget)
+    def move_most(self, budget: float, candidates: list[int], force: int | None = None,
+                  ) -> dict[int, tuple[int, CellKey]]:
+        """Move as many of the ``candidates`` placements as possible within the cost budget.
+
+        An alternative fits as well only if it needs no more cells printed empty to be non-zero
+        than the placement chosen: in the budget a filled blank costs a whole tie, not the
+        tie-break it costs in the program (a placement that makes the document print a number
+        where it prints none is a worse reading, not another as good)."""
+        weights = self.c.copy()
+        weights[:self.nc] = BLANK_FILL
+        if self.last_x is not None:
+            budget += float((weights - self.c) @ self.last_x)
+        budget_row = ({j: float(x) for j, x in enumerate(weights) if x}, -np.inf, budget)
         c = np.zeros(self.nvar)
+        rows = [*self.rows, budget_row]
+        if force is not None:  # is there such a placement with this slot in this column at all?
+            res = self._run(c, [*rows, ({force: 1.0}, 1.0, 1.0)])
+            return {} if res is None else {force: (-1, ("", ""))}
         c[candidates] = 1.0
-        res = self._run(c, [*self.rows, budget_row])
+        res = self._run(c, rows)
         if res is None:
             return {}
         out: dict[int, tuple[int, CellKey]] = {}
@@ -316,6 +331,10 @@ class _Program:
                 new = next(cc for (uu, ii, cc, vv) in self.z if uu == u and ii == i and res[vv] > 0.5)
                 out[v] = (u, new)
         return out
+
+    def fits(self, budget: float, var: int) -> bool:
+        """Whether a placement within the budget (weighed as in :meth:`move_most`) has ``var`` set."""
+        return bool(self.move_most(budget, [var], force=var))
 
     def _run(self, c: np.ndarray, rows: list[tuple[dict[int, float], float, float]]) -> np.ndarray | None:
         from scipy.optimize import Bounds, LinearConstraint, milp
@@ -340,6 +359,7 @@ class _Program:
         if x is None:
             return None
         self.last_slack = float(x[2 * self.nc:2 * self.nc + 2 * self.ne].sum())
+        self.last_x = x
         chosen: dict[int, list[tuple[int, CellKey]]] = {u: [] for u in self.flexible}
         for (u, i, cell, v) in self.z:
             if x[v] > 0.5:
