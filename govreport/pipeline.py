@@ -36,7 +36,7 @@ from govreport.layout.tokens import LayoutResult
 from govreport.report import Report
 from govreport.settings import ExtractSettings
 from govreport.sources import Source, one_line, open_source
-from govreport.tables.build import build_tables, titles_printed
+from govreport.tables.build import build_tables, titles_printed, weigh_alternatives
 from govreport.tables.labels import norm
 from govreport.tables.match import Match, best_match
 from govreport.tables.segments import Segment, segment
@@ -161,6 +161,7 @@ def build_report(layout: LayoutResult, name: str, settings: ExtractSettings) -> 
     report.issues.extend(check_structure(match, segments, report.cells))
     report.narrative, prose_issues = check_narrative(layout.text, report)
     report.issues.extend(prose_issues)
+    weigh_alternatives(report.cells, report.issues)
     _audit_material(layout.text, report)
     return report
 

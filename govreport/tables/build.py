@@ -9,9 +9,9 @@ import logging
 import re
 
 from govreport.i18n import _
-from govreport.layout.tokens import AMOUNT_UNITS, Kind, Token, printed_unit
+from govreport.layout.tokens import AMOUNT_UNITS, Kind, Token, parse_number, printed_unit
 from govreport.models.template import Equation, TableSpec, Template
-from govreport.report import Cell, Issue
+from govreport.report import Alternative, Cell, Issue
 from govreport.settings import ExtractSettings
 from govreport.tables.glued import Memo, Split, prints_empty_cells, split_glued
 from govreport.tables.match import Match, Unit
@@ -343,6 +343,25 @@ def build_tables(match: Match, settings: ExtractSettings) -> tuple[list[Cell], l
     return out_cells, issues
 
 
+def weigh_alternatives(cells: list[Cell], issues: list[Issue]) -> None:
+    """Every ``reading`` issue carries the settlements it weighed, best first: the values as the
+    tool has them (a correction also as it was read), then "re-key these cells" (``values: []``).
+    A reviewer settles the issue by choosing one."""
+    by_key = {(c.table, c.row, c.col): c for c in cells}
+    for issue in issues:
+        if issue.about != "reading" or issue.alternatives or issue.table is None:
+            continue
+        named = [by_key[(issue.table, r, c)] for r, c in (tuple(x) for x in issue.cells if len(x) == 2)
+                 if (issue.table, r, c) in by_key]
+        if named and all(c.value is not None or c.status == "blank" for c in named):
+            issue.alternatives.append(Alternative([[c.row, c.col, c.value] for c in named], _("as the tool reads it")))
+        if issue.kind == "corrected":
+            read = [[c.row, c.col, parse_number(c.text or "")] for c in named if c.status == "corrected"]
+            if read and all(v[2] is not None for v in read):
+                issue.alternatives.append(Alternative(read, _("as printed, the arithmetic failing")))
+        issue.alternatives.append(Alternative([], _("re-key these cells from the document")))
+
+
 def _anchor(spec: TableSpec, headers: list[Token]) -> int | None:
     """The field position of the table's first column, from the positions at which its column
     names (自然人, 商业企业, …) are printed in tab- or ``|``-separated header rows (``None``
@@ -524,8 +543,13 @@ def _glued_issues(spec: TableSpec, split: Split, cells: dict[CellKey, Cell], iss
                             [list(k) for k in unit.cells]))
     open_cells = sorted(k for k in split.doubtful if k not in bad)
     if open_cells:
-        issues.append(Issue("ambiguous", spec.id, "digits printed without separators split into cells in more than "
-                            "one way the arithmetic allows", [list(k) for k in open_cells]))
+        alternatives = [Alternative([[k[0], k[1], choice.get(k)] for k in open_cells],
+                                    _("one split of the digits {digits} that the arithmetic allows").format(
+                                        digits=" ".join(dict.fromkeys(split.doubtful[k] for k in open_cells))))
+                        for choice in split.choices if all(k in choice for k in open_cells)]
+        issues.append(Issue("ambiguous", spec.id, _("digits printed without separators split into cells in more "
+                                                    "than one way the arithmetic allows"),
+                            [list(k) for k in open_cells], alternatives=alternatives))
     if split.inconsistent:
         glued = sorted({k for unit in split.units for k in unit.cells if unit.slots and k in cells})
         issues.append(Issue("inconsistent", spec.id, "no split of the digits printed without separators satisfies "

@@ -31,6 +31,7 @@ from govreport.tables.match import Unit
 MAX_NODES = 4_000  #: search budget per row (a real row printed with its zeros needs a few dozen)
 MAX_SPLITS = 64  #: splits kept per row; more means the digits say too little
 MAX_COMBOS = 4096  #: joint checks of the rows left open against the whole table
+MAX_CHOICES = 6  #: splits offered to a reviewer as the alternatives of an ambiguous run
 MAX_RUN = 80  #: digits in one glued run past which it is not cut (a whole wide table has about 40)
 TOL = 1e-6
 
@@ -46,6 +47,8 @@ class Split:
     unsplittable: list[int] = field(default_factory=list)
     #: no combination of the open rows' splits satisfies the table's equations
     inconsistent: bool = False
+    #: the splits that fit, each as the values it gives the open cells (the first is the one taken)
+    choices: list[dict[CellKey, int | float | None]] = field(default_factory=list)
 
 
 def _is_glued(unit: Unit) -> bool:
@@ -288,6 +291,10 @@ def split_glued(spec: TableSpec, variant: str | None, units: list[Unit], blanks:
                 if _fits(eqs, values):
                     fitting.append(combo)
             out.inconsistent = not fitting
+        for combo in fitting[:MAX_CHOICES]:
+            out.choices.append({c: t.value if t.kind is Kind.NUMBER else None
+                                for u, split in zip(open_units, combo, strict=True)
+                                for c, t in zip(units[u].cells, split, strict=True)})
         for i, u in enumerate(open_units):
             alternatives = [combo[i] for combo in fitting] or options[u]
             chosen[u] = alternatives[0]
