@@ -15,11 +15,13 @@ sorted and nothing time-dependent is written, so the same JSONs always give byte
 from __future__ import annotations
 
 import contextlib
-import csv
 import json
 import logging
 import os
 import re
+import shutil
+import tempfile
+import zipfile
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +32,7 @@ from govreport.checks.deadlines import MetaRow, read_meta_csv
 from govreport.checks.rules import norm_agency
 from govreport.errors import BadInputError, InputNotFoundError, OutputError
 from govreport.names import display
-from govreport.output.export import atomic_path, neutralise
+from govreport.output.export import CsvWriter, atomic_path, neutralise
 from govreport.verify.apply import apply_corrections
 
 log = logging.getLogger("govreport")
@@ -161,7 +163,7 @@ def _issue_rows(e: Entry, audit: Audit) -> list[list[Any]]:
 def _write_series(fh: IO[str], xlsx: _XlsxStream, series: list[dict[str, Any]]) -> None:
     """``series.csv`` (to ``fh``) and the workbook's series sheet: one row per body and year."""
     header = series_columns()
-    writer = csv.writer(fh, lineterminator="\n")
+    writer = CsvWriter(fh)
     writer.writerow(header)
     xlsx.series(header)
     for srow in series:
@@ -218,8 +220,8 @@ def _write_exports(folder: Path, entries: list[Entry], audit: Audit, series: lis
             fh_reports = stack.enter_context(tmp_reports.open("w", encoding="utf-8-sig", newline=""))
             stage[0] = "issues.csv"
             fh_issues = stack.enter_context(tmp_issues.open("w", encoding="utf-8-sig", newline=""))
-            w_reports = csv.writer(fh_reports, lineterminator="\n")
-            w_issues = csv.writer(fh_issues, lineterminator="\n")
+            w_reports = CsvWriter(fh_reports)
+            w_issues = CsvWriter(fh_issues)
             w_reports.writerow(header)
             w_issues.writerow(list(ISSUE_COLS))
             stage[0] = "cells.parquet"
@@ -275,6 +277,43 @@ def _shown(row: list[Any]) -> list[Any]:
     return [display(v) if isinstance(v, str) else v for v in row]
 
 
+SCRATCH = ".xlsx-scratch."  #: prefix of the folder holding xlsxwriter's scratch files while it writes
+_LEGACY_SCRATCH = re.compile(r"^tmp[a-z0-9_]{8}$")  #: xlsxwriter's own names (older versions wrote them here)
+_OOXML_CR = re.compile(rb"_x005F_x[0-9A-Fa-f]{4}_|_x000D_")
+
+
+def clean_scratch(folder: Path) -> int:
+    """Remove the spreadsheet writer's scratch files an interrupted export left in ``folder``."""
+    gone = 0
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return 0
+    for e in entries:
+        with contextlib.suppress(OSError):
+            if e.name.startswith(SCRATCH) and e.is_dir(follow_symlinks=False):
+                shutil.rmtree(e.path)
+                gone += 1
+            elif _LEGACY_SCRATCH.match(e.name) and e.is_file(follow_symlinks=False):
+                os.unlink(e.path)
+                gone += 1
+    return gone
+
+
+def _restore_cr(path: Path) -> None:
+    """Write the workbook's carriage returns as ``&#13;``: xlsxwriter writes OOXML's ``_x000D_``,
+    which Excel reads back but openpyxl (and so pandas) does not; an XML character reference reads
+    back as ``\\r`` everywhere. A literal ``_x000D_`` (escaped ``_x005F_x000D_``) is left alone."""
+    fixed = path.with_name(path.name + ".cr")
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(fixed, "w") as out:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename.startswith("xl/worksheets/"):
+                data = _OOXML_CR.sub(lambda m: b"&#13;" if m.group() == b"_x000D_" else m.group(), data)
+            out.writestr(info, data, compress_type=info.compress_type)
+    os.replace(fixed, path)
+
+
 class _XlsxStream:
     """reports.xlsx written row by row (xlsxwriter's constant-memory mode), reproducibly."""
 
@@ -283,9 +322,14 @@ class _XlsxStream:
 
         import xlsxwriter
 
+        self.path = path
+        # its scratch files in a folder of their own beside it, removed whatever happens (clean_scratch
+        # removes what a killed process left)
+        self.scratch = Path(tempfile.mkdtemp(prefix=SCRATCH, dir=path.parent))
+        self.has_cr = False
         self.wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False,
                                                   "strings_to_formulas": False, "strings_to_urls": False,
-                                                  "tmpdir": str(path.parent)})  # its scratch files beside it
+                                                  "tmpdir": str(self.scratch)})
         self.wb.set_properties({"created": datetime.datetime(1980, 1, 1)})  # no timestamps: same input, same bytes
         self.reports, self.issues = self.wb.add_worksheet("reports"), self.wb.add_worksheet("issues")
         self.series_sheet = self.wb.add_worksheet("series")
@@ -294,26 +338,37 @@ class _XlsxStream:
         self.issue(list(ISSUE_COLS))
         self.closed = False
 
+    def _shown(self, row: list[Any]) -> list[Any]:
+        shown = _shown(row)
+        self.has_cr = self.has_cr or any(isinstance(v, str) and "\r" in v for v in shown)
+        return shown
+
     def report(self, row: list[Any]) -> None:
-        self.reports.write_row(self.n_reports, 0, _shown(row))
+        self.reports.write_row(self.n_reports, 0, self._shown(row))
         self.n_reports += 1
 
     def issue(self, row: list[Any]) -> None:
-        self.issues.write_row(self.n_issues, 0, _shown(row))
+        self.issues.write_row(self.n_issues, 0, self._shown(row))
         self.n_issues += 1
 
     def series(self, row: list[Any]) -> None:
-        self.series_sheet.write_row(self.n_series, 0, _shown(row))
+        self.series_sheet.write_row(self.n_series, 0, self._shown(row))
         self.n_series += 1
 
     def close(self) -> None:
         if not self.closed:
             self.closed = True
-            self.wb.close()
+            try:
+                self.wb.close()
+            finally:
+                shutil.rmtree(self.scratch, ignore_errors=True)
+            if self.has_cr:
+                _restore_cr(self.path)
 
     def abort(self) -> None:
-        with contextlib.suppress(Exception):
-            self.close()
+        """Give up (the export failed or was stopped): no workbook, and no scratch file left."""
+        self.closed = True
+        shutil.rmtree(self.scratch, ignore_errors=True)
 
 
 def folder_meta(folder: Path) -> dict[str, MetaRow]:
@@ -356,6 +411,7 @@ def export_dataset(folder: Path) -> dict[str, int]:
     0
     """
     folder = Path(folder)
+    clean_scratch(folder)  # what an interrupted export left
     apply_corrections(folder, report_files(folder))  # reviewers' decisions (corrections.jsonl) first
     auditor = Auditor(folder_meta(folder))
     entries = _scan(folder, auditor)
