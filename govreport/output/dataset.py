@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import math
 import os
 import re
 import shutil
@@ -46,8 +47,8 @@ ISSUE_COLS = ("report_id", "source", "agency", "year", "template", "kind", "tabl
 CELL_FIELDS = ("table", "row", "col", "value", "status", "text", "confidence", "page", "bbox")
 EXPORTS = ("cells.parquet", "reports.csv", "reports.xlsx", "issues.csv", "series.csv")
 META_CSV = "meta.csv"  #: publication dates / kinds of body for the audit (``govreport batch --meta``)
-__all__ = ["export_dataset", "install_meta", "load_report_file", "norm_agency", "report_files", "shareable",
-           "valid_report"]
+__all__ = ["check_meta", "export_dataset", "install_meta", "load_report_file", "norm_agency", "report_files",
+           "shareable", "valid_report"]
 PARQUET_BATCH = 25  #: reports per parquet row group
 
 
@@ -62,10 +63,30 @@ def valid_report(data: object) -> bool:
             and isinstance(data.get("source"), str) and "template" in data
             and isinstance(data.get("meta", {}), dict)):
         return False
-    cells_ok = all(isinstance(c, dict) and all(isinstance(c.get(k), str) for k in ("table", "row", "col"))
-                   and (c.get("value") is None or isinstance(c.get("value"), int | float))
-                   for c in data["cells"])
-    return cells_ok and all(isinstance(i, dict) and isinstance(i.get("kind"), str) for i in data["issues"])
+    meta = data.get("meta") or {}
+    if not (_opt(meta.get("agency"), str) and _opt(data.get("template"), str)):
+        return False
+    return (all(_cell_ok(c) for c in data["cells"])
+            and all(isinstance(i, dict) and isinstance(i.get("kind"), str) for i in data["issues"]))
+
+
+def _opt(v: object, kind: type | tuple[type, ...]) -> bool:
+    return v is None or (isinstance(v, kind) and not isinstance(v, bool))
+
+
+def _number_ok(v: object) -> bool:
+    return _opt(v, (int, float)) and (v is None or math.isfinite(v))  # type: ignore[arg-type]
+
+
+def _cell_ok(c: object) -> bool:
+    """A cell the exports can write: ids as text, numbers as numbers, ``bbox`` four numbers (a
+    hand-edited JSON with a string ``bbox`` is left out, not a crash of the Parquet writer)."""
+    if not (isinstance(c, dict) and all(isinstance(c.get(k), str) for k in ("table", "row", "col"))):
+        return False
+    bbox = c.get("bbox")
+    return (_number_ok(c.get("value")) and _number_ok(c.get("confidence")) and _opt(c.get("page"), int)
+            and _opt(c.get("status"), str) and _opt(c.get("text"), str)
+            and (bbox is None or (isinstance(bbox, list) and all(_number_ok(x) and x is not None for x in bbox))))
 
 
 def load_report_file(path: Path) -> dict[str, Any] | None:
@@ -382,11 +403,20 @@ def folder_meta(folder: Path) -> dict[str, MetaRow]:
         raise BadInputError(str(exc)) from None
 
 
+def check_meta(source: Path) -> None:
+    """Refuse a metadata CSV (see :func:`~govreport.checks.deadlines.read_meta_csv`) that cannot be used,
+    with a one-line error naming it (the batch does so before it writes anything)."""
+    try:
+        read_meta_csv(source)
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        raise BadInputError(f"{source}: {exc}" if not str(exc).startswith(str(source)) else str(exc)) from None
+
+
 def install_meta(folder: Path, source: Path) -> None:
     """Check ``source`` (a metadata CSV, see :func:`~govreport.checks.deadlines.read_meta_csv`) and copy it
     to ``folder/meta.csv``, where every later export finds it."""
+    check_meta(source)
     try:
-        read_meta_csv(source)
         data = Path(source).read_bytes()
     except FileNotFoundError:
         raise InputNotFoundError(f"{source}: no such file") from None
