@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from govreport.errors import OutputError
-from govreport.names import display
+from govreport.names import NAME_MAX, display, fit_name
 from govreport.report import Report
 
 FORMATS = {".json": "json", ".csv": "csv", ".xlsx": "xlsx", ".parquet": "parquet", ".html": "html"}
@@ -67,7 +67,9 @@ def atomic_path(target: Path) -> Iterator[Path]:
     target = Path(target)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+        # the temporary name fits in NAME_MAX bytes however long the target's name ("." + 8 + ".part")
+        stem = fit_name(target.name, "", NAME_MAX - 16)
+        fd, tmp = tempfile.mkstemp(prefix=f".{stem}.", suffix=".part", dir=target.parent)
         os.close(fd)
     except OSError as exc:
         raise OutputError(f"{target}: cannot write ({exc.strerror or exc})") from None
