@@ -17,6 +17,11 @@ from govreport.settings import ExtractSettings
 TEXT_OVER = 1024  #: a string this long (or holding a newline or tab) is a report's text, not a path
 
 
+def _is_path(text: str) -> bool:
+    """Whether ``text`` names an existing file (a file name may hold a newline or a tab)."""
+    return "\x00" not in text and len(text) <= 4096 and os.path.lexists(text)
+
+
 def extract(source: str | os.PathLike[str] | bytes, settings: ExtractSettings | None = None,
             **options: object) -> Report:
     """Read one report (a file path, or the report's text itself) into a checked :class:`Report`.
@@ -30,7 +35,8 @@ def extract(source: str | os.PathLike[str] | bytes, settings: ExtractSettings | 
         raise TypeError("pass either settings or keyword options, not both")
     if isinstance(source, bytes):
         return extract_text(source, settings, name="<bytes>")
-    if isinstance(source, str) and ("\n" in source or "\t" in source or len(source) > TEXT_OVER):
+    if (isinstance(source, str) and ("\n" in source or "\t" in source or len(source) > TEXT_OVER)
+            and not _is_path(source)):
         return extract_text(source, settings, name="<text>")
     if isinstance(source, str) and not source.strip():
         raise BadInputError("nothing to read: the path (or text) given is empty")

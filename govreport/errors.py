@@ -28,6 +28,12 @@ class ExitCode(IntEnum):
     MISSING_DEPENDENCY = 9  #: an optional extra is needed for this input or engine
     BATCH_FAILURES = 10  #: a batch finished, but some reports failed
     INTERRUPTED = 130  #: stopped by Ctrl-C
+    TERMINATED = 143  #: stopped by SIGTERM (``kill``, a scheduler's time limit); finished work is kept
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM arrived: raised in the main thread so that the command unwinds as on Ctrl-C (temporary
+    files removed, finished work kept) and exits with :attr:`ExitCode.TERMINATED`."""
 
 
 class GovreportError(Exception):

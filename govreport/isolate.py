@@ -81,6 +81,7 @@ class Watch:
 
 def _child(conn: Connection, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what Ctrl-C does
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a forked child must not take the CLI's SIGTERM handler
     try:
         result: tuple[str, Any] = ("ok", fn(*args))
     except BaseException as exc:  # every outcome goes back to the parent

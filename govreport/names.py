@@ -24,6 +24,7 @@ True
 from __future__ import annotations
 
 import json
+import os
 import re
 import zipfile
 from typing import Any
@@ -68,3 +69,18 @@ def zip_member_name(info: zipfile.ZipInfo) -> str:
         except UnicodeDecodeError:
             continue
     return info.filename
+
+
+NAME_MAX = 255  #: bytes in one file name on the usual file systems (ext4, XFS, APFS, NTFS in UTF-16 units)
+
+
+def fit_name(stem: str, suffix: str, limit: int = NAME_MAX) -> str:
+    """``stem + suffix`` shortened (the stem, at a character boundary) to at most ``limit`` bytes.
+
+    >>> fit_name("a" * 250, ".review.html") == "a" * 243 + ".review.html"
+    True
+    """
+    room = limit - len(os.fsencode(suffix))
+    while len(os.fsencode(stem)) > room:
+        stem = stem[:-1]
+    return stem + suffix

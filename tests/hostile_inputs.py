@@ -9,6 +9,7 @@ result or a :class:`~govreport.errors.GovreportError`.
 from __future__ import annotations
 
 import io
+import os
 import random
 import signal
 import struct
@@ -297,6 +298,43 @@ HOSTILE_NAMES = [
     b"\xe2\x80\xaereversed.txt",  # U+202E right-to-left override
     b"a" * 240 + b".txt",
 ]
+
+
+#: file names that broke or could break an export (issue 30): control characters, bytes that are not
+#: UTF-8, and the longest name a file system takes (255 bytes)
+FILE_NAME_CASES: dict[str, bytes] = {
+    "cr": b"cr\rname.txt",
+    "lf": b"lf\nname.txt",
+    "tab": b"tab\tname.txt",
+    "crlf_lead": b"\r\nlead.txt",
+    "not_utf8": b"\xc4\xea\xb6\xc8\xb1\xa8\xb8\xe6.txt",
+    "not_utf8_cr": b"\xff\r\xfe.txt",
+    "max_255": "报".encode() * 83 + b"xx.txt",  # 249 + 6 = 255 bytes
+}
+assert len(FILE_NAME_CASES["max_255"]) == 255
+
+
+def write_named(folder: Path, names: dict[str, bytes], data: bytes) -> dict[str, Path]:
+    """``data`` under each of ``names`` (bytes, as a POSIX file name is) in ``folder``; each copy differs
+    by a trailing newline so that no two share an id."""
+    folder.mkdir(parents=True, exist_ok=True)
+    out = {}
+    for k, (label, raw) in enumerate(names.items()):
+        path = Path(os.fsdecode(os.path.join(os.fsencode(folder), raw)))
+        path.write_bytes(data + b"\n" * (k + 1))
+        out[label] = path
+    return out
+
+
+def symlink_loops(folder: Path) -> list[Path]:
+    """A link to itself, two links to each other and a folder link to its own parent, in ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    made = []
+    for name, target in (("self.pdf", "self.pdf"), ("a.txt", "b.txt"), ("b.txt", "a.txt")):
+        (folder / name).symlink_to(target)
+        made.append(folder / name)
+    (folder / "up").symlink_to("..", target_is_directory=True)
+    return made
 
 
 # ---------------------------------------------------------------------------------------------

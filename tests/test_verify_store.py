@@ -146,9 +146,13 @@ def test_corrections_csv_neutralises_formulas(tmp_path):
 def test_verify_export_command(tmp_path):
     from govreport.cli import main
 
-    CorrectionStore(tmp_path).append(decision(4))
+    dataset = tmp_path / "dataset"
+    dataset.mkdir()
+    CorrectionStore(dataset).append(decision(4))
     out = tmp_path / "audit.csv"
-    assert main(["verify", str(tmp_path), "--export", str(out)]) == 0
+    assert main(["verify", str(dataset), "--export", str(out)]) == 0
     rows = list(csv.DictReader(out.open(encoding="utf-8-sig")))
     assert len(rows) == 1 and rows[0]["value"] == "4" and rows[0]["doc"] == DOC
     assert main(["verify", str(tmp_path / "nope"), "--export", str(out)]) == 3
+    assert main(["verify", str(dataset), "--export", str(out)]) == 2  # exists: --force to replace it
+    assert main(["verify", str(dataset), "--export", str(out), "--force"]) == 0

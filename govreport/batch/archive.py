@@ -266,7 +266,7 @@ def _walk(folder: Path, skip: Path | None) -> Iterator[Path]:
 def _resolve(path: Path) -> Path:
     try:
         return path.resolve()
-    except OSError:
+    except (OSError, RuntimeError):  # RuntimeError: a symlink loop (Python < 3.13)
         return path.absolute()
 
 

@@ -37,7 +37,7 @@ from govreport.batch.ray_tasks import run_ray
 from govreport.batch.workers import Outcome, failure, run_inline, run_pool
 from govreport.errors import ExitCode, GovreportError, OutputError
 from govreport.ocr.service import BATCH_PAGES
-from govreport.output.dataset import export_dataset, install_meta, load_report_file, report_files
+from govreport.output.dataset import check_meta, export_dataset, install_meta, load_report_file, report_files
 from govreport.output.folder import claim, clean_parts, writing
 from govreport.settings import ExtractSettings
 from govreport.verify.apply import apply_to_data
@@ -157,6 +157,8 @@ def run_batch(inputs: Iterable[str | os.PathLike[str]], out: str | os.PathLike[s
     batch = batch or BatchSettings(**options)
     inputs = list(inputs)
     out = Path(out)
+    if batch.meta is not None:
+        check_meta(Path(batch.meta))  # before the folder is made: a bad --meta changes nothing
     claim(out, inputs)  # a new or empty folder, or one of ours; never an input nor the user's files
     result = BatchResult(out)
     start = time.perf_counter()

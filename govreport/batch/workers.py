@@ -18,6 +18,7 @@ import contextlib
 import logging
 import multiprocessing
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -70,6 +71,22 @@ def failure(item: Item | Problem, exc: BaseException, seconds: float = 0.0) -> O
     return Outcome(item.id, item.source, None, ExitCode.INTERNAL.name, f"{type(exc).__name__}: {exc}", seconds)
 
 
+_BATCH_HINT = re.compile(r"\s*\(use 'govreport batch'[^)]*\)")
+
+
+def member_error(exc: GovreportError, tmp: Path, source: str) -> GovreportError:
+    """``exc`` about the temporary copy ``tmp`` of a zip member, told about the member ``source``
+    instead (the copy is gone by the time anyone reads it), without the advice to use a batch."""
+    message = _BATCH_HINT.sub("", str(exc).replace(str(tmp), source))
+    if "zip archive is not a report" in message:
+        message += " (an archive inside an archive is not opened; unpack it first)"
+    if not message.startswith(source):
+        message = f"{source}: {message}"
+    new = type(exc)(message)
+    new.exit_code = exc.exit_code
+    return new
+
+
 def process_item(item: Item, settings: ExtractSettings, tmp_root: str | None = None,
                  data: bytes | None = None) -> Outcome:
     """Extract one item; never raises for a bad document (the failure is the :class:`Outcome`).
@@ -90,7 +107,10 @@ def process_item(item: Item, settings: ExtractSettings, tmp_root: str | None = N
             try:
                 path = Path(folder) / f"{item.id}{item.suffix}"
                 path.write_bytes(data)
-                report = extract(path, settings)
+                try:
+                    report = extract(path, settings)
+                except GovreportError as exc:
+                    raise member_error(exc, path, item.source) from None
             finally:
                 shutil.rmtree(folder, ignore_errors=True)
         report.source = item.source

@@ -20,7 +20,10 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
+import os
 import re
+import stat
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -194,20 +197,69 @@ class MetaRow:
     kind: str | None
 
 
+MAX_META_BYTES = 64 * 2**20  #: a metadata CSV larger than this is refused (a line per report is ~100 bytes)
+
+
+def _meta_text(path: Path) -> str:
+    """The CSV's text: UTF-8 (with or without BOM), UTF-16 with its BOM, or GBK/GB18030 (what Excel
+    writes on Chinese Windows). A FIFO, a device or an oversized file is refused before it is read."""
+    from govreport.errors import BadInputError, InputNotFoundError, TooLargeError
+    from govreport.i18n import _
+
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise InputNotFoundError(_("{path}: no such file").format(path=path)) from None
+    except OSError as exc:
+        raise InputNotFoundError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    if not stat.S_ISREG(st.st_mode):  # opening a FIFO with no writer would wait forever
+        raise BadInputError(_("{path}: not a regular file (a named pipe, device or folder); give a CSV file")
+                            .format(path=path))
+    if st.st_size > MAX_META_BYTES:
+        raise TooLargeError(_("{path}: {size} bytes is over the {limit}-byte limit of a metadata CSV").format(
+            path=path, size=st.st_size, limit=MAX_META_BYTES))
+    try:
+        with path.open("rb") as fh:
+            data = fh.read(MAX_META_BYTES + 1)
+    except OSError as exc:
+        raise InputNotFoundError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        codecs = ("utf-16",)
+    else:
+        codecs = ("utf-8-sig", "gb18030")
+    for codec in codecs:
+        try:
+            return data.decode(codec)
+        except UnicodeDecodeError:
+            continue
+    raise BadInputError(_("{path}: not text in UTF-8, UTF-16 or GBK; in Excel use Save As > 'CSV UTF-8'")
+                        .format(path=path))
+
+
 def read_meta_csv(path: str | Path) -> dict[str, MetaRow]:
     """A metadata CSV: a ``source``/``file`` column (the report's path or file name), a ``date`` column
     (its publication date) and optionally ``kind`` (department, government, ...). Keys are the path as
-    written and its file name. Raises ``ValueError`` with what is wrong."""
+    written and its file name. Raises ``ValueError`` with what is wrong in a row, a
+    :class:`~govreport.errors.UsageError` (exit 2) for missing columns, naming those found and those
+    wanted, and other :class:`~govreport.errors.GovreportError` s for a file that cannot be read."""
+    from govreport.errors import UsageError
+    from govreport.i18n import _
+
     path = Path(path)
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        reader = csv.DictReader(fh)
-        cols = {c.strip().lower(): c for c in reader.fieldnames or []}
+    text = _meta_text(path)
+    lines: dict[str, int] = {}
+    try:
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        cols = {c.strip().lower(): c for c in reader.fieldnames or [] if c is not None}
         key = next((cols[c] for c in _KEY_COLS if c in cols), None)
         date_col = next((cols[c] for c in _DATE_COLS if c in cols), None)
         kind_col = next((cols[c] for c in _KIND_COLS if c in cols), None)
         if key is None or (date_col is None and kind_col is None):
-            raise ValueError(f"{path}: needs a column {_KEY_COLS[0]!r} (or {_KEY_COLS[1]!r}) and a column "
-                             f"{_DATE_COLS[0]!r} (or {_KIND_COLS[0]!r})")
+            found = ", ".join(repr(c) for c in reader.fieldnames or []) or _("none")
+            raise UsageError(_("{path}: the columns are {found}; wanted {key} (or {file}) and {date} (and/or "
+                               "{kind})").format(path=path, found=found, key=repr(_KEY_COLS[0]),
+                                                 file=repr(_KEY_COLS[1]), date=repr(_DATE_COLS[0]),
+                                                 kind=repr(_KIND_COLS[0])))
         out: dict[str, MetaRow] = {}
         for n, row in enumerate(reader, 2):
             name = (row.get(key) or "").strip()
@@ -221,8 +273,14 @@ def read_meta_csv(path: str | Path) -> dict[str, MetaRow]:
             if kind is not None and kind not in KINDS:
                 raise ValueError(f"{path}:{n}: kind {kind!r} is not one of {', '.join(KINDS)}")
             entry = MetaRow(d.isoformat() if d else None, kind)
+            if name in lines and out[name] != entry:
+                raise ValueError(_("{path}:{n}: {name} is given again, unlike on line {first}; keep one row per "
+                                   "report").format(path=path, n=n, name=name, first=lines[name]))
+            lines.setdefault(name, n)
             out[name] = entry
             out.setdefault(Path(name).name, entry)
+    except csv.Error as exc:  # a field over the csv module's limit (128 KiB), a NUL byte ...
+        raise ValueError(f"{path}: not a readable CSV ({exc})") from None
     return out
 
 

@@ -22,7 +22,7 @@ from govreport.cli.extract import extract
 from govreport.cli.review import review_command
 from govreport.cli.templates import templates
 from govreport.cli.verify import verify_command
-from govreport.errors import ExitCode, GovreportError
+from govreport.errors import ExitCode, GovreportError, Terminated
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Turn government information-disclosure annual reports into checked data.")
@@ -45,6 +45,17 @@ def main(argv: list[str] | None = None) -> int:
         return _run(argv)
 
 
+_TERM = {"seen": False}  #: whether SIGTERM arrived (click turns the exception it raises into Abort)
+
+
+def _interrupted() -> int:
+    if _TERM["seen"]:
+        sys.stderr.write("govreport: terminated (SIGTERM); finished work is kept\n")
+        return int(ExitCode.TERMINATED)
+    sys.stderr.write("govreport: interrupted\n")
+    return int(ExitCode.INTERRUPTED)
+
+
 def _run(argv: list[str] | None) -> int:
     try:
         with stdout_guard():
@@ -53,23 +64,23 @@ def _run(argv: list[str] | None) -> int:
         sys.stderr.write(f"govreport: error: {exc}\n")
         return int(exc.exit_code)
     except typer.Exit as exc:
+        if _TERM["seen"]:
+            return _interrupted()
         return int(exc.exit_code or 0)
     except KeyboardInterrupt:
-        sys.stderr.write("govreport: interrupted\n")
-        return int(ExitCode.INTERRUPTED)
+        return _interrupted()
     except Exception as exc:  # click usage errors and the unexpected
         name = type(exc).__name__
         if name == "Abort":
-            sys.stderr.write("govreport: interrupted\n")
-            return int(ExitCode.INTERRUPTED)
+            return _interrupted()
         if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):  # click/typer usage errors
             message = exc.format_message()
             if message:
                 sys.stderr.write(f"govreport: error: {message}\n")
             return int(ExitCode.USAGE)
         return _internal(exc)
-    if rc == ExitCode.INTERRUPTED:  # typer turns Ctrl-C into a return of 130, silently
-        sys.stderr.write("govreport: interrupted\n")
+    if rc == ExitCode.INTERRUPTED or _TERM["seen"]:  # typer turns Ctrl-C into a return of 130, silently
+        return _interrupted()
     return int(rc) if isinstance(rc, int) else 0
 
 
@@ -103,8 +114,16 @@ def _second_interrupt_exits() -> Iterator[None]:
         signal.signal(signal.SIGINT, second)
         raise KeyboardInterrupt
 
+    def term(signum: int, frame: object) -> None:
+        _TERM["seen"] = True
+        signal.signal(signal.SIGTERM, second)
+        raise Terminated
+
+    _TERM["seen"] = False
     previous = signal.signal(signal.SIGINT, first)
+    previous_term = signal.signal(signal.SIGTERM, term)
     try:
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
+        signal.signal(signal.SIGTERM, previous_term)

@@ -17,7 +17,7 @@ import typer
 from govreport.cli import common
 from govreport.errors import BadInputError, ExitCode, GovreportError, UsageError
 from govreport.isolate import extract_isolated
-from govreport.names import display
+from govreport.names import display, fit_name
 from govreport.output.review import IMAGE_DPI, IndexEntry, write_index, write_review
 from govreport.report import Report
 from govreport.settings import MAX_MEMORY_MB, MAX_SECONDS
@@ -69,16 +69,16 @@ def _owned_or_new(path: Path) -> None:
             head = fh.read(2048)
     except OSError:
         head = b""
-    if b"name='generator' content='govreport" not in head:
+    if b"name='generator' content='govreport" not in head and b"<title>govreport review index</title>" not in head:
         raise UsageError(f"{display(str(path))}: exists and was not written by govreport; choose another "
                          "folder with -o")
 
 
 def _unique(out_dir: Path, stem: str, used: set[Path]) -> Path:
-    target = out_dir / f"{stem}.review.html"
+    target = out_dir / fit_name(stem, ".review.html")  # a 240-byte name, as batch shortens it too
     k = 2
     while target in used:
-        target = out_dir / f"{stem}-{k}.review.html"
+        target = out_dir / fit_name(stem, f"-{k}.review.html")
         k += 1
     used.add(target)
     return target
@@ -111,9 +111,9 @@ def review_command(
                                        max_memory_mb=max_memory, max_seconds=timeout)
     options = {"image_dpi": image_dpi, "image_format": image_format, "password": password}
     if len(files) == 1:
-        target = output if output is not None else Path(f"{files[0].stem}.review.html")
+        target = output if output is not None else Path(fit_name(files[0].stem, ".review.html"))
         if target.is_dir():
-            target = target / f"{files[0].stem}.review.html"
+            target = target / fit_name(files[0].stem, ".review.html")
             _owned_or_new(target)
         common.check_output(target, files, (".html", ".htm"))
         report, src = _load_report(files[0], settings)

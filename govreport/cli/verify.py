@@ -3,6 +3,10 @@
     govreport verify dataset/                          # prints the URL (with its token) and opens it
     govreport verify dataset/ --reviewer ann --no-browser --port 8765
     govreport verify dataset/ --export corrections.csv  # every decision, for audit; no server
+
+``--export`` writes outside the dataset folder only (its files are govreport's: the reviewers'
+``corrections.jsonl`` above all), a ``.csv`` only, and replaces an existing file only with ``--force``
+(exit 2 otherwise, before anything is written). A folder that holds no batch output is refused (exit 2).
 """
 
 from __future__ import annotations
@@ -17,7 +21,9 @@ from typing import Annotated, Optional
 import typer
 
 from govreport.cli import common
-from govreport.errors import ExitCode
+from govreport.errors import ExitCode, UsageError
+from govreport.i18n import _
+from govreport.names import display
 
 log = logging.getLogger("govreport")
 
@@ -30,6 +36,7 @@ def verify_command(
     no_browser: Annotated[bool, typer.Option("--no-browser", help="print the URL only")] = False,
     export: Annotated[Optional[Path], typer.Option(  # noqa: UP045
         "--export", metavar="FILE.csv", help="write every decision to FILE.csv (for audit) and exit")] = None,
+    force: Annotated[bool, typer.Option("--force", help="let --export replace an existing file")] = False,
     sources: Annotated[Optional[list[Path]], typer.Option(  # noqa: UP045
         "--sources", help="a folder holding the reports' documents, for page images (repeatable)")] = None,
     image_dpi: Annotated[int, typer.Option(help="resolution of the page images")] = 150,
@@ -41,9 +48,11 @@ def verify_command(
     common.setup_logging(common.verbosity(verbose))
     if not dataset.is_dir():
         common.fail(ExitCode.INPUT_NOT_FOUND, f"{dataset}: no such folder")
+    check_dataset(dataset, exporting=export is not None)
     if export is not None:
         from govreport.verify.exports import write_corrections_csv
 
+        check_export(dataset, export, force)
         n = write_corrections_csv(CorrectionStore(dataset).decisions(), export)
         sys.stderr.write(f"govreport: wrote {export} ({n} decision(s))\n")
         return
@@ -55,6 +64,43 @@ def verify_command(
     if not name or len(name) > 100 or any(ord(ch) < 32 for ch in name):
         common.fail(ExitCode.USAGE, "--reviewer must be a name of 1-100 printable characters")
     serve(dataset, name, port=port, open_browser=not no_browser, sources=sources or [], image_dpi=image_dpi)
+
+
+def _real(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # a symlink loop
+        return path.absolute()
+
+
+def check_dataset(dataset: Path, exporting: bool = False) -> None:
+    """Refuse (exit 2) a folder that holds no batch output (for ``--export``, a folder with a
+    ``corrections.jsonl`` will do)."""
+    from govreport.output.dataset import report_files
+    from govreport.output.folder import is_dataset
+    from govreport.verify.store import CORRECTIONS
+
+    if is_dataset(dataset) or report_files(dataset) or (exporting and (dataset / CORRECTIONS).is_file()):
+        return
+    raise UsageError(_("{folder}: holds no batch output (no report JSONs); run 'govreport batch FILES --out "
+                       "{folder}' first").format(folder=display(str(dataset))))
+
+
+def check_export(dataset: Path, target: Path, force: bool) -> None:
+    """Refuse (exit 2) an ``--export`` target inside the dataset folder, one that is not ``.csv``, a
+    folder, or an existing file without ``force``."""
+    shown = display(str(target))
+    real, home = _real(target), _real(dataset)
+    if real == home or real.is_relative_to(home):
+        raise UsageError(_("{target}: is inside the dataset folder {folder}, whose files are govreport's (the "
+                           "reviewers' decisions among them); write the export outside it").format(
+                               target=shown, folder=display(str(dataset))))
+    if target.suffix.lower() != ".csv":
+        raise UsageError(_("{target}: unknown export format (use a .csv file name)").format(target=shown))
+    if target.is_dir():
+        raise UsageError(_("{target}: is a folder; give a file name ending in .csv").format(target=shown))
+    if (target.exists() or target.is_symlink()) and not force:
+        raise UsageError(_("{target}: exists; add --force to replace it").format(target=shown))
 
 
 def serve(dataset: Path, reviewer: str, *, port: int = 0, open_browser: bool = True, sources: list[Path] = (),

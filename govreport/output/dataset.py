@@ -15,11 +15,14 @@ sorted and nothing time-dependent is written, so the same JSONs always give byte
 from __future__ import annotations
 
 import contextlib
-import csv
 import json
 import logging
+import math
 import os
 import re
+import shutil
+import tempfile
+import zipfile
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +33,7 @@ from govreport.checks.deadlines import MetaRow, read_meta_csv
 from govreport.checks.rules import norm_agency
 from govreport.errors import BadInputError, InputNotFoundError, OutputError
 from govreport.names import display
-from govreport.output.export import atomic_path, neutralise
+from govreport.output.export import CsvWriter, atomic_path, neutralise
 from govreport.verify.apply import apply_corrections
 
 log = logging.getLogger("govreport")
@@ -44,8 +47,8 @@ ISSUE_COLS = ("report_id", "source", "agency", "year", "template", "kind", "tabl
 CELL_FIELDS = ("table", "row", "col", "value", "status", "text", "confidence", "page", "bbox")
 EXPORTS = ("cells.parquet", "reports.csv", "reports.xlsx", "issues.csv", "series.csv")
 META_CSV = "meta.csv"  #: publication dates / kinds of body for the audit (``govreport batch --meta``)
-__all__ = ["export_dataset", "install_meta", "load_report_file", "norm_agency", "report_files", "shareable",
-           "valid_report"]
+__all__ = ["check_meta", "export_dataset", "install_meta", "load_report_file", "norm_agency", "report_files",
+           "shareable", "valid_report"]
 PARQUET_BATCH = 25  #: reports per parquet row group
 
 
@@ -60,10 +63,30 @@ def valid_report(data: object) -> bool:
             and isinstance(data.get("source"), str) and "template" in data
             and isinstance(data.get("meta", {}), dict)):
         return False
-    cells_ok = all(isinstance(c, dict) and all(isinstance(c.get(k), str) for k in ("table", "row", "col"))
-                   and (c.get("value") is None or isinstance(c.get("value"), int | float))
-                   for c in data["cells"])
-    return cells_ok and all(isinstance(i, dict) and isinstance(i.get("kind"), str) for i in data["issues"])
+    meta = data.get("meta") or {}
+    if not (_opt(meta.get("agency"), str) and _opt(data.get("template"), str)):
+        return False
+    return (all(_cell_ok(c) for c in data["cells"])
+            and all(isinstance(i, dict) and isinstance(i.get("kind"), str) for i in data["issues"]))
+
+
+def _opt(v: object, kind: type | tuple[type, ...]) -> bool:
+    return v is None or (isinstance(v, kind) and not isinstance(v, bool))
+
+
+def _number_ok(v: object) -> bool:
+    return _opt(v, (int, float)) and (v is None or math.isfinite(v))  # type: ignore[arg-type]
+
+
+def _cell_ok(c: object) -> bool:
+    """A cell the exports can write: ids as text, numbers as numbers, ``bbox`` four numbers (a
+    hand-edited JSON with a string ``bbox`` is left out, not a crash of the Parquet writer)."""
+    if not (isinstance(c, dict) and all(isinstance(c.get(k), str) for k in ("table", "row", "col"))):
+        return False
+    bbox = c.get("bbox")
+    return (_number_ok(c.get("value")) and _number_ok(c.get("confidence")) and _opt(c.get("page"), int)
+            and _opt(c.get("status"), str) and _opt(c.get("text"), str)
+            and (bbox is None or (isinstance(bbox, list) and all(_number_ok(x) and x is not None for x in bbox))))
 
 
 def load_report_file(path: Path) -> dict[str, Any] | None:
@@ -161,7 +184,7 @@ def _issue_rows(e: Entry, audit: Audit) -> list[list[Any]]:
 def _write_series(fh: IO[str], xlsx: _XlsxStream, series: list[dict[str, Any]]) -> None:
     """``series.csv`` (to ``fh``) and the workbook's series sheet: one row per body and year."""
     header = series_columns()
-    writer = csv.writer(fh, lineterminator="\n")
+    writer = CsvWriter(fh)
     writer.writerow(header)
     xlsx.series(header)
     for srow in series:
@@ -218,8 +241,8 @@ def _write_exports(folder: Path, entries: list[Entry], audit: Audit, series: lis
             fh_reports = stack.enter_context(tmp_reports.open("w", encoding="utf-8-sig", newline=""))
             stage[0] = "issues.csv"
             fh_issues = stack.enter_context(tmp_issues.open("w", encoding="utf-8-sig", newline=""))
-            w_reports = csv.writer(fh_reports, lineterminator="\n")
-            w_issues = csv.writer(fh_issues, lineterminator="\n")
+            w_reports = CsvWriter(fh_reports)
+            w_issues = CsvWriter(fh_issues)
             w_reports.writerow(header)
             w_issues.writerow(list(ISSUE_COLS))
             stage[0] = "cells.parquet"
@@ -275,6 +298,43 @@ def _shown(row: list[Any]) -> list[Any]:
     return [display(v) if isinstance(v, str) else v for v in row]
 
 
+SCRATCH = ".xlsx-scratch."  #: prefix of the folder holding xlsxwriter's scratch files while it writes
+_LEGACY_SCRATCH = re.compile(r"^tmp[a-z0-9_]{8}$")  #: xlsxwriter's own names (older versions wrote them here)
+_OOXML_CR = re.compile(rb"_x005F_x[0-9A-Fa-f]{4}_|_x000D_")
+
+
+def clean_scratch(folder: Path) -> int:
+    """Remove the spreadsheet writer's scratch files an interrupted export left in ``folder``."""
+    gone = 0
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return 0
+    for e in entries:
+        with contextlib.suppress(OSError):
+            if e.name.startswith(SCRATCH) and e.is_dir(follow_symlinks=False):
+                shutil.rmtree(e.path)
+                gone += 1
+            elif _LEGACY_SCRATCH.match(e.name) and e.is_file(follow_symlinks=False):
+                os.unlink(e.path)
+                gone += 1
+    return gone
+
+
+def _restore_cr(path: Path) -> None:
+    """Write the workbook's carriage returns as ``&#13;``: xlsxwriter writes OOXML's ``_x000D_``,
+    which Excel reads back but openpyxl (and so pandas) does not; an XML character reference reads
+    back as ``\\r`` everywhere. A literal ``_x000D_`` (escaped ``_x005F_x000D_``) is left alone."""
+    fixed = path.with_name(path.name + ".cr")
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(fixed, "w") as out:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename.startswith("xl/worksheets/"):
+                data = _OOXML_CR.sub(lambda m: b"&#13;" if m.group() == b"_x000D_" else m.group(), data)
+            out.writestr(info, data, compress_type=info.compress_type)
+    os.replace(fixed, path)
+
+
 class _XlsxStream:
     """reports.xlsx written row by row (xlsxwriter's constant-memory mode), reproducibly."""
 
@@ -283,9 +343,14 @@ class _XlsxStream:
 
         import xlsxwriter
 
+        self.path = path
+        # its scratch files in a folder of their own beside it, removed whatever happens (clean_scratch
+        # removes what a killed process left)
+        self.scratch = Path(tempfile.mkdtemp(prefix=SCRATCH, dir=path.parent))
+        self.has_cr = False
         self.wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False,
                                                   "strings_to_formulas": False, "strings_to_urls": False,
-                                                  "tmpdir": str(path.parent)})  # its scratch files beside it
+                                                  "tmpdir": str(self.scratch)})
         self.wb.set_properties({"created": datetime.datetime(1980, 1, 1)})  # no timestamps: same input, same bytes
         self.reports, self.issues = self.wb.add_worksheet("reports"), self.wb.add_worksheet("issues")
         self.series_sheet = self.wb.add_worksheet("series")
@@ -294,26 +359,37 @@ class _XlsxStream:
         self.issue(list(ISSUE_COLS))
         self.closed = False
 
+    def _shown(self, row: list[Any]) -> list[Any]:
+        shown = _shown(row)
+        self.has_cr = self.has_cr or any(isinstance(v, str) and "\r" in v for v in shown)
+        return shown
+
     def report(self, row: list[Any]) -> None:
-        self.reports.write_row(self.n_reports, 0, _shown(row))
+        self.reports.write_row(self.n_reports, 0, self._shown(row))
         self.n_reports += 1
 
     def issue(self, row: list[Any]) -> None:
-        self.issues.write_row(self.n_issues, 0, _shown(row))
+        self.issues.write_row(self.n_issues, 0, self._shown(row))
         self.n_issues += 1
 
     def series(self, row: list[Any]) -> None:
-        self.series_sheet.write_row(self.n_series, 0, _shown(row))
+        self.series_sheet.write_row(self.n_series, 0, self._shown(row))
         self.n_series += 1
 
     def close(self) -> None:
         if not self.closed:
             self.closed = True
-            self.wb.close()
+            try:
+                self.wb.close()
+            finally:
+                shutil.rmtree(self.scratch, ignore_errors=True)
+            if self.has_cr:
+                _restore_cr(self.path)
 
     def abort(self) -> None:
-        with contextlib.suppress(Exception):
-            self.close()
+        """Give up (the export failed or was stopped): no workbook, and no scratch file left."""
+        self.closed = True
+        shutil.rmtree(self.scratch, ignore_errors=True)
 
 
 def folder_meta(folder: Path) -> dict[str, MetaRow]:
@@ -327,11 +403,20 @@ def folder_meta(folder: Path) -> dict[str, MetaRow]:
         raise BadInputError(str(exc)) from None
 
 
+def check_meta(source: Path) -> None:
+    """Refuse a metadata CSV (see :func:`~govreport.checks.deadlines.read_meta_csv`) that cannot be used,
+    with a one-line error naming it (the batch does so before it writes anything)."""
+    try:
+        read_meta_csv(source)
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        raise BadInputError(f"{source}: {exc}" if not str(exc).startswith(str(source)) else str(exc)) from None
+
+
 def install_meta(folder: Path, source: Path) -> None:
     """Check ``source`` (a metadata CSV, see :func:`~govreport.checks.deadlines.read_meta_csv`) and copy it
     to ``folder/meta.csv``, where every later export finds it."""
+    check_meta(source)
     try:
-        read_meta_csv(source)
         data = Path(source).read_bytes()
     except FileNotFoundError:
         raise InputNotFoundError(f"{source}: no such file") from None
@@ -356,6 +441,7 @@ def export_dataset(folder: Path) -> dict[str, int]:
     0
     """
     folder = Path(folder)
+    clean_scratch(folder)  # what an interrupted export left
     apply_corrections(folder, report_files(folder))  # reviewers' decisions (corrections.jsonl) first
     auditor = Auditor(folder_meta(folder))
     entries = _scan(folder, auditor)

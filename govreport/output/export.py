@@ -7,6 +7,7 @@ interrupted run never leaves a half-written output or clobbers a good one.
 from __future__ import annotations
 
 import contextlib
+import csv
 import os
 import re
 import tempfile
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from govreport.errors import OutputError
-from govreport.names import display
+from govreport.names import NAME_MAX, display, fit_name
 from govreport.report import Report
 
 FORMATS = {".json": "json", ".csv": "csv", ".xlsx": "xlsx", ".parquet": "parquet", ".html": "html"}
@@ -38,13 +39,37 @@ def neutralise(value: Any) -> Any:
     return value
 
 
+class CsvWriter:
+    """``csv.writer`` (``\\n`` line ends) that also quotes a row holding a carriage return: the csv
+    module quotes only the line terminator's characters, and a bare ``\\r`` in a file name would split
+    the row for every reader (issue 30). Other rows are written byte for byte as before."""
+
+    def __init__(self, fh: Any) -> None:
+        self.plain = csv.writer(fh, lineterminator="\n")
+        self.quoted = csv.writer(fh, lineterminator="\n", quoting=csv.QUOTE_ALL)
+
+    def writerow(self, row: list[Any] | tuple[Any, ...]) -> Any:
+        if any(isinstance(v, str) and "\r" in v for v in row):
+            return self.quoted.writerow(row)
+        return self.plain.writerow(row)
+
+
+def frame_to_csv(df: Any, path: Path) -> None:
+    """A pandas frame as CSV (UTF-8 with BOM), quoted throughout when a text holds a carriage return."""
+    has_cr = any(df[c].map(lambda v: isinstance(v, str) and "\r" in v).any() for c in df.columns
+                 if df[c].dtype == object)
+    df.to_csv(path, index=False, encoding="utf-8-sig", quoting=csv.QUOTE_ALL if has_cr else csv.QUOTE_MINIMAL)
+
+
 @contextlib.contextmanager
 def atomic_path(target: Path) -> Iterator[Path]:
     """Yield a temporary path in ``target``'s folder; rename it onto ``target`` on success."""
     target = Path(target)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+        # the temporary name fits in NAME_MAX bytes however long the target's name ("." + 8 + ".part")
+        stem = fit_name(target.name, "", NAME_MAX - 16)
+        fd, tmp = tempfile.mkstemp(prefix=f".{stem}.", suffix=".part", dir=target.parent)
         os.close(fd)
     except OSError as exc:
         raise OutputError(f"{target}: cannot write ({exc.strerror or exc})") from None
@@ -81,7 +106,7 @@ def write_report(report: Report, target: Path) -> None:
     if fmt == "json":
         write_text_atomic(target, report.to_json() + "\n")
     elif fmt == "csv":
-        _write_with(target, lambda p: report.to_pandas().map(neutralise).to_csv(p, index=False, encoding="utf-8-sig"))
+        _write_with(target, lambda p: frame_to_csv(report.to_pandas().map(neutralise), p))
     elif fmt == "parquet":
         _write_with(target, lambda p: _parquet_frame(report).to_parquet(p, index=False))
     elif fmt == "xlsx":

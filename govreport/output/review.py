@@ -457,7 +457,8 @@ def index_html(entries: Iterable[IndexEntry | tuple[Report | dict[str, Any], str
     rows = sorted((_entry(e) for e in entries), key=_severity)
     counted = ("missing", "masked", "inferred", "corrected")
     head = ["report", "template", "agency", "year", "issues", "inconsistent", *counted, "review"]
-    parts = ["<!doctype html><html lang='zh'><head><meta charset='utf-8'><title>govreport review index</title>",
+    parts = ["<!doctype html><html lang='zh'><head><meta charset='utf-8'>"
+             "<meta name='generator' content='govreport review'><title>govreport review index</title>",
              f"<style>{CSS}body{{margin:12px}}.gr-report td.l{{text-align:left}}"
              ".gr-report tr.err td{background:#ffd6d6}.gr-report td.hot{color:#b71c1c;font-weight:700}</style>"
              "</head><body class='gr-report'>",

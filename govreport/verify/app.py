@@ -58,6 +58,7 @@ from govreport.verify.store import CorrectionStore, Decision, digest, doc_hash, 
 log = logging.getLogger("govreport")
 
 MAX_BODY = 16 * 1024  #: bytes a request body may have
+REQUEST_TIMEOUT = 30.0  #: seconds a connection may stay silent before it is closed
 IMAGE_DPI = 150  #: page images of the app (the static review page embeds 110 dpi)
 IMAGE_QUALITY = 80
 EXPORT_DELAY = 5.0  #: seconds without a decision before the exports are rebuilt
@@ -229,6 +230,8 @@ class VerifyApp:
         fresh = 0
         for path in report_files(self.folder):
             rid = path.stem
+            if self.report_path(rid) is None:  # a symlink (to a JSON outside the folder, say): not ours
+                continue
             try:
                 stamp = _stamp(path)
             except OSError:
@@ -563,6 +566,7 @@ class Handler(BaseHTTPRequestHandler):
 
     server_version = "govreport-verify"
     sys_version = ""
+    timeout = REQUEST_TIMEOUT  #: a connection silent this long is closed (a stalled client holds no thread)
     app: VerifyApp  # set on the subclass made by :func:`make_server`
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -684,6 +688,8 @@ class Handler(BaseHTTPRequestHandler):
             self._error(404, "no such report")
         except ValueError as exc:
             self._error(400, str(exc))
+        except RecursionError:  # a JSON body nested thousands deep
+            self._error(400, "the JSON body is nested too deeply")
         except GovreportError as exc:
             self._error(500, str(exc))
         except Exception as exc:
@@ -692,10 +698,18 @@ class Handler(BaseHTTPRequestHandler):
             self._error(500, "internal error")
 
 
+class _Server(ThreadingHTTPServer):
+    """A client that goes away (a closed tab, a timed-out connection) is logged at debug level, not
+    printed as a traceback."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        log.debug("verify: connection from %s ended: %s", client_address, sys.exc_info()[1])
+
+
 def make_server(app: VerifyApp, port: int = 0) -> ThreadingHTTPServer:
     """A server for ``app`` on 127.0.0.1 (``port`` 0: any free port)."""
     handler = type("BoundHandler", (Handler,), {"app": app})
-    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    server = _Server(("127.0.0.1", port), handler)
     server.daemon_threads = True
     return server
 

@@ -40,7 +40,7 @@ from govreport.output.export import atomic_path
 from govreport.report import Cell, Issue, Report, register_extension
 from govreport.tables.solve import analyse
 from govreport.types import CellKey
-from govreport.verify.store import CorrectionStore, Decision, digest, doc_hash, latest
+from govreport.verify.store import CORRECTIONS, CorrectionStore, Decision, digest, doc_hash, latest
 
 log = logging.getLogger("govreport")
 
@@ -130,7 +130,10 @@ def _recheck_table(report: Report, spec: TableSpec, decided: set[Key], old: list
     prior = {k: c.status for k, c in cells.items()}
     empty = {k for k, c in cells.items() if c.text == "" or (c.status == "blank" and (spec.id, *k) in decided)}
     known = {k: float(c.value) for k, c in cells.items() if c.status in ("read", "verified") and c.value is not None}
-    trusted = {k for k in known if cells[k].status == "verified"}
+    # a reviewer's "printed blank" stands: it counts as nothing printed (0), never filled by the arithmetic
+    kept_blank = {k for k, c in cells.items() if c.status == "blank" and (spec.id, *k) in decided}
+    known.update({k: 0.0 for k in kept_blank})
+    trusted = {k for k in known if cells[k].status == "verified" or k in kept_blank}
     unknown = [k for k in cells if k not in known]
     lower = {k: spec.column(k[1]).lower_bound for k in cells}
     # no read cell is corrected on the arithmetic's word here: with a reviewer at work, a read cell the
@@ -161,7 +164,10 @@ def _recheck_table(report: Report, spec: TableSpec, decided: set[Key], old: list
                          f"{names}: a number may be missing and the others in its row moved over",
                          [list(k) for k in sorted(involved - trusted)]))
     for eq in res.violated:
-        out.append(Issue("inconsistent", spec.id, _equation_message(eq, cells), [list(k) for k in eq.cells]))
+        blanks = [k for k in eq.cells if k in kept_blank]
+        why = (f"; a reviewer found {', '.join(f'{k[0]}.{k[1]}' for k in blanks)} printed blank, which stands"
+               if blanks else "")
+        out.append(Issue("inconsistent", spec.id, _equation_message(eq, cells) + why, [list(k) for k in eq.cells]))
     if res.violated:
         open_blanks = [list(k) for k, c in cells.items()
                        if c.status == "blank" and c.value is None and (spec.id, *k) not in decided]
@@ -245,12 +251,31 @@ def _conflict_issue(k: Key, d: Decision | None, seen: dict[str, Any]) -> Issue:
                  f"{_fmt(seen.get('value'))} ({seen.get('status')}{read}); the reviewed value stands", [[k[1], k[2]]])
 
 
+def valid_decisions(report: Report, decisions: Sequence[Decision]) -> list[Decision]:
+    """``decisions`` less those whose value the app would refuse (:func:`check_value`: a hand-edited
+    ``corrections.jsonl`` holding 10**30 or -5), each left out with a warning naming the file."""
+    tpl = get_template(report.template) if report.template else None
+    have = {c.key for c in report.cells}
+    out = []
+    for d in decisions:
+        if d.value is not None and tpl is not None and d.key in have:
+            try:
+                check_value(tpl.table(d.table), d.col, d.value)
+            except (ValueError, KeyError) as exc:
+                log.warning("%s: the decision on %s of %s (%s, %s) is not a value the cell can take (%s); ignored",
+                            CORRECTIONS, _name(d.key), report.source, d.reviewer or "?", d.time or "?", exc)
+                continue
+        out.append(d)
+    return out
+
+
 def apply_decisions(report: Report, decisions: Sequence[Decision], *, fingerprint: str | None = None) -> bool:
     """Apply ``decisions`` (file order; the last one per cell is in force) to ``report`` in place.
 
     ``fingerprint``: the :func:`~govreport.verify.store.digest` of all the document's decisions; a report
     that already records it is left as it is. Returns whether the report changed.
     """
+    decisions = valid_decisions(report, decisions)
     if not decisions:
         return False
     review = dict(report.meta.get("review") or {})

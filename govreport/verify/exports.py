@@ -7,13 +7,12 @@ Also :func:`write_corrections_csv`, the audit file of ``govreport verify DATASET
 
 from __future__ import annotations
 
-import csv
 import logging
 import sys
 from collections.abc import Iterable
 from pathlib import Path
 
-from govreport.output.export import atomic_path, neutralise
+from govreport.output.export import CsvWriter, atomic_path, neutralise
 from govreport.verify.store import Decision
 
 log = logging.getLogger("govreport")
@@ -25,7 +24,7 @@ def write_corrections_csv(decisions: Iterable[Decision], target: Path) -> int:
     """Every decision, in file order, as CSV (UTF-8 with BOM, for Excel); returns the row count."""
     n = 0
     with atomic_path(Path(target)) as tmp, tmp.open("w", encoding="utf-8-sig", newline="") as fh:
-        w = csv.writer(fh, lineterminator="\n")
+        w = CsvWriter(fh)
         w.writerow(CSV_COLUMNS)
         for d in decisions:
             row = [getattr(d, c) for c in CSV_COLUMNS]

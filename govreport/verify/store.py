@@ -23,6 +23,7 @@ import getpass
 import hashlib
 import json
 import logging
+import math
 import os
 import re
 import threading
@@ -143,6 +144,8 @@ def _number(v: Any) -> int | float | None:
         return None
     if isinstance(v, bool) or not isinstance(v, int | float):
         raise ValueError(f"not a number: {v!r}")
+    if isinstance(v, float) and not math.isfinite(v):  # 1e999 and NaN parse, but are no cell's value
+        raise ValueError(f"not a finite number: {v!r}")
     return v
 
 
