@@ -373,15 +373,13 @@ def run_pool(items: list[Item], settings: ExtractSettings, workers: int, tmp_roo
     """Process ``items`` on ``workers`` processes, one document each at a time, under the limits
     (module docstring); ``service``: recognition in service processes (:mod:`govreport.ocr.service`),
     one per device of ``settings.device`` (``cuda:0,1``: two), the workers shared among them in turn."""
-    from govreport.ocr.sessions import device_list
-
     ctx = multiprocessing.get_context("spawn")
     level = logging.getLogger("govreport").getEffectiveLevel()
     services: list[_Service] = []
     pool: _Pool | None = None
     try:
         if service:
-            for device in device_list(settings.device):
+            for device in service_devices(settings):
                 services.append(_Service(ctx, settings, batch_pages, level, device))
         specs = [(svc.address, svc.authkey) for svc in services]
         pool = _Pool(ctx, (settings, tmp_root, level, warm_ocr), settings, workers, on_outcome, specs)
@@ -402,6 +400,13 @@ def run_pool(items: list[Item], settings: ExtractSettings, workers: int, tmp_roo
             pool.close()
         for svc in services:
             svc.close()
+
+
+def service_devices(settings: ExtractSettings) -> list[str]:
+    """The devices that get a recognition service each: those ``settings.device`` lists."""
+    from govreport.ocr.sessions import device_list
+
+    return device_list(settings.device)
 
 
 def _log_stats(services: list[_Service], seconds: float) -> None:
