@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -208,3 +209,25 @@ def test_a_service_that_cannot_start_stops_the_run_before_any_document(tmp_path:
             svc.wait_ready()
     finally:
         svc.close()
+
+
+# -- benchmarks/gpu_check.sh where there is no GPU ------------------------------------------------------
+@pytest.mark.parametrize("smi", [None, "#!/bin/sh\necho 'No devices were found'\nexit 6\n"])
+def test_gpu_check_fails_clearly_without_a_gpu(tmp_path: Path, smi: str | None) -> None:
+    """Exit 2 and one line, before anything is installed or generated (``nvidia-smi`` absent, or
+    present without a device)."""
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    for tool in ("bash", "dirname", "nproc", "grep", "printf", "head"):
+        found = shutil.which(tool)
+        if found:
+            (bindir / tool).symlink_to(found)
+    if smi is not None:
+        (bindir / "nvidia-smi").write_text(smi)
+        (bindir / "nvidia-smi").chmod(0o755)
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "gpu_check.sh"
+    run = subprocess.run([str(bindir / "bash"), str(script)], capture_output=True, text=True, timeout=60,
+                         env={"PATH": str(bindir), "WORK": str(tmp_path / "work")})
+    assert run.returncode == 2, run.stderr
+    assert run.stderr.startswith("gpu_check: error: no NVIDIA GPU here") and run.stderr.count("\n") == 1
+    assert not (tmp_path / "work").exists()

@@ -17,6 +17,7 @@ a silent CPU run.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import warnings
@@ -93,6 +94,8 @@ def make_session(model: Path, device: str) -> Any:
     import onnxruntime as ort
 
     ort.set_default_logger_severity(1 if log.isEnabledFor(logging.DEBUG) else 3)  # its errors say why CUDA failed
+    if is_cuda(device):
+        _preload_cuda(ort)
     with warnings.catch_warnings():  # "specified provider is not available": said below, in one line
         warnings.simplefilter("ignore")
         session = ort.InferenceSession(str(model), sess_options=session_options(), providers=providers(device))
@@ -104,6 +107,18 @@ def make_session(model: Path, device: str) -> Any:
         ).format(device=device, model=model.name, got=", ".join(got)))
     log.debug("%s on %s: %s", model.name, device, ", ".join(got))
     return session
+
+
+@functools.cache
+def _preload_cuda(ort: Any) -> None:
+    """Load the CUDA and cuDNN libraries of the ``nvidia-*`` wheels (``onnxruntime-gpu[cuda,cudnn]``)
+    where onnxruntime can (1.21 on): without them on the library path, CUDA would not come up."""
+    preload = getattr(ort, "preload_dlls", None)
+    if preload is not None:
+        try:
+            preload()
+        except Exception as exc:  # the system's libraries may still do; the read-back says if not
+            log.debug("onnxruntime.preload_dlls: %s", exc)
 
 
 def cuda_devices() -> int:
