@@ -27,6 +27,7 @@ class ExitCode(IntEnum):
     OUTPUT_ERROR = 8  #: the output could not be written
     MISSING_DEPENDENCY = 9  #: an optional extra is needed for this input or engine
     BATCH_FAILURES = 10  #: a batch finished, but some reports failed
+    DEVICE_UNAVAILABLE = 11  #: --device names a GPU that cannot be used here (none visible, or no CUDA in the session)
     INTERRUPTED = 130  #: stopped by Ctrl-C
     TERMINATED = 143  #: stopped by SIGTERM (``kill``, a scheduler's time limit); finished work is kept
 
@@ -70,6 +71,12 @@ class TooLargeError(GovreportError):
 
 class OutputError(GovreportError):
     exit_code = ExitCode.OUTPUT_ERROR
+
+
+class DeviceUnavailableError(GovreportError):
+    """``--device cuda...`` cannot run here: no such GPU, or onnxruntime made the session without CUDA."""
+
+    exit_code = ExitCode.DEVICE_UNAVAILABLE
 
 
 class MissingDependencyError(GovreportError):

@@ -5,7 +5,7 @@ True
 >>> ExtractSettings(device="tpu")
 Traceback (most recent call last):
 ...
-ValueError: device must be one of cpu, cuda (got 'tpu')
+ValueError: device must be cpu, cuda, cuda:N or cuda:N,M,... (got 'tpu')
 """
 
 from __future__ import annotations
@@ -18,13 +18,13 @@ OCR_DPI = 200
 MAX_MEMORY_MB = 1536  #: memory one document may take (a 200 dpi scan needs about 750 MB)
 MAX_SECONDS = 600.0  #: time one document may take (a 200-page scan takes about 250 s on 2 cores)
 ENGINES = ("rapidocr", "paddle")
-DEVICES = ("cpu", "cuda")
+DEVICES = ("cpu", "cuda")  #: the kinds; ``cuda:N`` and ``cuda:N,M,...`` name GPUs (govreport.ocr.sessions)
 
 
 @dataclass(frozen=True, slots=True)
 class ExtractSettings:
     engine: str = "rapidocr"  #: OCR engine name: rapidocr (default) or paddle
-    device: str = "cpu"  #: cpu or cuda (cuda needs onnxruntime-gpu, or paddle with GPU)
+    device: str = "cpu"  #: cpu, cuda, cuda:N or cuda:N,M,... (cuda needs onnxruntime-gpu, or paddle with GPU)
     dpi: int | None = None  #: render resolution for PDFs; None picks the OCR default
     password: str | None = None  #: for encrypted PDFs
     template: str | None = None  #: force a template ID instead of detecting it
@@ -43,8 +43,9 @@ class ExtractSettings:
     def __post_init__(self) -> None:
         if self.engine not in ENGINES:
             raise ValueError(f"engine must be one of {', '.join(ENGINES)} (got {self.engine!r})")
-        if self.device not in DEVICES:
-            raise ValueError(f"device must be one of {', '.join(DEVICES)} (got {self.device!r})")
+        from govreport.ocr.sessions import parse_device
+
+        parse_device(self.device)  # a ValueError that says what is accepted
         if self.dpi is not None and not 50 <= self.dpi <= 600:
             raise ValueError(f"dpi must be between 50 and 600 (got {self.dpi})")
         if self.max_pages < 1 or self.max_pixels < 1 or self.max_bytes < 1 or self.max_memory_mb < 64 \

@@ -2,13 +2,15 @@
 bytes shipped with each task so the cluster's nodes need not see the input files.
 
 With ``--device cuda`` (or ``recognizer="service"``) the OCR models live in recogniser actors, one
-per GPU (each asks Ray for ``num_gpus=1``), made once and reused by every task: a task's page
+per GPU of the cluster, or one per GPU listed (``cuda:0,1``; each asks Ray for ``num_gpus=1``,
+:func:`recognizers`), made once and reused by every task: a task's page
 stages run on a CPU, and its recognition requests go to an actor, which answers the requests of
 concurrent tasks together (:class:`govreport.ocr.service.Batcher`).
 """
 
 from __future__ import annotations
 
+import logging
 import os
 from collections import deque
 from collections.abc import Callable
@@ -16,21 +18,61 @@ from typing import Any
 
 from govreport.batch.archive import Item, read_item
 from govreport.batch.workers import Outcome, failure, process_item
-from govreport.errors import GovreportError, MissingDependencyError
+from govreport.errors import DeviceUnavailableError, GovreportError, MissingDependencyError
+from govreport.i18n import _
 from govreport.ocr.service import BATCH_PAGES, ProxyEngine
 from govreport.settings import ExtractSettings
+
+log = logging.getLogger("govreport")
 
 
 class RecognizerActor:
     """A Ray actor holding the OCR models; ``ask`` is called by many tasks at once."""
 
     def __init__(self, engine: str, device: str, batch_pages: int) -> None:
-        from govreport.ocr.service import Batcher, service_engine
+        from govreport.ocr.service import Batcher, describe, service_engine
 
-        self.batcher = Batcher(service_engine(engine, device), batch_pages)
+        self.device, self.error, self.batcher = device, None, None
+        try:
+            held = service_engine(engine, device)
+        except GovreportError as exc:  # said by ready(), in one line
+            self.error = exc
+            return
+        self.batcher = Batcher(held, batch_pages)
+        self.description = describe(held, device)
+
+    def ready(self) -> tuple[str, Any]:
+        """``("ok", description)`` or ``("error", exc)``: the driver raises it before any task."""
+        return ("error", self.error) if self.batcher is None else ("ok", self.description)
+
+    def stats(self) -> dict[str, float]:
+        return self.batcher.stats.as_dict() if self.batcher is not None else {}
 
     def ask(self, op: str, payload: Any) -> Any:
+        if self.batcher is None:
+            raise self.error  # type: ignore[misc]
         return self.batcher.ask(op, payload)
+
+
+def recognizers(device: str, cluster_gpus: int) -> list[tuple[str, int]]:
+    """The recogniser actors for ``device`` on a cluster with ``cluster_gpus`` GPUs, as (the device
+    the actor's engine uses, the GPUs it asks Ray for): ``cpu``: one on the CPU; ``cuda``: one per
+    GPU of the cluster; ``cuda:0,1``: one per listed GPU. Ray decides which GPU each gets and shows
+    the actor only that one, so inside it the device is ``cuda:0``; too few GPUs is an error.
+
+    >>> recognizers("cuda", 4), recognizers("cuda:0,1", 4)
+    ([('cuda:0', 1), ('cuda:0', 1), ('cuda:0', 1), ('cuda:0', 1)], [('cuda:0', 1), ('cuda:0', 1)])
+    """
+    from govreport.ocr.sessions import parse_device
+
+    kind, ids = parse_device(device)
+    if kind == "cpu":
+        return [("cpu", 0)]
+    wanted = cluster_gpus if device.strip().lower() == "cuda" else len(ids)
+    if cluster_gpus < max(wanted, 1):
+        raise DeviceUnavailableError(_("--device {device} on Ray: the cluster has {n} GPU(s)")
+                                     .format(device=device, n=cluster_gpus))
+    return [("cuda:0", 1)] * wanted
 
 
 class ActorEngine(ProxyEngine):
@@ -73,11 +115,14 @@ def run_ray(items: list[Item], settings: ExtractSettings, address: str, on_outco
         started = True
     try:
         actors: list[Any] = []
-        if service if service is not None else settings.device == "cuda":
-            gpus = int(ray.cluster_resources().get("GPU", 0)) if settings.device == "cuda" else 0
-            actor_cls = ray.remote(num_cpus=1, num_gpus=1 if gpus else 0,
-                                   max_concurrency=4 * batch_pages)(RecognizerActor)
-            actors = [actor_cls.remote(settings.engine, settings.device, batch_pages) for _ in range(max(1, gpus))]
+        if service if service is not None else settings.device.startswith("cuda"):
+            plan = recognizers(settings.device, int(ray.cluster_resources().get("GPU", 0)))
+            actors = [ray.remote(num_cpus=1, num_gpus=gpus, max_concurrency=4 * batch_pages)(RecognizerActor)
+                      .remote(settings.engine, device, batch_pages) for device, gpus in plan]
+            for status, value in ray.get([a.ready.remote() for a in actors]):
+                if status == "error":
+                    raise value
+                log.info("recogniser actor on %s", value)
         task = ray.remote(num_cpus=1)(_ray_task)
         window = max(2, 2 * int(ray.cluster_resources().get("CPU", 1)))
         pending = deque(items)
@@ -101,6 +146,9 @@ def run_ray(items: list[Item], settings: ExtractSettings, address: str, on_outco
                 except Exception as exc:  # a task or worker that died
                     outcome = failure(item, exc)
                 on_outcome(outcome)
+        for i, st in enumerate(ray.get([a.stats.remote() for a in actors])):
+            log.info("recogniser actor %d: %d requests in %d batches, busy %.1f s", i, st.get("requests", 0),
+                     st.get("batches", 0), st.get("busy_s", 0.0))
     finally:
         if started:
             ray.shutdown()

@@ -225,7 +225,7 @@ def _extract(todo: list[Item], out: Path, settings: ExtractSettings, batch: Batc
     """Extract ``todo`` inline, on worker processes or on Ray; each outcome is written as it comes,
     with the reviewers' decisions on that document applied."""
     bar = _Progress(len(todo), batch.progress)
-    service = batch.recognizer == "service" or (batch.recognizer == "auto" and settings.device == "cuda")
+    service = batch.recognizer == "service" or (batch.recognizer == "auto" and settings.device.startswith("cuda"))
 
     def on_outcome(outcome: Outcome) -> None:
         if outcome.ok:

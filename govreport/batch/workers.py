@@ -205,30 +205,71 @@ class _Slot:
 
 
 class _Service:
-    """The recognition service process and the address its workers connect to."""
+    """A recognition service process on one device and the address its workers connect to."""
 
-    def __init__(self, ctx: Any, settings: ExtractSettings, batch_pages: int, level: int) -> None:
+    def __init__(self, ctx: Any, settings: ExtractSettings, batch_pages: int, level: int,
+                 device: str | None = None) -> None:
         from govreport.ocr.service import serve
+        from govreport.ocr.sessions import device_list
 
         self._dir = tempfile.mkdtemp(prefix="govreport-ocr-")  # a short path: AF_UNIX names are short
         self.address = os.path.join(self._dir, "ocr.sock")
         self.authkey = secrets.token_bytes(16)
-        self._args = (self.address, self.authkey, settings.engine, settings.device, batch_pages, level)
+        self.device = device or device_list(settings.device)[0]
+        self._args = (self.address, self.authkey, settings.engine, self.device, batch_pages, level)
         self._ctx, self._serve = ctx, serve
+        self._ready: Connection | None = None
         self.restarts = 0
         self.start()
 
     def start(self) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self.address)
-        self.proc = self._ctx.Process(target=self._serve, args=self._args, daemon=True, name="govreport-ocr")
+        self._ready, child = self._ctx.Pipe(duplex=False)
+        self.proc = self._ctx.Process(target=self._serve, args=(*self._args, child), daemon=True,
+                                      name="govreport-ocr")
         self.proc.start()
+        child.close()
+
+    def wait_ready(self) -> None:
+        """Wait until the service has made its engine: log its providers, or raise why it could not
+        (``--device cuda`` whose sessions came up without CUDA: before any document is handed out)."""
+        if self._ready is None:
+            return
+        wait([self._ready, self.proc.sentinel])
+        try:
+            status, value = self._ready.recv()
+        except (EOFError, OSError):
+            self.proc.join()
+            raise GovreportError(f"the recognition service on {self.device} could not start "
+                                 f"(exit {self.proc.exitcode}); rerun with --workers 0 -vv to see why") from None
+        finally:
+            self._ready.close()
+            self._ready = None
+        if status == "error":
+            raise value
+        log.info("recognition service on %s", value)
 
     def check(self) -> None:
         if not self.proc.is_alive() and self.restarts < SERVICE_RESTARTS:
             log.warning("the recognition service died (exit %s); restarting it", self.proc.exitcode)
             self.restarts += 1
             self.start()
+            self.wait_ready()
+
+    def stats(self) -> dict[str, float] | None:
+        """What the service did (:class:`govreport.ocr.service.Stats`), or None if it does not answer."""
+        if not self.proc.is_alive():
+            return None
+        try:
+            with contextlib.closing(Client(self.address, family="AF_UNIX", authkey=self.authkey)) as conn:
+                conn.send(("stats", None))
+                if not conn.poll(5):
+                    return None
+                status, value = conn.recv()
+        except (OSError, EOFError):
+            return None
+        return value if status == "ok" else None
 
     def close(self) -> None:
         if self.proc.is_alive():
@@ -241,13 +282,15 @@ class _Pool:
     """The worker processes of :func:`run_pool`: what each is doing, starting and ending them."""
 
     def __init__(self, ctx: Any, args: tuple[Any, ...], settings: ExtractSettings, workers: int,
-                 on_outcome: Callable[[Outcome], None]) -> None:
+                 on_outcome: Callable[[Outcome], None], specs: list[tuple[str, bytes]] | None = None) -> None:
         self._ctx, self._args, self._settings, self._on_outcome = ctx, args, settings, on_outcome
         self.slots = [_Slot() for _ in range(workers)]
+        self._specs = specs or []  #: the services' addresses: worker i talks to service i mod n
 
     def start(self, slot: _Slot) -> None:
         parent, child = self._ctx.Pipe()
-        slot.proc = self._ctx.Process(target=_worker_main, args=(child, *self._args), daemon=True,
+        spec = self._specs[self.slots.index(slot) % len(self._specs)] if self._specs else None
+        slot.proc = self._ctx.Process(target=_worker_main, args=(child, *self._args, spec), daemon=True,
                                       name="govreport-worker")
         slot.proc.start()
         child.close()
@@ -348,22 +391,49 @@ class _Pool:
 def run_pool(items: list[Item], settings: ExtractSettings, workers: int, tmp_root: str, warm_ocr: bool,
              on_outcome: Callable[[Outcome], None], service: bool = False, batch_pages: int = 8) -> None:
     """Process ``items`` on ``workers`` processes, one document each at a time, under the limits
-    (module docstring); ``service``: recognition in one service process (:mod:`govreport.ocr.service`)."""
+    (module docstring); ``service``: recognition in service processes (:mod:`govreport.ocr.service`),
+    one per device of ``settings.device`` (``cuda:0,1``: two), the workers shared among them in turn."""
     ctx = multiprocessing.get_context("spawn")
     level = logging.getLogger("govreport").getEffectiveLevel()
-    svc = _Service(ctx, settings, batch_pages, level) if service else None
-    spec = (svc.address, svc.authkey) if svc is not None else None
-    pool = _Pool(ctx, (settings, tmp_root, level, warm_ocr, spec), settings, workers, on_outcome)
-    pending: deque[Item] = deque(items)
+    services: list[_Service] = []
+    pool: _Pool | None = None
     try:
+        if service:
+            for device in service_devices(settings):
+                services.append(_Service(ctx, settings, batch_pages, level, device))
+        specs = [(svc.address, svc.authkey) for svc in services]
+        pool = _Pool(ctx, (settings, tmp_root, level, warm_ocr), settings, workers, on_outcome, specs)
+        pending: deque[Item] = deque(items)
         for slot in pool.slots:
             pool.start(slot)
+        for svc in services:  # the workers start meanwhile
+            svc.wait_ready()
+        start = time.monotonic()
         while pending or pool.busy():
             pool.hand_out(pending)
             pool.step()
-            if svc is not None:
+            for svc in services:
                 svc.check()
+        _log_stats(services, time.monotonic() - start)
     finally:
-        pool.close()
-        if svc is not None:
+        if pool is not None:
+            pool.close()
+        for svc in services:
             svc.close()
+
+
+def service_devices(settings: ExtractSettings) -> list[str]:
+    """The devices that get a recognition service each: those ``settings.device`` lists."""
+    from govreport.ocr.sessions import device_list
+
+    return device_list(settings.device)
+
+
+def _log_stats(services: list[_Service], seconds: float) -> None:
+    """One line per service: its requests, model batches and share of the run it was busy."""
+    for svc in services:
+        st = svc.stats()
+        if st is not None and seconds > 0:
+            log.info("recognition service on %s: %d requests in %d batches, busy %.1f s of %.1f s (%.0f%%)",
+                     svc.device, st["requests"], st["batches"], st["busy_s"], seconds,
+                     100 * st["busy_s"] / seconds)

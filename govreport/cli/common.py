@@ -15,11 +15,12 @@ from typing import Annotated, NoReturn, Optional
 import typer
 
 from govreport.errors import ExitCode, OutputError, UsageError
+from govreport.i18n import _
 from govreport.names import display
 from govreport.settings import ExtractSettings
 
 Engine = Annotated[str, typer.Option(help="OCR engine: rapidocr or paddle")]
-Device = Annotated[str, typer.Option(help="cpu or cuda")]
+Device = Annotated[str, typer.Option(help=_("cpu, cuda, cuda:N or cuda:N,M (one recogniser per listed GPU)"))]
 Dpi = Annotated[Optional[int], typer.Option(help="PDF render resolution for OCR")]  # noqa: UP045
 Password = Annotated[Optional[str], typer.Option(help="password of encrypted PDFs")]  # noqa: UP045
 Template = Annotated[Optional[str], typer.Option(help="force a template: gov2021 or gov2019")]  # noqa: UP045
@@ -133,7 +134,7 @@ def extract_settings(**fields: object) -> ExtractSettings:
     except ValueError as exc:
         fail(ExitCode.USAGE, str(exc))
     if settings.device != "cpu":
-        from govreport.ocr.engines import check_device
+        from govreport.ocr.sessions import check_device
 
         check_device(settings.engine, settings.device)
     return settings

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -19,8 +20,11 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 
 from govreport.errors import MissingDependencyError
+from govreport.ocr.sessions import check_device, cuda_devices, device_list, is_cuda, make_session  # noqa: F401
 
 log = logging.getLogger("govreport")
+
+GPU_WIDTH_STEP = 320  #: on a GPU, recogniser input widths are multiples of this (rapidocr's base width)
 
 Quad = tuple[tuple[float, float], tuple[float, float], tuple[float, float], tuple[float, float]]
 
@@ -144,10 +148,13 @@ class RapidOcrEngine:
             from rapidocr import RapidOCR
         except ImportError as e:  # pragma: no cover - depends on the environment
             raise MissingDependencyError.for_extra("rapidocr", "ocr", "OCR of scanned input") from e
-        if device == "cuda":
-            check_device(self.name, device)
+        self.device = device = one_device(device)
+        check_device(self.name, device)
+        #: strip widths are rounded up to a multiple of this: on a GPU a few shapes that repeat (each
+        #: convolution algorithm is searched once per shape), on the CPU the least padding
+        self.width_step = GPU_WIDTH_STEP if is_cuda(device) else 8
         models = Path(rapidocr.__file__).resolve().parent / "models"
-        det, rec, cls = (_bundled(models, pat) for pat in ("*det*.onnx", "*rec*.onnx", "*cls*.onnx"))
+        det, rec, self._cls_path = (_bundled(models, p) for p in ("*det*.onnx", "*rec*.onnx", "*cls*.onnx"))
         self.model_info = f"rapidocr {_version(rapidocr)}: {det.stem}, {rec.stem}"
         params: dict[str, Any] = {
             "Global.log_level": "error",
@@ -155,19 +162,32 @@ class RapidOcrEngine:
             "Global.model_root_dir": str(models),
             "Det.model_path": str(det),
             "Rec.model_path": str(rec),
-            "Cls.model_path": str(cls),
+            "Cls.model_path": str(self._cls_path),
             "Rec.rec_batch_num": rec_batch,
             # whole pages: cap the longer side instead of blowing the shorter one up to 736 px
             "Det.limit_type": "max",
             "Det.limit_side_len": 1600,
-            "EngineConfig.onnxruntime.use_cuda": device == "cuda",
         }
         self._ocr = RapidOCR(params=params)
-        # Build the sessions now (they load lazily otherwise), so a broken install fails early.
-        self._det = self._ocr._load_det_model()
-        self._rec = self._ocr._load_rec_model()
+        # The sessions are made here (:func:`~govreport.ocr.sessions.make_session`: providers asked
+        # for explicitly and read back) and handed to rapidocr through its ``session`` setting.
+        self._det = self._load("Det", det, self._ocr._load_det_model)
+        self._rec = self._load("Rec", rec, self._ocr._load_rec_model)
         self._cls: Any = None
-        log.debug("OCR engine ready: %s on %s", self.model_info, device)
+        #: the providers each session has, as onnxruntime reports them
+        self.providers = {"det": self._det.session.session.get_providers(),
+                          "rec": self._rec.session.session.get_providers()}
+        log.info("OCR engine ready: %s on %s (detector: %s; recogniser: %s)", self.model_info, device,
+                 ", ".join(self.providers["det"]), ", ".join(self.providers["rec"]))
+
+    def _load(self, section: str, model: Path, loader: Any) -> Any:
+        """rapidocr's model object for ``section``, on a session made by :func:`make_session`."""
+        from omegaconf import flag_override
+
+        cfg = self._ocr.cfg
+        with flag_override(cfg, "allow_objects", True):
+            cfg[section].session = make_session(model, self.device)
+            return loader()
 
     def detect(self, image: np.ndarray) -> list[OcrBox]:
         """Text detection by the DB model, then :meth:`recognize` on the rectified line crops."""
@@ -217,7 +237,7 @@ class RapidOcrEngine:
         out: list[tuple[str, float]] = [("", 0.0)] * len(crops)
         for b0 in range(0, len(order), self.rec_batch):
             chunk = [int(k) for k in order[b0 : b0 + self.rec_batch]]
-            width = int(np.ceil(max(widths[k] for k in chunk) / 8.0)) * 8
+            width = -(-max(widths[k] for k in chunk) // self.width_step) * self.width_step
             batch = np.ones((len(chunk), 3, hgt, width), np.float32)  # white background and gaps
             for bi, k in enumerate(chunk):
                 for i, x0, x1 in strips[k]:
@@ -260,50 +280,9 @@ class RapidOcrEngine:
         if not crops:
             return []
         if self._cls is None:
-            self._cls = self._ocr._load_cls_model()
+            self._cls = self._load("Cls", self._cls_path, self._ocr._load_cls_model)
         res = self._cls([_to_bgr(c).copy() for c in crops]).cls_res
         return [float(score) if "180" in str(label) else 1.0 - float(score) for label, score in res]
-
-
-def cuda_devices() -> int:
-    """CUDA devices the driver shows this process (0 without a driver or a device)."""
-    import ctypes
-
-    try:
-        cuda = ctypes.CDLL("libcuda.so.1")
-    except OSError:
-        return 0
-    count = ctypes.c_int(0)
-    if cuda.cuInit(0) != 0 or cuda.cuDeviceGetCount(ctypes.byref(count)) != 0:
-        return 0
-    return count.value
-
-
-def check_device(name: str, device: str) -> None:
-    """Refuse ``device="cuda"`` where the engine cannot run on CUDA here: a
-    :class:`MissingDependencyError` (exit 9) with one line saying why, before any work is done."""
-    if device != "cuda":
-        return
-    if name == "rapidocr":
-        try:
-            import onnxruntime as ort
-        except ImportError as e:  # pragma: no cover - a core dependency
-            raise MissingDependencyError.for_extra("onnxruntime-gpu", "gpu", "--device cuda") from e
-        providers = ort.get_available_providers()
-        if "CUDAExecutionProvider" not in providers:
-            raise MissingDependencyError(
-                "--device cuda needs onnxruntime-gpu (the CUDA build): pip uninstall onnxruntime && pip install "
-                f"'govreport[gpu]' (onnxruntime here offers only {', '.join(providers)})")
-    elif name == "paddle":
-        try:
-            import paddle
-        except ImportError as e:
-            raise MissingDependencyError.for_extra("paddleocr", "paddle", "--engine paddle") from e
-        if not paddle.device.is_compiled_with_cuda():
-            raise MissingDependencyError("--device cuda needs a CUDA build of paddlepaddle (paddlepaddle-gpu)")
-    if cuda_devices() == 0:
-        raise MissingDependencyError("--device cuda: no CUDA device is visible here (no NVIDIA driver, or "
-                                     "CUDA_VISIBLE_DEVICES hides them); use --device cpu")
 
 
 def _crop_quad(image: np.ndarray, quad: Quad) -> np.ndarray:
@@ -354,7 +333,7 @@ class PaddleOcrEngine:
         self.model_info = "paddleocr"
         self._ocr = PaddleOCR(
             lang="ch",
-            device="gpu" if device == "cuda" else "cpu",
+            device=one_device(device).replace("cuda", "gpu"),
             use_doc_orientation_classify=False,
             use_doc_unwarping=False,
             use_textline_orientation=False,
@@ -391,12 +370,24 @@ def use_engine(engine: OcrEngine | None) -> None:
     _REMOTE[:] = [engine] if engine is not None else []
 
 
+def one_device(device: str) -> str:
+    """The single device a process uses of ``device``: ``cuda`` is ``cuda:0``; of several listed GPUs
+    (``cuda:0,1``) one chosen by the process id, so that worker processes spread over them (a
+    recognition service or a Ray actor is given one device each).
+
+    >>> one_device("cuda"), one_device("cpu")
+    ('cuda:0', 'cpu')
+    """
+    devices = device_list(device)
+    return devices[os.getpid() % len(devices)]
+
+
 def get_engine(name: str = "rapidocr", device: str = "cpu") -> OcrEngine:
-    """The process-wide engine for ``name`` on ``device`` (sessions are created once), or the
-    engine :func:`use_engine` set."""
+    """The process-wide engine for ``name`` on ``device`` (:func:`one_device`; sessions are created
+    once), or the engine :func:`use_engine` set."""
     if _REMOTE:
         return _REMOTE[0]
-    return _engine(name, device)
+    return _engine(name, one_device(device))
 
 
 @functools.lru_cache(maxsize=4)

@@ -27,12 +27,14 @@ import contextlib
 import logging
 import queue
 import threading
+import time
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from govreport.ocr.engines import OcrBox, OcrEngine, get_engine
+from govreport.ocr.sessions import is_cuda
 
 log = logging.getLogger("govreport")
 
@@ -40,7 +42,7 @@ BATCH_PAGES = 8  #: requests (about one page's cells each) recognised together
 LINGER_S = 0.003  #: how long the service waits for companions once a request is in
 GPU_REC_BATCH = 64  #: strips per model run on a GPU (the CPU keeps the engine's own, smaller)
 
-Request = tuple[str, Any]  #: ("recognize", crops) | ("detect", image) | ("upside_down", crops)
+Request = tuple[str, Any]  #: ("recognize", crops) | ("detect", image) | ("upside_down", crops) | ("stats", None)
 
 
 def recognize_many(engine: Any, requests: Sequence[list[np.ndarray]]) -> list[list[tuple[str, float]]]:
@@ -78,18 +80,46 @@ def answer(engine: Any, requests: Sequence[Request]) -> list[Any]:
 
 
 def service_engine(name: str, device: str) -> OcrEngine:
-    """The engine a service holds: the process's engine, with larger model batches on a GPU."""
+    """The engine a service holds on one single ``device``: the process's engine, with larger model
+    batches on a GPU."""
     engine = get_engine(name, device)
-    if device == "cuda" and hasattr(engine, "rec_batch"):
+    if is_cuda(device) and hasattr(engine, "rec_batch"):
         engine.rec_batch = max(engine.rec_batch, GPU_REC_BATCH)  # type: ignore[attr-defined]
     return engine
 
 
+def describe(engine: Any, device: str) -> str:
+    """One line for the log: the device and the providers its sessions have."""
+    providers = getattr(engine, "providers", None)
+    if not providers:
+        return device
+    return f"{device} (" + "; ".join(f"{k}: {', '.join(v)}" for k, v in providers.items()) + ")"
+
+
+class Stats:
+    """What a service did: requests, model batches and the seconds it was busy answering them."""
+
+    def __init__(self) -> None:
+        self.start, self.requests, self.batches, self.busy = time.monotonic(), 0, 0, 0.0
+
+    def add(self, requests: int, seconds: float) -> None:
+        self.requests += requests
+        self.batches += 1
+        self.busy += seconds
+
+    def as_dict(self) -> dict[str, float]:
+        return {"requests": self.requests, "batches": self.batches, "busy_s": round(self.busy, 3),
+                "up_s": round(time.monotonic() - self.start, 3)}
+
+
 # -- the service as a process ---------------------------------------------------------------------
-def serve(address: str, authkey: bytes, name: str, device: str, batch_pages: int, level: int) -> None:
+def serve(address: str, authkey: bytes, name: str, device: str, batch_pages: int, level: int,
+          ready: Any = None) -> None:
     """Process target: listen on the AF_UNIX ``address``; each page worker connects and sends one
-    request at a time; waiting requests (up to ``batch_pages``) are answered together. An engine
-    that cannot start answers every request with its error.
+    request at a time; waiting requests (up to ``batch_pages``) are answered together. Once the
+    engine is made, ``ready`` (a connection) is sent ``("ok", description)`` or ``("error", exc)``;
+    an engine that cannot start answers every request with its error. ``("stats", None)`` is
+    answered with :meth:`Stats.as_dict`.
 
     One loop (an accepting thread, then: wait for requests, gather a batch, recognise, answer)
     over the connections it owns, so it stays one function"""
@@ -119,6 +149,10 @@ def serve(address: str, authkey: bytes, name: str, device: str, batch_pages: int
         broken: BaseException | None = None
     except Exception as exc:  # e.g. --device cuda without CUDA: every page gets the message
         engine, broken = None, exc
+    if ready is not None:
+        with contextlib.suppress(OSError):
+            ready.send(("error", broken) if broken is not None else ("ok", describe(engine, device)))
+    stats = Stats()
     while True:
         with lock:
             current = list(conns)
@@ -143,14 +177,21 @@ def serve(address: str, authkey: bytes, name: str, device: str, batch_pages: int
             ready = wait(others, timeout=LINGER_S) if others else []
             if not ready:
                 break
+        asked = [b for b in batch if b[1][0] == "stats"]
+        for conn, _ in asked:
+            with contextlib.suppress(OSError, ValueError):
+                conn.send(("ok", stats.as_dict()))
+        batch = [b for b in batch if b[1][0] != "stats"]
         if not batch:
             continue
+        t0 = time.monotonic()
         try:
             if broken is not None:
                 raise broken
             outcomes = [("ok", r) for r in answer(engine, [req for _, req in batch])]
         except Exception as exc:  # the workers raise it where they asked
             outcomes = [("error", exc)] * len(batch)
+        stats.add(len(batch), time.monotonic() - t0)
         for (conn, _), outcome in zip(batch, outcomes, strict=True):
             with contextlib.suppress(OSError, ValueError):  # that worker was ended meanwhile
                 conn.send(outcome)
@@ -192,6 +233,7 @@ class Batcher:
 
     def __init__(self, engine: Any, batch_pages: int = BATCH_PAGES) -> None:
         self.engine, self.batch_pages = engine, batch_pages
+        self.stats = Stats()
         self._queue: queue.Queue[tuple[Request, list[Any], threading.Event]] = queue.Queue()
         threading.Thread(target=self._loop, name="govreport-recognizer", daemon=True).start()
 
@@ -213,10 +255,12 @@ class Batcher:
                     batch.append(self._queue.get(timeout=LINGER_S))
             except queue.Empty:
                 pass
+            t0 = time.monotonic()
             try:
                 outcomes = [("ok", r) for r in answer(self.engine, [req for req, _, _ in batch])]
             except Exception as exc:
                 outcomes = [("error", exc)] * len(batch)
+            self.stats.add(len(batch), time.monotonic() - t0)
             for (_, box, done), outcome in zip(batch, outcomes, strict=True):
                 box.append(outcome)
                 done.set()
