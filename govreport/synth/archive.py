@@ -192,9 +192,9 @@ def _expect(what: str, agency: str, year: int, name: str | None, prose: Prose, t
         "copied_across_bodies": ("boilerplate", "一、总体情况"),
         "missing_part": ("compliance", "六、其他需要报告的事项 not found"),
         "empty_problems_part": ("compliance", "五、存在的主要问题及改进情况” is present but empty"),
-        "broken_stock_flow": ("cross_year_stock_flow", "normative_documents: 现行有效"),
+        "broken_stock_flow": ("cross_year_stock_flow", f"{agency} {year - 1}–{year}: 行政规范性文件·现行有效件数"),
         "gap_year": ("cross_year_gap", f"no report for {year}"),
-        "tenfold_jump": ("cross_year_jump", "applications.new.total"),
+        "tenfold_jump": ("cross_year_jump", f"{agency} {year - 1}–{year}: 本年新收·总计"),
         "city_figure": ("narrative_mismatch", f"says {fmt(new * 37 + 11)} for 全市"),
     }[what]
     return Planted(what, agency, year, name, *expect)
