@@ -25,6 +25,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from govreport.checks.findings import Finding, flagged_cells
@@ -190,7 +191,8 @@ def cross_year_findings(points: Iterable[YearPoint]) -> list[Finding]:
                 missing = ", ".join(str(y) for y in range(y0 + 1, y1))
                 out.append(Finding("cross_year_gap", "warning",
                                    _("{body}: no report for {missing} between {y0} ({a}) and {y1} ({b})").format(
-                                       body=cur.agency, missing=missing, y0=y0, a=prev.source, y1=y1, b=cur.source),
+                                       body=cur.agency, missing=missing, y0=y0, a=Path(prev.source).name, y1=y1,
+                                       b=Path(cur.source).name),
                                    report_id=cur.id, related_report_id=prev.id))
                 continue
             out += _stock_flow(prev, cur)

@@ -16,7 +16,7 @@ from functools import cache
 _ORDINAL = re.compile(r"^[一二三四五六七八九十]+、")
 _REMARK = re.compile(r"（[^（）]*(?:只计|不计)[^（）]*）")
 _SHORT = {("applications", "new"): "本年新收", ("applications", "carried_over"): "上年结转",
-          ("applications", "carried_forward"): "结转下年度继续办理"}
+          ("applications", "carried_forward"): "结转下年度继续办理", ("applications", "total_handled"): "办理结果总计"}
 _GROUPS = {"withheld_": "不予公开", "unable_": "无法提供", "rejected_": "不予处理", "other_": "其他处理"}
 _APPEAL_GROUP = {"direct_suit": "行政诉讼", "suit_after_review": "行政诉讼"}
 
