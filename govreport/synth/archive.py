@@ -163,6 +163,8 @@ def build_archive(folder: str | Path, seed: int = 0, violations: bool = True,
                 table, row = key.split(".")
                 v[(table, row, "decisions")] = round(base * rng.uniform(0.75, 1.3))
             carried = _applications(truth, rng, scale * (12 if what == "tenfold_jump" else 1), carried)
+            if identity:
+                _steady_appeals(truth, random.Random(f"{seed}:{agency}:{year}:appeals"))
             if identity and (agency, kind) == ONE_CASE_BODY and i == 2:
                 for row in ("review", "direct_suit", "suit_after_review"):
                     for col, n in (("upheld", 0), ("corrected", 1 if row == "review" else 0), ("other", 0),
@@ -192,6 +194,18 @@ def build_archive(folder: str | Path, seed: int = 0, violations: bool = True,
     if identity:
         _unnamed(arch, seed, years[2])
     return arch
+
+
+def _steady_appeals(truth: Truth, rng: random.Random) -> None:
+    """Appeals whose 纠错率 stays within 10–30% (so that one case corrected, 100%, would stand far out)."""
+    for row in ("review", "direct_suit", "suit_after_review"):
+        total = rng.randint(6, 20)
+        corrected = round(total * rng.uniform(0.1, 0.3))
+        pending, other = rng.randint(0, 2), rng.randint(0, 1)
+        parts = {"upheld": total - corrected - pending - other, "corrected": corrected, "other": other,
+                 "pending": pending, "total": total}
+        for col, n in parts.items():
+            truth.values[("appeals", row, col)] = n
 
 
 def _unnamed(arch: Archive, seed: int, year: int) -> None:
