@@ -433,14 +433,18 @@ def check_narrative(text: str, report: Report) -> tuple[list[dict[str, Any]], li
     entries: list[dict[str, Any]] = []
     issues: list[Issue] = []
     seen: set[tuple[str, float]] = set()
+    roles = prose().roles
+    carried: set[str] = set()  # sentences whose 收到 total counts the carried-over applications
 
     def record(sentence: str, figure: int | float, qid: str, approx: bool = False, decimals: int = 0,
                unit: str = "件", scope: str | None = None) -> None:
         keys = cells.resolve(qid)
         if keys and len(keys) == 1:
             qid = ".".join(keys[0])  # the cell it is: 本年制发件数 (gov2021) is 本年新制作数量 in gov2019
-        if keys and (swap := _with_carried(qid, figure, keys, cells)) is not None:
+        total_col = qid.endswith("." + roles.total)
+        if keys and (total_col or sentence in carried) and (swap := _with_carried(qid, figure, keys, cells)):
             qid, keys = swap  # 受理/收到 counting the carried-over ones: 新收 + 结转, not another scope
+            carried.add(sentence)  # and so do the sentence's 其中 figures by applicant (其中自然人 741 = 705 + 36)
         table_value = cells.total(keys) if keys else None
         agrees: bool | None = None
         if keys and table_value is not None and not approx:
@@ -476,7 +480,8 @@ def check_narrative(text: str, report: Report) -> tuple[list[dict[str, Any]], li
 def _with_carried(qid: str, figure: float, keys: list[CellRef], cells: _Cells) -> tuple[str, list[CellRef]] | None:
     """``applications.new+carried_over.<col>`` and its cells, when a figure read as 新收 (``applications.new.<col>``,
     any column or group) disagrees with it but equals 新收 + 上年结转 of that column (受理 749 = 新收 713 +
-    结转 36; 其中自然人 741 = 705 + 36): the report counts what it carried over, whatever scope it names."""
+    结转 36; 其中自然人 741 = 705 + 36): the report counts what it carried over, whatever scope it names.
+    (A column's figure is tried so only after its sentence's total was: a wrong figure may equal such a sum.)"""
     roles = prose().roles
     new_row, _, combined_row = roles.received_and_carried.split(".")[1].partition("+")
     table, row, col = (qid.split(".") + ["", ""])[:3]
