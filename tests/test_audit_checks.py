@@ -258,7 +258,9 @@ def test_stock_and_flow():
                            art20_1__regulations__repealed=1)]
     (f,) = cross_year_findings(bad)
     assert (f.kind, f.report_id, f.related_report_id) == ("cross_year_stock_flow", "b", "a")
-    assert f.message == "regulations: 现行有效 15 in 2022, but 10 in 2021 + 制发 3 − 废止 1 = 12"
+    # the body and both years named, and the cells by their printed labels (checked by hand against gov2021.toml)
+    assert f.message.startswith("某局 2021–2022: 规章·现行有效件数 15 in 2022")
+    assert "10 in 2021 + 本年制发件数 3 − 本年废止件数 1 = 12" in f.message
     masked = [good[0], _point("b", 2022, art20_1__regulations__in_force=None, art20_1__regulations__issued=3,
                               art20_1__regulations__repealed=1)]
     assert cross_year_findings(masked) == []  # nothing to compare
@@ -281,6 +283,9 @@ def test_gap_duplicate_jump_and_carry():
              _point("b", 2022, applications__carried_over__total=5)]
     (f,) = cross_year_findings(carry)
     assert f.kind == "cross_year_mismatch" and f.cells == [["carried_over", "total"]]
+    assert f.message.startswith("某局 2021–2022: 上年结转·总计 5 in 2022 ≠ 结转下年度继续办理·总计 4 in 2021")
+    jump = next(f for f in cross_year_findings(pts) if f.kind == "cross_year_jump")
+    assert jump.message.startswith("某局 2019–2020: 本年新收·总计 200 in 2020 is 10.0 times 20 in 2019")
 
 
 # -- boilerplate ---------------------------------------------------------------------------------------------

@@ -239,8 +239,8 @@ def test_cross_year_mismatch(tmp_path):
     assert sorted(json.loads(r["cells"])[0][1] for r in rows) == ["natural_person", "total"]
     assert all(r["source"].endswith("a2024.txt") and r["year"] == "2024" for r in rows)
     assert all(r["related_report_id"].endswith("-a2023") for r in rows)
-    assert "carried_over 5 in 2024 != carried_forward 3 in 2023" in next(
-        r["message"] for r in rows if "natural_person" in r["message"])
+    assert "上年结转·自然人 5 in 2024 ≠ 结转下年度继续办理·自然人 3 in 2023" in next(
+        r["message"] for r in rows if json.loads(r["cells"])[0][1] == "natural_person")
 
 
 def test_zip_limits_and_globs(tmp_path):

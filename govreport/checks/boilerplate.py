@@ -140,8 +140,9 @@ def sketch_parts(report_id: str, source: str, body: str, agency: str, year: int 
     return out
 
 
-def _label(s: PartSketch) -> str:
-    return f"{s.agency} {s.year if s.year is not None else '(year unknown)'} ({s.source})"
+def _label(s: PartSketch, source: bool = True) -> str:
+    label = f"{s.agency} {s.year if s.year is not None else '(year unknown)'}"
+    return f"{label} ({s.source})" if source else label
 
 
 def _order(s: PartSketch) -> tuple[Any, ...]:
@@ -170,7 +171,8 @@ def boilerplate_findings(sketches: list[PartSketch],
     def finding(a: PartSketch, b: PartSketch, res: Shared, whose: str, more: int = 0) -> Finding:
         others = f" (and {more} other bod{'y' if more == 1 else 'ies'})" if more else ""
         return Finding("boilerplate", "warning",
-                       f"part “{a.heading}”: {res.share:.0%} of its text repeats {whose}: {_label(b)}{others}; "
+                       f"{_label(a, source=False)}: part “{a.heading}”: {res.share:.0%} of its text repeats {whose}: "
+                       f"{_label(b)}{others}; "
                        f"longest shared passage ({res.chars} characters): {quote(res.passage, PASSAGE_CHARS)}",
                        evidence=res.passage, report_id=a.report_id, related_report_id=b.report_id)
 

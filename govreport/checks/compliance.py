@@ -23,6 +23,7 @@ from typing import Any
 
 from govreport.checks.findings import Finding, quote
 from govreport.checks.rules import ContentRule, body_kind, rules
+from govreport.i18n import _
 
 _SENTENCE = re.compile(r"[^。;!?\n]*[。;!?]?")
 
@@ -52,6 +53,12 @@ def _parts_findings(parts: list[dict[str, Any]]) -> list[Finding]:
             continue
         body = _compact(p.get("text") or "")
         heading = p.get("heading") or rule.title
+        if p.get("found_by") == "content":  # its heading lost, its sub-headings there: a note, not a missing part
+            first = heading.split("/")[0]
+            out.append(Finding("compliance", "info", _("part {title} has no heading of its own; found by its "
+                                                       "sub-headings, the first “{first}”").format(title=rule.title,
+                                                                                                 first=first),
+                               rule=rule.rule, source=rule.source, evidence=first))
         if not body and not p.get("table_lines"):
             i = order.index(rule.id)
             after = (f"the next part, “{by_id[order[i + 1]]['heading']}”, follows at once" if i + 1 < len(order)

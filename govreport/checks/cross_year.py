@@ -15,7 +15,7 @@ Each finding names the report it is about and the related report (``related_repo
 ...              (("in_force", in_force), ("issued", issued), ("repealed", repealed))}
 ...     return YearPoint(rid, rid + ".txt", "某局", "某局", year, "gov2021", cells, {}, "")
 >>> [f.message for f in cross_year_findings([point("a", 2022, 10, 1, 0), point("b", 2023, 12, 3, 0)])]
-['regulations: 现行有效 12 in 2023, but 10 in 2022 + 制发 3 − 废止 0 = 13']
+['某局 2022–2023: 规章·现行有效件数 12 in 2023, but 10 in 2022 + 本年制发件数 3 − 本年废止件数 0 = 13']
 """
 
 from __future__ import annotations
@@ -25,10 +25,13 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from govreport.checks.findings import Finding, flagged_cells
+from govreport.checks.labels import cell_label, col_label
 from govreport.checks.rules import rules
+from govreport.i18n import _
 
 JUMP_FACTOR = 10.0  #: a count this many times last year's (or this fraction of it) is an abrupt jump
 JUMP_MIN_BASE = 3  #: ... when the smaller of the two is at least this (1 → 10 is no news)
@@ -85,7 +88,9 @@ def _fmt(v: Any) -> str:
 
 
 def _flag_note(p: YearPoint, keys: Iterable[str]) -> str:
-    notes = [f"{k} in {p.year} is flagged ({', '.join(sorted(set(p.flagged[k])))})" for k in keys if k in p.flagged]
+    notes = [_("{cell} in {year} is doubted ({kinds})").format(cell=cell_label(k, p.template), year=p.year,
+                                                                 kinds=", ".join(sorted(set(p.flagged[k]))))
+             for k in keys if k in p.flagged]
     return f" ({'; '.join(notes)})" if notes else ""
 
 
@@ -104,10 +109,15 @@ def _stock_flow(prev: YearPoint, cur: YearPoint) -> list[Finding]:
             if abs(expected - now) < 1e-9:
                 continue
             note = _flag_note(prev, keys[:1]) or _flag_note(cur, keys)
+            t = cur.template
             out.append(Finding(
                 "cross_year_stock_flow", "error",
-                f"{row}: 现行有效 {_fmt(now)} in {cur.year}, but {_fmt(before)} in {prev.year} + 制发 {_fmt(inflow)} "
-                f"− 废止 {_fmt(outflow)} = {_fmt(expected)}{note}",
+                _("{body} {y0}–{y1}: {stock} {now} in {y1}, but {before} in {y0} + {inflow} {i} − {outflow} {o} = "
+                  "{expected}{note}").format(
+                    body=cur.agency, y0=prev.year, y1=cur.year, stock=cell_label(keys[0], t), now=_fmt(now),
+                    before=_fmt(before), inflow=col_label(sf.table, sf.inflow, t), i=_fmt(inflow),
+                    outflow=col_label(sf.table, sf.outflow, t), o=_fmt(outflow), expected=_fmt(expected),
+                    note=note),
                 rule=sf.id, source=sf.source, table=sf.table,
                 cells=[[row, sf.stock], [row, sf.inflow], [row, sf.outflow]],
                 report_id=cur.id, related_report_id=prev.id))
@@ -122,8 +132,11 @@ def _carry(prev: YearPoint, cur: YearPoint) -> list[Finding]:
         if fwd is None or over is None or float(fwd) == float(over):
             continue
         out.append(Finding("cross_year_mismatch", "error",
-                           f"{col}: carried_over {over} in {cur.year} != carried_forward {fwd} in {prev.year} "
-                           f"({prev.source})", table="applications", cells=[["carried_over", col]],
+                           _("{body} {y0}–{y1}: {over} {n1} in {y1} ≠ {fwd} {n0} in {y0} ({source})").format(
+                               body=cur.agency, y0=prev.year, y1=cur.year,
+                               over=cell_label(f"applications.carried_over.{col}", cur.template), n1=_fmt(over),
+                               fwd=cell_label(f"applications.carried_forward.{col}", prev.template), n0=_fmt(fwd),
+                               source=prev.source), table="applications", cells=[["carried_over", col]],
                            report_id=cur.id, related_report_id=prev.id))
     return out
 
@@ -138,11 +151,12 @@ def _jumps(prev: YearPoint, cur: YearPoint) -> list[Finding]:
         if lo < JUMP_MIN_BASE or hi < JUMP_FACTOR * lo:
             continue
         table, row, col = key.split(".")
-        direction = "times" if b > a else "times less than"
+        msg = (_("{body} {y0}–{y1}: {cell} {b} in {y1} is {f} times {a} in {y0}{note}") if b > a else
+               _("{body} {y0}–{y1}: {cell} {b} in {y1} is {f} times less than {a} in {y0}{note}"))
         out.append(Finding(
             "cross_year_jump", "warning",
-            f"{key}: {_fmt(b)} in {cur.year} is {hi / lo:.1f} {direction} {_fmt(a)} in {prev.year}"
-            f"{_flag_note(cur, [key]) or _flag_note(prev, [key])}",
+            msg.format(body=cur.agency, y0=prev.year, y1=cur.year, cell=cell_label(key, cur.template), b=_fmt(b),
+                       a=_fmt(a), f=f"{hi / lo:.1f}", note=_flag_note(cur, [key]) or _flag_note(prev, [key])),
             table=table, cells=[[row, col]], report_id=cur.id, related_report_id=prev.id))
     return out
 
@@ -159,9 +173,11 @@ def cross_year_findings(points: Iterable[YearPoint]) -> list[Finding]:
             filed = sorted(years[year], key=lambda p: (p.source, p.id))
             first = filed[0]
             for other in filed[1:]:
-                same = "with the same tables" if other.digest == first.digest else "with different tables"
+                same = other.digest == first.digest
+                msg = (_("{body} {year}: filed twice, {a} and {b} (with the same tables)") if same
+                       else _("{body} {year}: filed twice, {a} and {b} (with different tables)"))
                 out.append(Finding("cross_year_duplicate", "warning",
-                                   f"{first.agency} {year}: filed twice, {other.source} and {first.source} ({same})",
+                                   msg.format(body=first.agency, year=year, a=other.source, b=first.source),
                                    report_id=other.id, related_report_id=first.id))
         ordered = sorted(years)
         for y0, y1 in zip(ordered, ordered[1:], strict=False):
@@ -174,8 +190,10 @@ def cross_year_findings(points: Iterable[YearPoint]) -> list[Finding]:
             if y1 - y0 > 1:
                 missing = ", ".join(str(y) for y in range(y0 + 1, y1))
                 out.append(Finding("cross_year_gap", "warning",
-                                   f"{cur.agency}: no report for {missing} between {y0} ({prev.source}) and "
-                                   f"{y1} ({cur.source})", report_id=cur.id, related_report_id=prev.id))
+                                   _("{body}: no report for {missing} between {y0} ({a}) and {y1} ({b})").format(
+                                       body=cur.agency, missing=missing, y0=y0, a=Path(prev.source).name, y1=y1,
+                                       b=Path(cur.source).name),
+                                   report_id=cur.id, related_report_id=prev.id))
                 continue
             out += _stock_flow(prev, cur)
             out += _jumps(prev, cur)

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from govreport.report import Issue
+from govreport.report import Issue, default_about
 from govreport.types import CellRef
 
 #: severity of the extraction's issue kinds and of the audit's own (a finding may set its own)
@@ -61,22 +61,40 @@ class Finding:
     cells: list[list[str]] = field(default_factory=list)
     report_id: str | None = None
     related_report_id: str | None = None
+    about: str = "report"  #: "reading" (the tool's doubt, an extraction issue) or "report" (the document's fault)
 
     def to_issue(self) -> Issue:
         msg = f"[{self.rule}] {self.message}" if self.rule else self.message
-        return Issue(self.kind, self.table, msg, [list(c) for c in self.cells], about="report")
+        about = "reading" if self.about == "reading" else "report"
+        return Issue(self.kind, self.table, msg, [list(c) for c in self.cells], about=about)
 
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "severity": self.severity, "message": self.message, "rule": self.rule,
                 "source": self.source, "evidence": self.evidence, "table": self.table, "cells": self.cells,
-                "report_id": self.report_id, "related_report_id": self.related_report_id}
+                "report_id": self.report_id, "related_report_id": self.related_report_id, "about": self.about}
 
     @classmethod
     def from_issue(cls, issue: Issue | dict[str, Any], report_id: str | None = None) -> Finding:
         """An extraction issue as a finding (severity by its kind)."""
         d = issue.to_dict() if isinstance(issue, Issue) else issue
+        about = d.get("about") if d.get("about") in ("reading", "report") else default_about(d["kind"])
         return cls(d["kind"], severity_of(d["kind"]), d["message"], table=d.get("table"),
-                   cells=[list(c) for c in d.get("cells", [])], report_id=report_id)
+                   cells=[list(c) for c in d.get("cells", [])], report_id=report_id, about=about)
+
+
+def other_scope_cells(data: dict[str, Any]) -> set[CellRef]:
+    """The cells a prose figure for another scope (全市, 全县 …) disagrees with, and no figure for the report's own
+    scope does: a ``narrative_mismatch`` on these alone is a note, not a fault (the scopes are expected to differ).
+
+    >>> other_scope_cells({"narrative": [{"agrees": False, "scope": "全市",
+    ...                                   "cells": [["applications", "new", "total"]]}]})
+    {('applications', 'new', 'total')}
+    """
+    own, other = set(), set()
+    for e in data.get("narrative", []):
+        if e.get("agrees") is False:
+            (other if e.get("scope") else own).update(tuple(c) for c in e.get("cells", []))
+    return other - own  # type: ignore[return-value]
 
 
 def flagged_cells(data: dict[str, Any]) -> dict[CellRef, set[str]]:

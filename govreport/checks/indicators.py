@@ -25,6 +25,7 @@ from typing import Any
 
 from govreport.checks.findings import Finding, flagged_cells
 from govreport.checks.rules import IndicatorRule, rules
+from govreport.i18n import _
 from govreport.types import CellRef
 
 MIN_SAMPLE = 10  #: percentile ranks need at least this many reports with the indicator (same year)
@@ -119,10 +120,13 @@ def _quantile(xs: list[float], q: float) -> float:
     return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
 
 
-def rank_batch(items: list[tuple[str, int | None, dict[str, Indicator]]]) -> list[Finding]:
+def rank_batch(items: list[tuple[str, int | None, dict[str, Indicator]]],
+               names: dict[str, str] | None = None) -> list[Finding]:
     """Percentile ranks (mid-rank, among the same year's reports) set on each indicator, and an
     ``indicator_outlier`` finding for each value far outside its year's spread. ``items``: (report id,
-    year, indicators). Groups under ``MIN_SAMPLE`` reports get no ranks (and the indicator says so)."""
+    year, indicators); ``names``: report id -> its body's name, for the messages. Groups under ``MIN_SAMPLE``
+    reports get no ranks (and the indicator says so)."""
+    names = names or {}
     out: list[Finding] = []
     for rule in rules().indicators:
         by_year: dict[int | None, list[tuple[str, Indicator]]] = {}
@@ -155,7 +159,10 @@ def rank_batch(items: list[tuple[str, int | None, dict[str, Indicator]]]) -> lis
                 if (v > q3 + OUTLIER_IQR * iqr or v < q1 - OUTLIER_IQR * iqr) and abs(v - med) >= OUTLIER_GAP:
                     out.append(Finding(
                         "indicator_outlier", "warning",
-                        f"{rule.name} {v:.1%} ({ind.numerator}/{ind.denominator}) lies far outside the {year} reports' "
-                        f"spread (median {med:.1%}, quartiles {q1:.1%}–{q3:.1%}, {len(values)} reports; "
-                        f"percentile {ind.percentile:g})", rule=rule.id, source=rule.formula, report_id=rid))
+                        _("{body} {year}: {name} {value} ({num}/{den}) lies far outside the {year} reports' spread "
+                          "(median {med}, quartiles {q1}–{q3}, {n} reports; percentile {pct})").format(
+                            body=names.get(rid, rid), year=year, name=rule.name, value=f"{v:.1%}",
+                            num=ind.numerator, den=ind.denominator, med=f"{med:.1%}", q1=f"{q1:.1%}",
+                            q3=f"{q3:.1%}", n=len(values), pct=f"{ind.percentile:g}"),
+                        rule=rule.id, source=rule.formula, report_id=rid))
     return out

@@ -449,24 +449,23 @@ def check_narrative(text: str, report: Report) -> tuple[list[dict[str, Any]], li
 
     Returns ``(narrative entries, narrative_mismatch issues)``; ``report`` is not modified.
     """
-    roles = prose().roles
     cells = _Cells(report)
     year = _report_year(text, report)
     entries: list[dict[str, Any]] = []
     issues: list[Issue] = []
     seen: set[tuple[str, float]] = set()
+    roles = prose().roles
+    carried: set[str] = set()  # sentences whose 收到 total counts the carried-over applications
 
     def record(sentence: str, figure: int | float, qid: str, approx: bool = False, decimals: int = 0,
                unit: str = "件", scope: str | None = None) -> None:
         keys = cells.resolve(qid)
         if keys and len(keys) == 1:
             qid = ".".join(keys[0])  # the cell it is: 本年制发件数 (gov2021) is 本年新制作数量 in gov2019
-        if qid == roles.received and keys:
-            tv = cells.total(keys)
-            alt = cells.resolve(roles.received_and_carried)
-            over = cells.total(alt[1:]) if alt else None
-            if alt and tv is not None and over and cells.total(alt) == figure != tv:
-                qid, keys = roles.received_and_carried, alt  # 收到 counting the carried-over ones
+        total_col = qid.endswith("." + roles.total)
+        if keys and (total_col or sentence in carried) and (swap := _with_carried(qid, figure, keys, cells)):
+            qid, keys = swap  # 受理/收到 counting the carried-over ones: 新收 + 结转, not another scope
+            carried.add(sentence)  # and so do the sentence's 其中 figures by applicant (其中自然人 741 = 705 + 36)
         named = cells.named_member(keys, figure, sentence) if keys and len({k[1] for k in keys}) > 1 else None
         if named is not None and cells.total(keys) != figure:
             keys = named  # 因本机关不掌握等原因无法提供265件: the sub-row the sentence names, not the group
@@ -501,6 +500,27 @@ def check_narrative(text: str, report: Report) -> tuple[list[dict[str, Any]], li
             if not _scan_sentence(sentence, year, para_ctx, apps_ok, record) and len(sentence) <= 30:
                 para_ctx = _topic(sentence)  # a run-in heading: （二）依申请公开。...
     return entries, issues
+
+
+def _with_carried(qid: str, figure: float, keys: list[CellRef], cells: _Cells) -> tuple[str, list[CellRef]] | None:
+    """``applications.new+carried_over.<col>`` and its cells, when a figure read as 新收 (``applications.new.<col>``,
+    any column or group) disagrees with it but equals 新收 + 上年结转 of that column (受理 749 = 新收 713 +
+    结转 36; 其中自然人 741 = 705 + 36): the report counts what it carried over, whatever scope it names.
+    (A column's figure is tried so only after its sentence's total was: a wrong figure may equal such a sum.)"""
+    roles = prose().roles
+    new_row, _, combined_row = roles.received_and_carried.split(".")[1].partition("+")
+    table, row, col = (qid.split(".") + ["", ""])[:3]
+    if table != roles.applications or row != new_row:
+        return None
+    alt_qid = f"{table}.{new_row}+{combined_row}.{col}"
+    alt = cells.resolve(alt_qid)
+    if not alt:
+        return None
+    over = cells.total([k for k in alt if k[1] == combined_row])
+    tv, both = cells.total(keys), cells.total(alt)
+    if tv is None or not over or both is None or not _agree(figure, both, 0, "件") or _agree(figure, tv, 0, "件"):
+        return None
+    return alt_qid, alt
 
 
 def _fmt(v: int | float | None) -> str:

@@ -127,6 +127,7 @@ def split_parts(text: str) -> list[dict[str, Any]]:
         heading = re.sub(r"\s+", "", m.group("h"))
         found.append((part, m.start("h"), m.end("h"), heading))
         cursor = m.end("h")
+    found = _by_content(text, found)
     out: list[dict[str, Any]] = []
     for i, (part, _hs, body_start, heading) in enumerate(found):
         end = found[i + 1][1] if i + 1 < len(found) else len(text)
@@ -135,6 +136,39 @@ def split_parts(text: str) -> list[dict[str, Any]]:
         if i + 1 == len(found):
             lines = _strip_signature(lines)
         prose = [ln for ln in lines if not _is_table_line(ln)]
-        out.append({"id": part.id, "number": part.number, "heading": heading,
-                    "text": _join(prose), "table_lines": len(lines) - len(prose)})
+        entry = {"id": part.id, "number": part.number, "heading": heading,
+                 "text": _join(prose), "table_lines": len(lines) - len(prose)}
+        if body_start == _hs:
+            entry["found_by"] = "content"  # no heading of its own: its sub-headings are its text
+        out.append(entry)
     return out
+
+
+def _by_content(text: str, found: list[tuple[PartRule, int, int, str]]) -> list[tuple[PartRule, int, int, str]]:
+    """Parts whose heading is lost, found by their sub-headings in order (``by_content`` in the rules) between
+    the parts found around them: ``(part, start, start, heading)``, the sub-headings kept in its text.
+
+    >>> text = ("四、行政复议、行政诉讼情况\\n无。\\n(一)主要问题\\n不够及时。\\n(二)改进情况\\n将加强。\\n"
+    ...         "六、其他需要报告的事项\\n无。")
+    >>> [(p["id"], p["heading"], p.get("found_by")) for p in split_parts(text)][1]
+    ('part5', '(一)主要问题/(二)改进情况', 'content')
+    """
+    have = {p.id for p, *_ in found}
+    for part in rules().parts:
+        if part.id in have or not part.by_content:
+            continue
+        start = max((b for p, _h, b, _t in found if p.number < part.number), default=0)
+        end = min((h for p, h, _b, _t in found if p.number > part.number), default=len(text))
+        pos, first, heads = start, None, []
+        for rx in part.by_content:
+            m = rx.search(text, pos, end)
+            if m is None:
+                break
+            first = text.index("(", m.start()) if first is None else first
+            heads.append(re.sub(r"[\s#>*]+", "", m.group(0)))
+            pos = m.end()
+        else:
+            assert first is not None
+            found.append((part, first, first, "/".join(heads)))
+            found.sort(key=lambda f: f[0].number)
+    return found

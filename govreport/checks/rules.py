@@ -33,6 +33,8 @@ class PartRule:
     missing: str
     empty: str
     says_none: str
+    #: without its heading, the part is found by these sub-headings in order (（一）主要问题 …（二）改进情况)
+    by_content: tuple[re.Pattern[str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +114,8 @@ def _severity(value: str, where: str) -> str:
 def _parse(raw: dict[str, Any]) -> Rules:
     parts = tuple(PartRule(p["id"], int(p["number"]), p["title"], re.compile(p["keywords"]), p["rule"], p["source"],
                            _severity(p["missing"], p["id"]), _severity(p["empty"], p["id"]),
-                           _severity(p["says_none"], p["id"]))
+                           _severity(p["says_none"], p["id"]),
+                           tuple(re.compile(x, re.M) for x in p.get("by_content", ())))
                   for p in raw["parts"])
     content = tuple(ContentRule(c["id"], c["name"], c["source"], tuple(c.get("applies_to", ())),
                                 int(c.get("from_year", 0)), c.get("part", ""), _severity(c["severity"], c["id"]),

@@ -18,6 +18,7 @@ import typer
 from govreport.cli.audit import audit_command
 from govreport.cli.batch import batch_command
 from govreport.cli.common import native_stdout_away, stdout_guard
+from govreport.cli.dashboard import dashboard_command
 from govreport.cli.extract import extract
 from govreport.cli.review import review_command
 from govreport.cli.templates import templates
@@ -32,6 +33,7 @@ app.command("batch")(batch_command)
 app.command("review")(review_command)
 app.command("verify")(verify_command)
 app.command("audit")(audit_command)
+app.command("dashboard")(dashboard_command)
 
 
 def main(argv: list[str] | None = None) -> int:

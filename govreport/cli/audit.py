@@ -4,6 +4,10 @@
     govreport audit archive/ more/*.html --meta dates.csv -o memo.html --workers 2
     govreport audit dataset/ -o memo.html          # a batch folder: its report JSONs, as they are
     govreport audit archive/ -o audit.json          # the audit as data
+    govreport audit dataset/ -o memo.html --bodies bodies.csv   # the user's own mapping of names to bodies
+
+Beside the memo it writes ``bodies.csv`` (every printed name and the body it was taken for: edit it and pass
+it back with ``--bodies``) and the dashboard ``看板.html`` (:mod:`govreport.output.dashboard`).
 
 Inputs are extracted as ``govreport batch`` does (into ``--work DIR`` if given, where a rerun resumes;
 else a temporary folder); a folder of report JSONs written by ``govreport batch`` is audited as it is.
@@ -17,6 +21,7 @@ reports' contract dicts.
 
 from __future__ import annotations
 
+import csv
 import json
 import logging
 import sys
@@ -29,14 +34,17 @@ import typer
 
 from govreport.batch.run import BatchSettings, run_batch
 from govreport.checks.audit import Audit, Auditor
+from govreport.checks.bodies import read_bodies_csv
 from govreport.checks.deadlines import read_meta_csv
 from govreport.cli import common
 from govreport.errors import BadInputError, ExitCode, InputNotFoundError
+from govreport.i18n import _
 from govreport.output.dataset import folder_meta, load_report_file, report_files
 from govreport.output.export import write_text_atomic
 from govreport.settings import MAX_MEMORY_MB, MAX_SECONDS, ExtractSettings
 
 log = logging.getLogger("govreport")
+DASHBOARD = "看板.html"  #: the dashboard's name beside the memo
 
 Loader = Callable[[str], "dict[str, Any] | None"]
 
@@ -47,8 +55,10 @@ def _dataset_folder(path: Path) -> bool:
 
 def audit_paths(inputs: Iterable[str | Path], meta: str | Path | None = None, settings: ExtractSettings | None = None,
                 workers: int = 1, work: str | Path | None = None, exclude: Iterable[str] = (),
-                progress: bool | None = False) -> tuple[Audit, Loader, list[dict[str, Any]]]:
-    """Extract (or read) every report under ``inputs`` and audit them together.
+                progress: bool | None = False, bodies: str | Path | None = None,
+                ) -> tuple[Audit, Loader, list[dict[str, Any]]]:
+    """Extract (or read) every report under ``inputs`` and audit them together (``bodies``: the user's
+    ``bodies.csv``, whose mapping of names to bodies wins).
 
     Returns ``(audit, load, failures)``: ``load(report_id)`` gives a report's contract dict back,
     ``failures`` lists the inputs that could not be read (as ``govreport batch`` records them).
@@ -69,6 +79,14 @@ def audit_paths(inputs: Iterable[str | Path], meta: str | Path | None = None, se
             raise InputNotFoundError(f"{meta}: no such file") from None
         except (OSError, ValueError, UnicodeDecodeError) as exc:
             raise BadInputError(str(exc)) from None
+    given = None
+    if bodies is not None:
+        try:
+            given = read_bodies_csv(bodies)
+        except FileNotFoundError:
+            raise InputNotFoundError(f"{bodies}: no such file") from None
+        except (OSError, ValueError, UnicodeDecodeError, csv.Error) as exc:
+            raise BadInputError(str(exc)) from None
     keep: tempfile.TemporaryDirectory[str] | None = None  # lives as long as the loader (removed after)
     if documents:
         if work is None:
@@ -82,7 +100,7 @@ def audit_paths(inputs: Iterable[str | Path], meta: str | Path | None = None, se
     def load(rid: str, _keep: object = keep) -> dict[str, Any] | None:
         return load_report_file(paths[rid]) if rid in paths else None
 
-    auditor = Auditor(table)
+    auditor = Auditor(table, given)
     for rid in sorted(paths):
         data = load(rid)
         if data is None:
@@ -103,7 +121,10 @@ def audit_json(audit: Audit) -> dict[str, Any]:
                         "findings": [f.to_dict() for f in audit.findings_for(r.id)],
                         "counts": dict(sorted(audit.counts(r.id).items()))})
     return {"reports": reports, "batch": [f.to_dict() for f in audit.batch], "series": audit.series(),
-            "ranking": audit.ranking()}
+            "ranking": audit.ranking(), "bodies": {
+                "merged": [{"body": b, "variants": v} for b, v in audit.bodies.merges],
+                "not_merged": list(audit.bodies.notes),
+                "unidentified": [{"id": r.id, "source": r.source} for r in audit.unidentified()]}}
 
 
 def write_audit(audit: Audit, load: Loader, target: Path, failures: list[dict[str, Any]] = ()) -> Path:
@@ -118,6 +139,30 @@ def write_audit(audit: Audit, load: Loader, target: Path, failures: list[dict[st
     return write_memo(audit, load, target, failures)
 
 
+def merge_lines(audit: Audit) -> list[str]:
+    """What the audit merged, and what it did not, one line each (for stderr)."""
+    out = [_("merged {variants} as one body: {body}").format(variants="、".join(v), body=b)
+           for b, v in audit.bodies.merges]
+    out += list(audit.bodies.notes)
+    n = len(audit.unidentified())
+    if n:
+        out.append(_("{n} report(s) whose body was not read: 未识别 ({files})").format(
+            n=n, files=", ".join(Path(r.source).name for r in audit.unidentified())))
+    return out
+
+
+def write_beside(audit: Audit, load: Loader, output: Path, batch_dir: str | Path | None) -> list[Path]:
+    """``bodies.csv`` and the dashboard ``看板.html`` beside ``output``; review links into ``batch_dir/review``."""
+    from govreport.output.dashboard import write_dashboard
+
+    folder = output.parent
+    bodies = folder / "bodies.csv"
+    write_text_atomic(bodies, "\ufeff" + audit.bodies.to_csv())  # with a BOM, as spreadsheets want it
+    has_reviews = batch_dir is not None and (Path(batch_dir) / "review").is_dir()
+    board = write_dashboard(audit, load, folder / DASHBOARD, batch_dir if has_reviews else None)
+    return [bodies, board]
+
+
 def audit_command(
     inputs: Annotated[list[str], typer.Argument(
         help="report files, folders, globs, .zip archives, or batch folders of report JSONs", show_default=False)],
@@ -128,6 +173,9 @@ def audit_command(
     work: Annotated[Optional[Path], typer.Option(  # noqa: UP045
         "--work", metavar="DIR", help="keep the extracted report JSONs here (a rerun resumes)")] = None,
     exclude: common.Exclude = None,
+    bodies: Annotated[Optional[Path], typer.Option(  # noqa: UP045
+        "--bodies", metavar="CSV", help="your bodies.csv: which printed names are one body (variant,body,level,"
+        "kind); it overrides the names the audit merges")] = None,
     engine: common.Engine = "rapidocr",
     device: common.Device = "cpu",
     dpi: common.Dpi = None,
@@ -147,11 +195,18 @@ def audit_command(
     for p in inputs:
         if not any(ch in p for ch in "*?[") and not Path(p).exists():
             raise InputNotFoundError(f"{p}: no such file or folder")
-    audit, load, failures = audit_paths(inputs, meta, settings, workers, work, exclude or (), progress=None)
+    audit, load, failures = audit_paths(inputs, meta, settings, workers, work, exclude or (), progress=None,
+                                        bodies=bodies)
     if not audit.reports:
         common.fail(ExitCode.BATCH_FAILURES if failures else ExitCode.NOT_A_REPORT,
                     f"no report could be read ({len(failures)} input(s) failed)")
     write_audit(audit, load, output, failures)
+    folders = [Path(p) for p in inputs if _dataset_folder(Path(p))]
+    batch_dir = folders[0] if len(folders) == 1 and len(inputs) == 1 else work
+    extra = write_beside(audit, load, output, batch_dir)
+    for line in merge_lines(audit):
+        sys.stderr.write(f"govreport: {line}\n")
+    sys.stderr.write(f"govreport: wrote {', '.join(str(p) for p in extra)}\n")
     counts = {"error": 0, "warning": 0, "info": 0}
     for r in audit.reports:
         for k, v in audit.counts(r.id).items():
@@ -163,4 +218,4 @@ def audit_command(
         raise typer.Exit(int(ExitCode.BATCH_FAILURES))
 
 
-__all__ = ["audit_command", "audit_json", "audit_paths", "write_audit"]
+__all__ = ["audit_command", "audit_json", "audit_paths", "merge_lines", "write_audit", "write_beside"]

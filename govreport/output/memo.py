@@ -1,6 +1,6 @@
 """The audit memo: one report's or a batch's audit as a Word document or a self-contained web page.
 
-The memo holds, for a batch, the bodies ranked by open issues (errors first, then warnings), the
+The memo holds, for a batch, the bodies ranked by their reports' own defects (the reading doubts counted apart), the
 findings across reports (cross-year, boilerplate, indicator outliers) and every report's indicators;
 then for each report its dates and deadline, every issue and finding grouped by severity with its
 evidence and the article it comes from, its indicators with their formulas, and its checked tables,
@@ -73,11 +73,22 @@ def _label(r: ReportAudit) -> str:
 
 
 def _ranking(audit: Audit) -> list[Block]:
-    rows = [[Cell(str(n)), Cell(r["agency"]), Cell(str(r["reports"])), Cell(", ".join(map(str, r["years"]))),
+    rows = [[Cell(str(n)), Cell(r["body"], None, "; ".join(r["variants"]) if len(r["variants"]) > 1 else None),
+             Cell(str(r["reports"])), Cell(", ".join(map(str, r["years"]))), Cell(str(r["score"])),
              Cell(str(r["errors"]), "flagged" if r["errors"] else None), Cell(str(r["warnings"])),
-             Cell(str(r["notes"]))] for n, r in enumerate(audit.ranking(), 1)]
-    return [Block("h2", "Bodies ranked by open issues"),
-            Block("table", header=["#", "body", "reports", "years", "errors", "warnings", "notes"], rows=rows)]
+             Cell(str(r["to_check"]))] for n, r in enumerate(audit.ranking(), 1)]
+    out = [Block("h2", "Bodies ranked by the reports' own defects"),
+           Block("p", "Score: each finding about the report itself weighs 3 (error) or 1 (warning); the tool's "
+                      "reading doubts (待核对) are counted apart and never ranked."),
+           Block("table", header=["#", "body", "reports", "years", "score", "errors", "warnings", "待核对"],
+                 rows=rows)]
+    merged = audit.bodies.merges
+    if merged or audit.unidentified() or audit.bodies.notes:
+        out.append(Block("h3", "Bodies under several names"))
+        out += [Block("p", f"{body}: {'、'.join(v)}") for body, v in merged]
+        out += [Block("p", n) for n in audit.bodies.notes]
+        out += [Block("p", f"未识别: {r.source}") for r in audit.unidentified()]
+    return out
 
 
 def _indicator_overview(audit: Audit) -> list[Block]:

@@ -9,6 +9,11 @@ part, a late date, a broken 现行有效 stock-and-flow, a part copied from the 
 copied from another body's, a missing year, a tenfold jump and a figure stated for 全市. Everything else
 is drawn the same with or without them.
 
+``identity=True`` adds what tests of body identity need (:attr:`Archive.variants` and the fields after it):
+the body of the tenfold jump prints its name with its parent's prefix in its last year (临江市北湖县财政局,
+one body under two names), a report names no body at all, and a sixth body's appeals rest on one case
+(one 行政复议, corrected: a 纠错率 of 100% from one case).
+
     python -m govreport.synth.archive OUT [--clean] [--seed N]
 """
 
@@ -51,6 +56,13 @@ class Archive:
     files: list[Path] = field(default_factory=list)
     planted: list[Planted] = field(default_factory=list)
     forms: dict[str, str] = field(default_factory=dict)  #: file name -> form
+    variants: dict[str, str] = field(default_factory=dict)  #: file name -> the body's other name printed in it
+    unnamed: list[str] = field(default_factory=list)  #: files whose report names no body
+    one_case: tuple[str, int, str] | None = None  #: (body, year, file) whose appeals are one case
+
+
+ONE_CASE_BODY = ("东山县人民政府", "government")  #: the sixth body of ``identity=True``
+PARENT = "临江市"  #: the prefix the variant name prints
 
 
 def _applications(truth: Truth, rng: random.Random, scale: float, carried: dict[str, int]) -> dict[str, int]:
@@ -100,7 +112,7 @@ def _write(doc: PrintedDocument, form: str, path: Path, seed: int) -> None:
 
 def build_archive(folder: str | Path, seed: int = 0, violations: bool = True,
                   years: Sequence[int] = range(2020, 2025), bodies: Sequence[tuple[str, str]] = BODIES,
-                  forms: Sequence[str] = FORMS) -> Archive:
+                  forms: Sequence[str] = FORMS, identity: bool = False) -> Archive:
     """Write the archive into ``folder`` (gov2021 reports, ``len(bodies) * len(years)`` of them, one fewer
     with violations: the missing year).
 
@@ -121,6 +133,8 @@ def build_archive(folder: str | Path, seed: int = 0, violations: bool = True,
         (names[4], len(years) - 1): "copied_across_bodies",
     } if violations else {}
     part1_of: dict[tuple[str, int], list[str]] = {}  # for the copy across bodies
+    if identity:
+        bodies = [*bodies, ONE_CASE_BODY]
     for b, (agency, kind) in enumerate(bodies):
         brng = random.Random(f"{seed}:{agency}")
         stock = {"regulations": brng.randint(0, 8) if kind == "government" else 0,
@@ -134,6 +148,8 @@ def build_archive(folder: str | Path, seed: int = 0, violations: bool = True,
             rng = random.Random(f"{seed}:{agency}:{year}")
             truth = random_truth("gov2021", rng=rng, variant="split")
             truth.agency, truth.year = agency, year
+            if identity and b == 1 and i == len(years) - 1:
+                truth.agency = PARENT + agency  # one body, its parent's prefix printed this year
             v = truth.values
             for row in ("regulations", "normative_documents"):
                 issued = rng.randint(0, 4 if row == "normative_documents" else 1)
@@ -147,6 +163,14 @@ def build_archive(folder: str | Path, seed: int = 0, violations: bool = True,
                 table, row = key.split(".")
                 v[(table, row, "decisions")] = round(base * rng.uniform(0.75, 1.3))
             carried = _applications(truth, rng, scale * (12 if what == "tenfold_jump" else 1), carried)
+            if identity:
+                _steady_appeals(truth, random.Random(f"{seed}:{agency}:{year}:appeals"))
+            if identity and (agency, kind) == ONE_CASE_BODY and i == 2:
+                for row in ("review", "direct_suit", "suit_after_review"):
+                    for col, n in (("upheld", 0), ("corrected", 1 if row == "review" else 0), ("other", 0),
+                                   ("pending", 0)):
+                        v[("appeals", row, col)] = n
+                    v[("appeals", row, "total")] = 1 if row == "review" else 0
             prose = report_prose(truth, kind, rng)
             part5 = list(prose.parts["part5"])
             _plant(what, prose, truth, prev_part5, part1_of.get((names[0], year)))
@@ -163,7 +187,39 @@ def build_archive(folder: str | Path, seed: int = 0, violations: bool = True,
             _write(printed_document(truth, prose), form, path, seed=b * 100 + i)
             arch.files.append(path)
             arch.forms[name] = form
+            if truth.agency != agency:
+                arch.variants[name] = truth.agency
+            if identity and (agency, kind) == ONE_CASE_BODY and i == 2:
+                arch.one_case = (agency, year, name)
+    if identity:
+        _unnamed(arch, seed, years[2])
     return arch
+
+
+def _steady_appeals(truth: Truth, rng: random.Random) -> None:
+    """Appeals whose 纠错率 stays within 10–30% (so that one case corrected, 100%, would stand far out)."""
+    for row in ("review", "direct_suit", "suit_after_review"):
+        total = rng.randint(6, 20)
+        corrected = round(total * rng.uniform(0.1, 0.3))
+        pending, other = rng.randint(0, 2), rng.randint(0, 1)
+        parts = {"upheld": total - corrected - pending - other, "corrected": corrected, "other": other,
+                 "pending": pending, "total": total}
+        for col, n in parts.items():
+            truth.values[("appeals", row, col)] = n
+
+
+def _unnamed(arch: Archive, seed: int, year: int) -> None:
+    """A report that names no body (its title and signature without one)."""
+    rng = random.Random(f"{seed}:unnamed:{year}")
+    truth = random_truth("gov2021", rng=rng, variant="split")
+    truth.agency, truth.year = "", year
+    _applications(truth, rng, 20, {})
+    prose = report_prose(truth, "department", rng)
+    name = f"unnamed_{year}.txt"
+    _write(printed_document(truth, prose), "tabs", arch.folder / name, seed=999)
+    arch.files.append(arch.folder / name)
+    arch.forms[name] = "tabs"
+    arch.unnamed.append(name)
 
 
 def _plant(what: str | None, prose: Prose, truth: Truth, prev_part5: list[str] | None,
@@ -192,9 +248,9 @@ def _expect(what: str, agency: str, year: int, name: str | None, prose: Prose, t
         "copied_across_bodies": ("boilerplate", "一、总体情况"),
         "missing_part": ("compliance", "六、其他需要报告的事项 not found"),
         "empty_problems_part": ("compliance", "五、存在的主要问题及改进情况” is present but empty"),
-        "broken_stock_flow": ("cross_year_stock_flow", "normative_documents: 现行有效"),
+        "broken_stock_flow": ("cross_year_stock_flow", f"{agency} {year - 1}–{year}: 行政规范性文件·现行有效件数"),
         "gap_year": ("cross_year_gap", f"no report for {year}"),
-        "tenfold_jump": ("cross_year_jump", "applications.new.total"),
+        "tenfold_jump": ("cross_year_jump", f"{agency} {year - 1}–{year}: 本年新收·总计"),
         "city_figure": ("narrative_mismatch", f"says {fmt(new * 37 + 11)} for 全市"),
     }[what]
     return Planted(what, agency, year, name, *expect)
