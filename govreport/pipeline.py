@@ -30,6 +30,7 @@ from govreport.checks.deadlines import find_dates
 from govreport.checks.meta import read_meta
 from govreport.checks.narrative import check_narrative
 from govreport.checks.parts import split_parts
+from govreport.checks.template_year import fit_year
 from govreport.errors import BadInputError, GovreportError, MissingDependencyError, NotAReportError, TooLargeError
 from govreport.layout.text import read_text
 from govreport.layout.tokens import LayoutResult
@@ -154,10 +155,15 @@ def has_template_wording(match: Match, text: str) -> bool:
 def build_report(layout: LayoutResult, name: str, settings: ExtractSettings) -> Report:
     """From a layout's tokens to a checked :class:`Report`: template tables, then the checks."""
     match, notes, segments = match_tables(layout, name, settings)
-    notes += settle_rows(match, segments)  # a row's legible ordinal names its row
+    meta = _meta(layout, match, notes)
+    match, misfit = fit_year(match, segments, layout.text, meta.get("year"), settings.template)  # type: ignore[arg-type]
+    notes = settle_rows(match, segments)  # a row's legible ordinal names its row
+    if notes:
+        meta["notes"] = [*meta.get("notes", []), *notes]  # type: ignore[list-item]
+    meta.pop("variant", None)
+    meta.update(_variants(match))
     cells, issues = build_tables(match, settings)
-    report = Report(source=name, template=match.template.id, meta=_meta(layout, match, notes), cells=cells,
-                    issues=issues)
+    report = Report(source=name, template=match.template.id, meta=meta, cells=cells, issues=[*layout.issues, *misfit, *issues])
     report.issues.extend(check_structure(match, segments, report.cells))
     report.narrative, prose_issues = check_narrative(layout.text, report)
     report.issues.extend(prose_issues)
@@ -183,7 +189,10 @@ def _meta(layout: LayoutResult, match: Match, notes: list[str]) -> dict[str, obj
     notes = [*layout.notes, *notes]
     if notes:
         meta["notes"] = notes
-    variants = {table: variant for table, variant in match.variants.items() if variant}
-    if variants:
-        meta["variant"] = variants
+    meta.update(_variants(match))
     return meta
+
+
+def _variants(match: Match) -> dict[str, object]:
+    variants = {table: variant for table, variant in match.variants.items() if variant}
+    return {"variant": variants} if variants else {}

@@ -78,6 +78,9 @@ log = logging.getLogger("govreport")
 
 #: what Pillow's decoders raise on damaged data besides OSError (which ocr.render maps already)
 DECODER_ERRORS = (IndexError, EOFError, ValueError, SyntaxError, struct.error, ZeroDivisionError, OverflowError)
+#: what the geometry of a degenerate page (all ink, no ink, a frame of noise) may raise: that page is
+#: left unread with a note, and the document goes on
+PAGE_GEOMETRY_ERRORS = (ZeroDivisionError, FloatingPointError, np.linalg.LinAlgError, cv2.error)
 DESKEW_FROM = 0.15  #: degrees of skew from which a page is rotated straight
 CONTINUED_WIDTH = 0.02  #: a table continued on the next page: the same width within this share
 CONTINUED_SHIFT = 0.06  #: ... and its left edge within this share of its width more
@@ -139,7 +142,12 @@ def tokens_from_page_images(
     for page in pages:
         t0 = time.perf_counter()
         sp = ScanPage(page.number)
-        page_tokens, page_lines, open_ = _read_page(page, engine, sp, cell_mode, open_)
+        try:
+            page_tokens, page_lines, open_ = _read_page(page, engine, sp, cell_mode, open_)
+        except PAGE_GEOMETRY_ERRORS as exc:  # a degenerate page (no lattice, no quadrilateral): unread, said so
+            log.warning("page %d: could not be read (%s: %s)", page.number, type(exc).__name__, exc, exc_info=True)
+            sp.notes.append(f"page {page.number}: could not be read ({type(exc).__name__}); its cells are missing")
+            page_tokens, page_lines, open_ = [], [], None
         sp.seconds = time.perf_counter() - t0
         log.info(
             "page %d: OCR in %.2fs (rotation %d°, skew %.1f°, %d table(s))",
