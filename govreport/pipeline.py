@@ -163,7 +163,8 @@ def build_report(layout: LayoutResult, name: str, settings: ExtractSettings) -> 
     meta.pop("variant", None)
     meta.update(_variants(match))
     cells, issues = build_tables(match, settings)
-    report = Report(source=name, template=match.template.id, meta=meta, cells=cells, issues=[*layout.issues, *misfit, *issues])
+    report = Report(source=name, template=match.template.id, meta=meta, cells=cells,
+                    issues=[*layout.issues, *misfit, *issues])
     report.issues.extend(check_structure(match, segments, report.cells))
     report.narrative, prose_issues = check_narrative(layout.text, report)
     report.issues.extend(prose_issues)

@@ -43,7 +43,7 @@ def _digits(text: str) -> str:
 
 def number_runs(p: Any) -> list[tuple[str, BBox]]:
     """The invisible layer's runs that are numbers, with their boxes (points), top to bottom."""
-    from govreport.layout.pdf_text import _lines_of, _segments, _text_of, _union
+    from govreport.layout.pdf_text import _lines_of, _segments, _union
 
     idx = [i for i in range(len(p.chars)) if p.invisible[i]]
     out: list[tuple[str, BBox]] = []
