@@ -25,6 +25,7 @@ import logging
 import os
 import re
 from collections.abc import Callable
+from pathlib import Path
 
 from govreport.checks.deadlines import find_dates
 from govreport.checks.meta import read_meta
@@ -53,10 +54,29 @@ _WORDS = re.compile(r"[^\W\d_]")  #: a letter of any script
 
 
 def extract_file(path: str | os.PathLike[str], settings: ExtractSettings, name: str | None = None) -> Report:
-    """One report file through the whole pipeline; ``name`` is what the report calls it (the path)."""
+    """One report file through the whole pipeline; ``name`` is what the report calls it (the path).
+    A folder is one report's page images, in natural order of their names."""
+    if os.path.isdir(path):
+        return build_report(_read_folder(path, settings), name or str(path), settings)
     source = open_source(path, settings)
     layout = read(source, settings)
     return build_report(layout, name or source.name, settings)
+
+
+def _read_folder(path: str | os.PathLike[str], settings: ExtractSettings) -> LayoutResult:
+    """The layout of a folder of page images (:mod:`govreport.ocr.folder`); errors on one line."""
+    try:
+        from govreport.ocr.folder import read_folder
+    except ImportError as exc:
+        missing = getattr(exc, "name", None) or str(exc)
+        raise MissingDependencyError(
+            f"page images need '{missing}', which is not installed: pip install 'govreport[ocr]'") from None
+    try:
+        return read_folder(Path(path), settings)
+    except GovreportError as exc:
+        raise one_line(exc, str(path)) from exc
+    except MemoryError:
+        raise TooLargeError(f"{path}: ran out of memory reading it") from None
 
 
 def extract_text(text: str | bytes, settings: ExtractSettings, name: str = "<text>") -> Report:
