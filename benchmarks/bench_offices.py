@@ -4,7 +4,7 @@ layers, folders of page images; generated with known truth and read through the 
     python benchmarks/bench_offices.py --n 2
     python benchmarks/bench_offices.py --n 3 --forms photo,fax_standard -v
 
-Each document is read by ``python -m govreport extract PATH --json`` in its own process: its stdout
+Each document is read by ``python -m govreport.cli extract PATH --json`` in its own process: its stdout
 must parse as one JSON object (nothing else on stdout) and its exit code must be 0. Per form:
 cells right, silent errors (wrong and unflagged: must be 0), flagged, missing, failures (an exit
 code other than 0, or stdout that is not JSON), and wall seconds per page (the process's start and
@@ -68,7 +68,7 @@ def make_doc(form: str, seed: int) -> tuple[Path, Path]:
 def run_one(target: Path) -> tuple[dict[str, Any] | None, str, float]:
     """(the contract JSON, or None; what went wrong; seconds) of ``govreport extract TARGET --json``."""
     t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "govreport", "extract", str(target), "--json"],
+    proc = subprocess.run([sys.executable, "-m", "govreport.cli", "extract", str(target), "--json"],
                           capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - t0
     try:
