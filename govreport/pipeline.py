@@ -25,11 +25,13 @@ import logging
 import os
 import re
 from collections.abc import Callable
+from pathlib import Path
 
 from govreport.checks.deadlines import find_dates
 from govreport.checks.meta import read_meta
 from govreport.checks.narrative import check_narrative
 from govreport.checks.parts import split_parts
+from govreport.checks.template_year import fit_year
 from govreport.errors import BadInputError, GovreportError, MissingDependencyError, NotAReportError, TooLargeError
 from govreport.layout.text import read_text
 from govreport.layout.tokens import LayoutResult
@@ -52,10 +54,29 @@ _WORDS = re.compile(r"[^\W\d_]")  #: a letter of any script
 
 
 def extract_file(path: str | os.PathLike[str], settings: ExtractSettings, name: str | None = None) -> Report:
-    """One report file through the whole pipeline; ``name`` is what the report calls it (the path)."""
+    """One report file through the whole pipeline; ``name`` is what the report calls it (the path).
+    A folder is one report's page images, in natural order of their names."""
+    if os.path.isdir(path):
+        return build_report(_read_folder(path, settings), name or str(path), settings)
     source = open_source(path, settings)
     layout = read(source, settings)
     return build_report(layout, name or source.name, settings)
+
+
+def _read_folder(path: str | os.PathLike[str], settings: ExtractSettings) -> LayoutResult:
+    """The layout of a folder of page images (:mod:`govreport.ocr.folder`); errors on one line."""
+    try:
+        from govreport.ocr.folder import read_folder
+    except ImportError as exc:
+        missing = getattr(exc, "name", None) or str(exc)
+        raise MissingDependencyError(
+            f"page images need '{missing}', which is not installed: pip install 'govreport[ocr]'") from None
+    try:
+        return read_folder(Path(path), settings)
+    except GovreportError as exc:
+        raise one_line(exc, str(path)) from exc
+    except MemoryError:
+        raise TooLargeError(f"{path}: ran out of memory reading it") from None
 
 
 def extract_text(text: str | bytes, settings: ExtractSettings, name: str = "<text>") -> Report:
@@ -154,10 +175,16 @@ def has_template_wording(match: Match, text: str) -> bool:
 def build_report(layout: LayoutResult, name: str, settings: ExtractSettings) -> Report:
     """From a layout's tokens to a checked :class:`Report`: template tables, then the checks."""
     match, notes, segments = match_tables(layout, name, settings)
-    notes += settle_rows(match, segments)  # a row's legible ordinal names its row
+    meta = _meta(layout, match, notes)
+    match, misfit = fit_year(match, segments, layout.text, meta.get("year"), settings.template)  # type: ignore[arg-type]
+    notes = settle_rows(match, segments)  # a row's legible ordinal names its row
+    if notes:
+        meta["notes"] = [*meta.get("notes", []), *notes]  # type: ignore[list-item]
+    meta.pop("variant", None)
+    meta.update(_variants(match))
     cells, issues = build_tables(match, settings)
-    report = Report(source=name, template=match.template.id, meta=_meta(layout, match, notes), cells=cells,
-                    issues=issues)
+    report = Report(source=name, template=match.template.id, meta=meta, cells=cells,
+                    issues=[*layout.issues, *misfit, *issues])
     report.issues.extend(check_structure(match, segments, report.cells))
     report.narrative, prose_issues = check_narrative(layout.text, report)
     report.issues.extend(prose_issues)
@@ -184,7 +211,10 @@ def _meta(layout: LayoutResult, match: Match, notes: list[str]) -> dict[str, obj
     notes = [*layout.notes, *notes]
     if notes:
         meta["notes"] = notes
-    variants = {table: variant for table, variant in match.variants.items() if variant}
-    if variants:
-        meta["variant"] = variants
+    meta.update(_variants(match))
     return meta
+
+
+def _variants(match: Match) -> dict[str, object]:
+    variants = {table: variant for table, variant in match.variants.items() if variant}
+    return {"variant": variants} if variants else {}

@@ -299,8 +299,11 @@ def discover(inputs: list[str | Path], settings: ExtractSettings, skip: Path | N
         else:
             yield _problem(text, InputNotFoundError(f"{text}: no such file or folder"))
             continue
-        for p in paths:
-            if (skip is not None and _resolve(p).is_relative_to(skip)) or excluded(str(p), exclude):
+        paths = [p for p in paths if not ((skip is not None and _resolve(p).is_relative_to(skip))
+                                          or excluded(str(p), exclude))]
+        for p in paths if given else with_page_folders(paths):
+            if p.is_dir():  # a folder of one report's page images: one document
+                yield _folder_item(p, settings)
                 continue
             what = not_regular(p)
             if what is not None:  # opening a FIFO would wait forever, a device never ends
@@ -313,6 +316,38 @@ def discover(inputs: list[str | Path], settings: ExtractSettings, skip: Path | N
                 yield from _archive_items(p, settings, exclude)
             else:
                 yield _file_item(p, settings)
+
+
+def with_page_folders(paths: list[Path]) -> list[Path]:
+    """``paths`` with the files of each folder that holds one report's page images
+    (:func:`govreport.page_folder.is_page_folder`) replaced by the folder, where its first file was."""
+    from govreport.page_folder import is_page_folder
+
+    by_dir: dict[Path, list[Path]] = {}
+    for p in paths:
+        by_dir.setdefault(p.parent, []).append(p)
+    pages = {d for d, files in by_dir.items() if is_page_folder(d, files)}
+    out: list[Path] = []
+    for p in paths:
+        if p.parent in pages:
+            if p.parent not in out:
+                out.append(p.parent)
+        else:
+            out.append(p)
+    return out
+
+
+def _folder_item(folder: Path, settings: ExtractSettings) -> Item | Problem:
+    from govreport.page_folder import folder_digest, page_files
+
+    try:
+        files = page_files(folder, settings)
+        digest, size = folder_digest(files)
+    except GovreportError as exc:
+        return _problem(str(folder), exc)
+    except OSError as exc:
+        return _problem(str(folder), InputNotFoundError(f"{folder}: cannot be read ({exc.strerror or exc})"))
+    return Item(make_id(digest, folder.name), str(folder), str(folder), None, size, "image", digest)
 
 
 def not_regular(path: Path) -> str | None:

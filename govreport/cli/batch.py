@@ -25,7 +25,9 @@ from govreport.settings import MAX_MEMORY_MB, MAX_SECONDS
 
 def batch_command(
     inputs: Annotated[Optional[list[str]], typer.Argument(  # noqa: UP045
-        help="files, folders (recursive), globs ('reports/**/*.pdf') and .zip archives", show_default=False)] = None,
+        help="files, folders (recursive), globs ('reports/**/*.pdf') and .zip archives; a folder whose files are "
+             "images named alike but for a number (IMG_0012.jpg, IMG_0013.jpg) is one report's pages, in natural "
+             "order", show_default=False)] = None,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="output folder")] = None,  # noqa: UP045
     workers: common.Workers = 1,
     ray: Annotated[bool, typer.Option("--ray", help="run the reports as Ray tasks (needs govreport[ray]); "

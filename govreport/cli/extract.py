@@ -13,7 +13,9 @@ from govreport.settings import MAX_MEMORY_MB, MAX_SECONDS
 
 
 def extract(
-    file: Annotated[str, typer.Argument(help="report file: .txt/.md, .pdf, .docx, .html, .png/.jpg/.tif")],
+    file: Annotated[str, typer.Argument(help="report file: .txt/.md, .pdf, .docx, .html, .png/.jpg/.tif; or a "
+                                             "folder of one report's page images (one file a page, natural "
+                                             "order: p2 before p10)")],
     json_out: Annotated[bool, typer.Option("--json", help="print the contract JSON on stdout, nothing else")] = False,
     output: Annotated[Optional[Path], typer.Option("-o", "--output",  # noqa: UP045
                                                    help="write .json, .csv, .xlsx, .parquet or .html")] = None,

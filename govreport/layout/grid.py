@@ -111,20 +111,23 @@ def chains(values: Sequence[float], tol: float) -> list[list[int]]:
 
 def cluster(values: Sequence[float], weights: Sequence[float], tol: float, min_share: float = 0.0) -> list[float]:
     """Weighted centres of ``values`` grouped where neighbours are within ``tol``; groups whose
-    weights add up to less than ``min_share`` of the heaviest group's are dropped.
+    weights add up to less than ``min_share`` of the heaviest group's are dropped, and so are
+    groups of no weight at all (a degenerate clustering gives no lines, never an error).
 
     >>> cluster([10.0, 11.0, 50.0, 90.0], [40.0, 40.0, 80.0, 5.0], tol=2.0, min_share=0.15)
     [10.5, 50.0]
+    >>> cluster([10.0, 11.0, 50.0], [0.0, 0.0, 0.0], tol=2.0), cluster([10.0, 50.0], [0.0, 3.0], tol=2.0)
+    ([], [50.0])
     """
     groups = chains(values, tol)
-    if not groups:
-        return []
     support = [float(sum(weights[i] for i in g)) for g in groups]
-    top = max(support)
+    top = max(support, default=0.0)
+    if not top > 0:  # nothing supports any line (every piece under a block): no lattice
+        return []
     return [
         float(np.average([values[i] for i in g], weights=[weights[i] for i in g]))
         for g, sup in zip(groups, support, strict=True)
-        if sup >= min_share * top
+        if sup > 0 and sup >= min_share * top
     ]
 
 

@@ -78,6 +78,10 @@ LIGHT_TEXT = 160  #: luminance from which a character's own colour shows on a da
 MASK_GLYPH = "■"  #: what a dark box over print reads as
 ADJACENT = 0.35  #: a box this close beside a character (share of its height) may hide more of its word
 MASK_MIN = 0.6  #: a box shows in a cell where it covers this share of a character's height, both ways
+INVISIBLE_MODE = 3  #: PDF text render mode 3: neither filled nor stroked (an OCR layer over a page image)
+PICTURE_WIDTH = 0.3  #: an image this share of the page wide ...
+PICTURE_HEIGHT = 0.035  #: ... and this share of it high may hold a table, and is OCRed
+PICTURE_TEXT = 12  #: visible characters over an image up to which it is a picture (more: a background)
 
 
 
@@ -148,6 +152,8 @@ class PageLayout:
     problem: str | None = None  #: why the text layer is unusable (None: usable)
     fills: list[BBox] = field(default_factory=list)  #: dark boxes over the page (redactions)
     hidden: list[BBox] = field(default_factory=list)  #: characters under them, taken out of ``chars``
+    images: list[BBox] = field(default_factory=list)  #: boxes of the page's images
+    invisible: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))  #: per char: render mode 3
 
 
 def _affine_to_display(page: Any, width: float, height: float) -> np.ndarray:
@@ -228,9 +234,9 @@ def _annotation_boxes(page: Any, disp: np.ndarray) -> list[BBox]:
 
 
 def _collect_objects(page: Any, disp: np.ndarray) -> tuple[list[tuple[float, float, float, float]], float,
-                                                           list[BBox]]:
-    """Axis-aligned visible path edges (display coords: x0, y0, x1, y1), image area, and the dark
-    filled shapes that hide what is under them (redaction boxes).
+                                                           list[BBox], list[BBox]]:
+    """Axis-aligned visible path edges (display coords: x0, y0, x1, y1), image area, the dark
+    filled shapes that hide what is under them (redaction boxes), and the images' boxes.
 
     A filled shape thicker than :data:`FILL_RULE` is no ruling, whatever its edges line up with:
     a black box's edges are not a table's rules, a shaded header's are not either (its outline,
@@ -242,6 +248,7 @@ def _collect_objects(page: Any, disp: np.ndarray) -> tuple[list[tuple[float, flo
 
     edges: list[tuple[float, float, float, float]] = []
     fills: list[BBox] = []
+    images: list[BBox] = []
     image_area = 0.0
     fx, fy = ctypes.c_float(), ctypes.c_float()
     fill, stroke = ctypes.c_int(), ctypes.c_int()
@@ -262,8 +269,12 @@ def _collect_objects(page: Any, disp: np.ndarray) -> tuple[list[tuple[float, flo
             elif kind == pr.FPDF_PAGEOBJ_IMAGE:
                 l_, b_, r_, t_ = (ctypes.c_float() for _ in range(4))
                 if pr.FPDFPageObj_GetBounds(obj, *(ctypes.byref(v) for v in (l_, b_, r_, t_))):
-                    a, b, c, d, _, _ = parent
+                    a, b, c, d, e, f = parent
                     image_area += abs((r_.value - l_.value) * (t_.value - b_.value) * (a * d - b * c))
+                    pts = [(a * x + c * y + e, b * x + d * y + f) for x in (l_.value, r_.value)
+                           for y in (b_.value, t_.value)]
+                    images.append((min(p[0] for p in pts), min(p[1] for p in pts), max(p[0] for p in pts),
+                                   max(p[1] for p in pts)))
             elif kind == pr.FPDF_PAGEOBJ_PATH:
                 if not pr.FPDFPath_GetDrawMode(obj, ctypes.byref(fill), ctypes.byref(stroke)):
                     continue
@@ -307,7 +318,7 @@ def _collect_objects(page: Any, disp: np.ndarray) -> tuple[list[tuple[float, flo
                 edges.extend(mine)
 
     walk(pr.FPDFPage_CountObjects(page), lambda i: pr.FPDFPage_GetObject(page, i), to_disp, 0)
-    return edges, image_area, fills + _annotation_boxes(page, disp)
+    return edges, image_area, fills + _annotation_boxes(page, disp), images
 
 
 def _split_edges(
@@ -338,6 +349,7 @@ def _read_page(pdf: Any, index: int) -> PageLayout:
             rect = pr.FS_RECTF()
             unmapped = 0
             light: list[bool] = []
+            invisible: list[bool] = []
             r_, g_, b_, a_ = (ctypes.c_uint() for _ in range(4))
             for i in range(n):
                 if pr.FPDFText_IsGenerated(tp, i) == 1:
@@ -357,6 +369,8 @@ def _read_page(pdf: Any, index: int) -> PageLayout:
                 raw_boxes.append((rect.left, rect.top, rect.right, rect.bottom))
                 got = pr.FPDFText_GetFillColor(tp, i, *(ctypes.byref(v) for v in (r_, g_, b_, a_)))
                 light.append(bool(got) and 0.299 * r_.value + 0.587 * g_.value + 0.114 * b_.value >= LIGHT_TEXT)
+                obj = pr.FPDFText_GetTextObject(tp, i)
+                invisible.append(bool(obj) and pr.FPDFTextObj_GetTextRenderMode(obj) == INVISIBLE_MODE)
         finally:
             textpage.close()
         if raw_boxes:
@@ -368,14 +382,15 @@ def _read_page(pdf: Any, index: int) -> PageLayout:
             boxes = np.stack([dx.min(1), dy.min(1), dx.max(1), dy.max(1)], axis=1)
         else:
             boxes = np.zeros((0, 4))
-        edges, image_area, fills = _collect_objects(page.raw, disp)
+        edges, image_area, fills, images = _collect_objects(page.raw, disp)
     finally:
         page.close()
     dw, dh = (height, width) if abs(disp[0, 1]) > abs(disp[0, 0]) else (width, height)
     hs, vs = _split_edges(edges)
-    chars, boxes, hidden = _under_fills(chars, boxes, light, fills)
+    chars, boxes, hidden, kept = _under_fills(chars, boxes, light, fills)
     layout = PageLayout(index + 1, dw, dh, chars, boxes, hs, vs, image_area / max(1.0, dw * dh), unmapped,
-                        fills=fills, hidden=hidden)
+                        fills=fills, hidden=hidden, images=images,
+                        invisible=np.asarray(invisible, dtype=bool)[kept] if len(kept) else np.zeros(0, bool))
     layout.problem = text_layer_problem("".join(chars), unmapped)
     if layout.problem is None and layout.image_cover > 0.5:
         visible = sum(1 for c in chars if not c.isspace())
@@ -385,12 +400,13 @@ def _read_page(pdf: Any, index: int) -> PageLayout:
 
 
 def _under_fills(chars: list[str], boxes: np.ndarray, light: list[bool], fills: list[BBox],
-                 ) -> tuple[list[str], np.ndarray, list[BBox]]:
+                 ) -> tuple[list[str], np.ndarray, list[BBox], np.ndarray]:
     """Characters a dark box hides taken out (a box drawn over the text leaves it in the text
     layer; what a reader sees is the box). A light character on a dark fill shows (white on
-    black) and stays. Returns the characters left, their boxes, and the boxes of those taken out."""
+    black) and stays. Returns the characters left, their boxes, the boxes of those taken out, and
+    the indices of those left."""
     if not fills or not chars:
-        return chars, boxes, []
+        return chars, boxes, [], np.arange(len(chars))
     cx = (boxes[:, 0] + boxes[:, 2]) / 2
     cy = (boxes[:, 1] + boxes[:, 3]) / 2
     under = np.zeros(len(chars), dtype=bool)
@@ -398,10 +414,10 @@ def _under_fills(chars: list[str], boxes: np.ndarray, light: list[bool], fills: 
         under |= (cx >= x0) & (cx <= x1) & (cy >= y0) & (cy <= y1)
     under &= ~np.asarray(light, dtype=bool)
     if not under.any():
-        return chars, boxes, []
+        return chars, boxes, [], np.arange(len(chars))
     hidden = [tuple(float(v) for v in b) for b in boxes[under]]
     keep = np.nonzero(~under)[0]
-    return [chars[i] for i in keep], boxes[keep], hidden  # type: ignore[return-value]
+    return [chars[i] for i in keep], boxes[keep], hidden, keep  # type: ignore[return-value]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -626,7 +642,17 @@ def _masks(p: PageLayout, grids: list[Grid]) -> tuple[list[str], np.ndarray]:
     return [*p.chars, *(MASK_GLYPH for _ in extra)], np.vstack([p.boxes.reshape(-1, 4), np.asarray(extra)])
 
 
-def _page_items(p: PageLayout) -> list[tuple[float, Grid | _Line]]:
+@dataclass
+class _Ocred:
+    """A picture on a text page, read by OCR: its tokens (boxes in points) and text."""
+
+    tokens: list[Token]
+    text: str
+
+
+def _page_items(p: PageLayout, pictures: Sequence[BBox] = ()) -> list[tuple[float, Grid | _Line]]:
+    """The page's tables and lines in reading order; characters over ``pictures`` (read by OCR
+    instead) are left out."""
     grids = sorted(_grids(p.hsegs, p.vsegs, p.number), key=lambda g: (g.xs[-1] - g.xs[0]) * (g.ys[-1] - g.ys[0]))
     chars, boxes = _masks(p, grids)
     p = replace(p, chars=chars, boxes=boxes)
@@ -635,6 +661,8 @@ def _page_items(p: PageLayout) -> list[tuple[float, Grid | _Line]]:
     if n:
         cx = (p.boxes[:, 0] + p.boxes[:, 2]) / 2
         cy = (p.boxes[:, 1] + p.boxes[:, 3]) / 2
+        for x0, y0, x1, y1 in pictures:
+            free &= ~((cx >= x0) & (cx <= x1) & (cy >= y0) & (cy <= y1))
     items: list[tuple[float, Grid | _Line]] = []
     for g in grids:
         members: dict[int, list[int]] = {}
@@ -713,13 +741,49 @@ class _Triage:
     scanned: bool = False  #: no page has a usable text layer
     notes: list[str] = field(default_factory=list)
     ocred: dict[int, tuple[list[Token], str]] = field(default_factory=dict)
+    #: pages whose text layer is invisible (render mode 3) over a page image: checked against OCR
+    layers: list[int] = field(default_factory=list)
+    #: page -> images on it large enough to hold a table and not under its text: OCRed
+    pictures: dict[int, list[BBox]] = field(default_factory=dict)
+    #: page -> (top, tokens, text) of each picture read, in points
+    pictured: dict[int, list[tuple[float, list[Token], str]]] = field(default_factory=dict)
+    issues: list[Any] = field(default_factory=list)  #: :class:`govreport.report.Issue` about the reading
+
+
+def _visible_over(p: PageLayout, box: BBox) -> int:
+    """Visible characters of ``p`` whose centre lies in ``box``."""
+    if not len(p.chars):
+        return 0
+    cx = (p.boxes[:, 0] + p.boxes[:, 2]) / 2
+    cy = (p.boxes[:, 1] + p.boxes[:, 3]) / 2
+    inside = (cx >= box[0]) & (cx <= box[2]) & (cy >= box[1]) & (cy <= box[3])
+    ink = np.array([not c.isspace() for c in p.chars], dtype=bool)
+    if len(p.invisible) == len(p.chars):
+        ink &= ~p.invisible
+    return int((inside & ink).sum())
+
+
+def _invisible_share(p: PageLayout) -> float:
+    ink = np.array([not c.isspace() for c in p.chars], dtype=bool)
+    if not ink.any() or len(p.invisible) != len(p.chars):
+        return 0.0
+    return float(p.invisible[ink].mean())
 
 
 def _triage(pages: list[PageLayout]) -> _Triage:
-    """Pages whose text layer is unusable go to OCR, except blank ones."""
+    """Pages whose text layer is unusable go to OCR, except blank ones; an invisible layer over a
+    page image is to be checked; images large enough to hold a table, with no text over them,
+    are to be OCRed (whatever else the page prints)."""
     tri = _Triage()
     for p in pages:
         if p.problem is None:
+            if p.image_cover > 0.3 and _invisible_share(p) > 0.5:
+                tri.layers.append(p.number)
+                continue
+            big = [b for b in p.images if b[2] - b[0] >= PICTURE_WIDTH * p.width
+                   and b[3] - b[1] >= PICTURE_HEIGHT * p.height and _visible_over(p, b) <= PICTURE_TEXT]
+            if big:
+                tri.pictures[p.number] = big
             continue
         if p.problem == "no text layer" and p.image_cover < 0.02 and not p.hsegs and not p.vsegs:
             tri.blank.add(p.number)
@@ -732,7 +796,19 @@ def _triage(pages: list[PageLayout]) -> _Triage:
 
 def _ocr_unreadable(pdf: Any, path: Path, pages: list[PageLayout], tri: _Triage, settings: ExtractSettings,
                     ocr: bool) -> None:
-    """OCR the pages triage sent there (or note why not: OCR off, or not installed)."""
+    """OCR the pages triage sent there (or note why not: OCR off, or not installed): first the
+    invisible layers are checked (a page whose layer the print contradicts joins them), then the
+    pages, then the pictures on text pages."""
+    if ocr and (tri.layers or tri.pictures):
+        try:
+            from govreport.layout import pictures
+        except ImportError as exc:
+            log.warning("%s: OCR not available (%s); pictures and invisible layers taken as they are", path, exc)
+            tri.notes.append("OCR not installed: pictures not read, invisible text layers not checked")
+        else:
+            pictures.check_layers(pdf, path, pages, tri, settings)
+            tri.scanned = bool(tri.to_ocr) and len(tri.to_ocr) + len(tri.blank) == len(pages)
+            pictures.read_pictures(pdf, path, pages, tri, settings)
     if tri.to_ocr and not ocr:
         if tri.scanned:
             raise BadInputError(f"{path}: no page has a usable text layer, and OCR is off")
@@ -752,7 +828,8 @@ def _ocr_unreadable(pdf: Any, path: Path, pages: list[PageLayout], tri: _Triage,
         tri.notes.extend(f"page {n}: {pages[n - 1].problem}; OCR not installed, page skipped" for n in tri.to_ocr)
         tri.to_ocr = []
     else:
-        tri.notes.extend(f"page {n}: {pages[n - 1].problem}, OCRed" for n in tri.to_ocr)
+        tri.notes.extend(f"page {n}: {pages[n - 1].problem}, OCRed" for n in tri.to_ocr
+                         if pages[n - 1].problem is not None)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -858,9 +935,15 @@ def _stitch(pages: list[PageLayout], tri: _Triage) -> Assembler:
                 out.extend(*tri.ocred[p.number])
             open_ = None
             continue
-        items = _page_items(p)
+        items = _page_items(p, tri.pictures.get(p.number, []))
+        items.extend((top, _Ocred(toks, text)) for top, toks, text in tri.pictured.get(p.number, []))
+        items.sort(key=lambda it: it[0])
         last: OpenTable | None = None
         for k, (_, item) in enumerate(items):
+            if isinstance(item, _Ocred):
+                out.extend(item.tokens, item.text)
+                last = None
+                continue
             if isinstance(item, Grid):
                 g = item
                 carried = None
@@ -901,8 +984,10 @@ def read_pdf(source: Source | Path, settings: ExtractSettings, *, ocr: bool = Tr
     out = _stitch(pages, tri)
     if not out.tokens:
         raise BadInputError(f"{path}: no text found in the PDF")
-    kind = "scanned_pdf" if tri.scanned else ("mixed_pdf" if tri.to_ocr else "text_pdf")
+    kind = "scanned_pdf" if tri.scanned else ("mixed_pdf" if tri.to_ocr or tri.pictured else "text_pdf")
     dpi = settings.ocr_dpi if tri.scanned else None
     for note in tri.notes:
         log.info("%s: %s", path.name, note)
-    return out.result(kind, pages=len(pages), dpi=dpi, notes=tri.notes)
+    result = out.result(kind, pages=len(pages), dpi=dpi, notes=tri.notes)
+    result.issues.extend(tri.issues)
+    return result

@@ -22,6 +22,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Any
 
 from govreport.types import MASK_GLYPHS, BBox
 
@@ -63,6 +64,9 @@ class LayoutResult:
     pages: int | None = None
     dpi: int | None = None
     notes: list[str] = field(default_factory=list)  #: e.g. "page 3: text layer unusable, OCRed"
+    #: what the reader doubts about its own reading (a text layer that disagrees with the print), as
+    #: :class:`govreport.report.Issue` objects the report carries
+    issues: list[Any] = field(default_factory=list)
 
 
 _MASK_CHARS = MASK_GLYPHS + "Xx"  #: typed text stands in X or x for a redacted figure

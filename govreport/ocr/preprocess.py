@@ -80,12 +80,82 @@ def map_bbox(m: Matrix, bbox: tuple[float, float, float, float]) -> tuple[float,
     """Axis-aligned box of ``bbox``'s corners mapped through ``m``."""
     x0, y0, x1, y1 = bbox
     pts = np.array([[x0, y0, 1], [x1, y0, 1], [x1, y1, 1], [x0, y1, 1]], float) @ m.T
+    pts = pts / pts[:, 2:3]  # (a perspective correction's matrix is projective)
     return (
         round(float(pts[:, 0].min()), 1),
         round(float(pts[:, 1].min()), 1),
         round(float(pts[:, 0].max()), 1),
         round(float(pts[:, 1].max()), 1),
     )
+
+
+PAGE_MIN = 0.2  #: a page found in a photo covers at least this share of the frame ...
+PAGE_MAX = 0.93  #: ... and at most this (more: the page fills the frame, a scan)
+QUAD_FILL = 0.9  #: the page's region fills its quadrilateral at least this much
+QUAD_SIDE = 800  #: pixels across at which the page is looked for
+
+
+def find_page_quad(image: np.ndarray) -> np.ndarray | None:
+    """The corners (top-left, top-right, bottom-right, bottom-left; pixels of ``image``) of a
+    printed page photographed on a darker or coloured background, or ``None`` when the page fills
+    the frame (a scan) or no clear quadrilateral stands out.
+
+    The page is the largest bright, colourless region (a desk is darker or coloured); its outline,
+    simplified to four corners, must be convex and filled by the region."""
+    h, w = image.shape[:2]
+    f = max(1.0, max(h, w) / QUAD_SIDE)
+    small = cv2.resize(image, (round(w / f), round(h / f)), interpolation=cv2.INTER_AREA) if f > 1 else image
+    gray = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY) if small.ndim == 3 else small
+    gray = cv2.GaussianBlur(gray, (5, 5), 0)
+    _, page = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    if small.ndim == 3:
+        sat = cv2.cvtColor(small, cv2.COLOR_RGB2HSV)[..., 1]
+        page &= np.where(sat < 60, 255, 0).astype(np.uint8)
+    k = max(5, min(page.shape) // 40) | 1
+    page = cv2.morphologyEx(page, cv2.MORPH_CLOSE, np.ones((k, k), np.uint8))  # print on the page
+    page = cv2.morphologyEx(page, cv2.MORPH_OPEN, np.ones((k, k), np.uint8))
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(page)
+    if n < 2:
+        return None
+    i = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    area = float(stats[i, cv2.CC_STAT_AREA])
+    share = area / (page.shape[0] * page.shape[1])
+    if not PAGE_MIN <= share <= PAGE_MAX:
+        return None
+    contours, _ = cv2.findContours(np.where(labels == i, 255, 0).astype(np.uint8), cv2.RETR_EXTERNAL,
+                                   cv2.CHAIN_APPROX_SIMPLE)
+    hull = cv2.convexHull(max(contours, key=cv2.contourArea))
+    perimeter = cv2.arcLength(hull, True)
+    quad = None
+    for eps in (0.01, 0.02, 0.03, 0.05, 0.08):
+        approx = cv2.approxPolyDP(hull, eps * perimeter, True)
+        if len(approx) == 4:
+            quad = approx.reshape(4, 2).astype(np.float64)
+            break
+    if quad is None or not cv2.isContourConvex(quad.astype(np.float32)):
+        return None
+    if area < QUAD_FILL * cv2.contourArea(quad.astype(np.float32)):
+        return None
+    by_sum, by_diff = quad.sum(axis=1), quad[:, 1] - quad[:, 0]
+    ordered = np.array([quad[np.argmin(by_sum)], quad[np.argmin(by_diff)], quad[np.argmax(by_sum)],
+                        quad[np.argmax(by_diff)]])
+    if len({tuple(p) for p in ordered.tolist()}) < 4:
+        return None
+    return ordered * f
+
+
+def unwarp(image: np.ndarray, quad: np.ndarray) -> tuple[np.ndarray, Matrix]:
+    """The page inside ``quad`` (corners as :func:`find_page_quad` gives them) seen square on, at
+    the resolution of its longer sides; the matrix maps output pixels to ``image``'s."""
+    tl, tr, br, bl = quad
+    width = round(max(np.hypot(*(tr - tl)), np.hypot(*(br - bl))))
+    height = round(max(np.hypot(*(bl - tl)), np.hypot(*(br - tr))))
+    dst = np.array([[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]], np.float32)
+    fwd = cv2.getPerspectiveTransform(quad.astype(np.float32), dst)
+    border = (255, 255, 255) if image.ndim == 3 else 255
+    out = cv2.warpPerspective(image, fwd, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
+                              borderValue=border)
+    return out, np.linalg.inv(fwd)
 
 
 def estimate_skew(binary: np.ndarray, max_angle: float = 15.0) -> float:

@@ -62,11 +62,13 @@ from govreport.ocr.preprocess import (
     binarize,
     detect_orientation,
     estimate_skew,
+    find_page_quad,
     map_bbox,
     normalize_illumination,
     rotate90,
     rotate_small,
     split_lines,
+    unwarp,
 )
 from govreport.ocr.render import PageImage, image_pages, render_pdf
 from govreport.ocr.rules import PageGrid, find_tables
@@ -78,6 +80,9 @@ log = logging.getLogger("govreport")
 
 #: what Pillow's decoders raise on damaged data besides OSError (which ocr.render maps already)
 DECODER_ERRORS = (IndexError, EOFError, ValueError, SyntaxError, struct.error, ZeroDivisionError, OverflowError)
+#: what the geometry of a degenerate page (all ink, no ink, a frame of noise) may raise: that page is
+#: left unread with a note, and the document goes on
+PAGE_GEOMETRY_ERRORS = (ZeroDivisionError, FloatingPointError, np.linalg.LinAlgError, cv2.error)
 DESKEW_FROM = 0.15  #: degrees of skew from which a page is rotated straight
 CONTINUED_WIDTH = 0.02  #: a table continued on the next page: the same width within this share
 CONTINUED_SHIFT = 0.06  #: ... and its left edge within this share of its width more
@@ -139,7 +144,12 @@ def tokens_from_page_images(
     for page in pages:
         t0 = time.perf_counter()
         sp = ScanPage(page.number)
-        page_tokens, page_lines, open_ = _read_page(page, engine, sp, cell_mode, open_)
+        try:
+            page_tokens, page_lines, open_ = _read_page(page, engine, sp, cell_mode, open_)
+        except PAGE_GEOMETRY_ERRORS as exc:  # a degenerate page (no lattice, no quadrilateral): unread, said so
+            log.warning("page %d: could not be read (%s: %s)", page.number, type(exc).__name__, exc, exc_info=True)
+            sp.notes.append(f"page {page.number}: could not be read ({type(exc).__name__}); its cells are missing")
+            page_tokens, page_lines, open_ = [], [], None
         sp.seconds = time.perf_counter() - t0
         log.info(
             "page %d: OCR in %.2fs (rotation %d°, skew %.1f°, %d table(s))",
@@ -165,10 +175,18 @@ def tokens_from_page_images(
 
 
 def _prepare(page: PageImage, engine: OcrEngine, sp: ScanPage) -> tuple[np.ndarray, np.ndarray]:
-    """Upright, deskewed, seal-free, flat-lit gray page and its ink mask."""
-    colour = page.image.ndim == 3
-    red_px = red_mask(page.image[..., :3]) if colour else None
-    gray, sp.red_fraction = suppress_red(page.image, red_px)
+    """Upright, deskewed, seal-free, flat-lit gray page and its ink mask; a photographed page is
+    first cut out of its background and seen square on."""
+    image = page.image
+    m_persp = np.eye(3)
+    quad = find_page_quad(image)
+    if quad is not None:
+        image, m_persp = unwarp(image, quad)
+        sp.notes.append(f"page {page.number}: a photo; the page cut out of its background and its perspective "
+                        "corrected")
+    colour = image.ndim == 3
+    red_px = red_mask(image[..., :3]) if colour else None
+    gray, sp.red_fraction = suppress_red(image, red_px)
     red = red_px.astype(np.uint8) * 255 if red_px is not None and sp.red_fraction > 0 else None
     if sp.red_fraction > 0.002:
         sp.notes.append(f"page {page.number}: red ink ({sp.red_fraction:.1%} of the page) removed before OCR")
@@ -193,7 +211,7 @@ def _prepare(page: PageImage, engine: OcrEngine, sp: ScanPage) -> tuple[np.ndarr
             sp.notes.append(f"page {page.number}: deskewed by {skew:.1f}°")
     sp.red = red
     back = np.diag([1 / page.scale, 1 / page.scale, 1.0])
-    sp.to_page = back @ m_rot @ m_skew
+    sp.to_page = back @ m_persp @ m_rot @ m_skew
     return gray, binary
 
 
