@@ -49,9 +49,10 @@ def _catalog() -> dict[str, str]:
             continue
         ids = m.id if isinstance(m.id, tuple) else (m.id,)
         strings = m.string if isinstance(m.string, tuple) else (m.string,)
-        for msgid, text in zip(ids, strings, strict=False):
-            if text and not m.fuzzy:
-                out[msgid] = text
+        if m.fuzzy or not all(strings):
+            continue
+        for msgid in ids:  # Chinese has one plural form: it translates the singular and the plural
+            out[msgid] = strings[0]
     return out
 
 
