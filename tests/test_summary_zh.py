@@ -68,3 +68,33 @@ def test_cli_summary_english_and_chinese(capsys):
     assert main(["extract", sample, "--lang", "zh"]) == 0
     zh = capsys.readouterr().out
     assert "模板 gov2021" in zh and "颜色：" in zh and "colours" not in zh
+
+
+class _Tty:
+    def __init__(self, tty: bool) -> None:
+        self.text, self.tty = "", tty
+
+    def write(self, s: str) -> int:
+        self.text += s
+        return len(s)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return self.tty
+
+
+def test_page_progress_on_a_terminal_only(monkeypatch, zh):
+    from govreport.output.progress import ENV, page_progress
+
+    for tty in (True, False):
+        err = _Tty(tty)
+        monkeypatch.setattr("sys.stderr", err)
+        monkeypatch.setenv(ENV, "1")
+        assert list(page_progress(iter(range(3)))) == [0, 1, 2]
+        assert ("正在识别页面" in err.text) is tty
+    monkeypatch.delenv(ENV)
+    err = _Tty(True)
+    monkeypatch.setattr("sys.stderr", err)
+    assert list(page_progress(range(2))) == [0, 1] and err.text == ""  # not asked for: nothing

@@ -35,6 +35,7 @@ def extract(
     common.setup_logging(common.verbosity(verbose))
     from govreport.isolate import extract_isolated
     from govreport.output.export import FORMATS, write_report
+    from govreport.output.progress import want_page_progress
     from govreport.output.summary import print_summary
 
     settings = common.extract_settings(engine=engine, device=device, dpi=dpi, password=password,
@@ -42,6 +43,7 @@ def extract(
                                        max_seconds=timeout)
     if output is not None:
         common.check_output(output, [Path(file)], FORMATS)
+    want_page_progress(sys.stderr.isatty())  # a bar over a scan's pages, on a terminal only
     report = extract_isolated(file, settings)  # under the memory and time limits
     if output is not None:
         write_report(report, output)
