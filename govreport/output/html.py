@@ -212,7 +212,8 @@ def issues_html(report: Report, *, limit: int | None = None,
         keys = issue_cells(i)
         sev = " gr-k-severe" if i.kind in SEVERE else ""
         where = f"【{escape(table_title(report.template, i.table))}】" if i.table else ""
-        body = f"<span class='gr-kind'>{escape(kind_word(i.kind))}</span> {where}{escape(i.message)}"
+        body = (f"<span class='gr-kind'>{escape(kind_word(i.kind))}</span> {where}"
+                f"<span class='gr-msg'>{escape(i.message)}</span>")
         if keys:
             n_cells = ngettext("({n} cell)", "({n} cells)", len(keys)).format(n=len(keys))
             body += f" <span class='gr-dim'>{escape(n_cells)}</span>"
