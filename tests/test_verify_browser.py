@@ -131,7 +131,8 @@ def test_report_text_stays_text_in_the_browser(tmp_path):
         assert agency.startswith("<img src=x")
         open_report(driver, url, rid)
         assert driver.execute_script("return window.__xss") is None
-        assert driver.execute_script("return document.querySelectorAll('script').length") == 1  # app.js only
+        scripts = driver.execute_script("return [...document.querySelectorAll('script')].map(s => s.src)")
+        assert [s.rsplit("/", 1)[-1] for s in scripts] == ["messages.js", "app.js"]  # the app's own only
         assert driver.execute_script("return document.querySelectorAll('img[src=x]').length") == 0
         assert "<script>" in driver.find_element("id", "v-issues").text  # shown, as text
 

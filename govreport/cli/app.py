@@ -20,20 +20,26 @@ from govreport.cli.batch import batch_command
 from govreport.cli.common import native_stdout_away, stdout_guard
 from govreport.cli.dashboard import dashboard_command
 from govreport.cli.extract import extract
+from govreport.cli.localise import localised_command, usage_message
 from govreport.cli.review import review_command
 from govreport.cli.templates import templates
 from govreport.cli.verify import verify_command
 from govreport.errors import ExitCode, GovreportError, Terminated
+from govreport.i18n import N_, _, language
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
-                  help="Turn government information-disclosure annual reports into checked data.")
-app.command()(extract)
-app.command()(templates)
-app.command("batch")(batch_command)
-app.command("review")(review_command)
-app.command("verify")(verify_command)
-app.command("audit")(audit_command)
-app.command("dashboard")(dashboard_command)
+                  help=N_("Turn government information-disclosure annual reports into checked data."))
+app.command(help=N_("Extract one report's template tables, check them, and show or save the result."))(extract)
+app.command(help=N_("List the templates, their tables and their constraints."))(templates)
+app.command("batch", help=N_("Extract many reports into DIR (one JSON each, resumable), then write the dataset "
+                             "exports."))(batch_command)
+app.command("review", help=N_("Write an HTML review page per report: page images with every cell outlined, "
+                              "issues, tables."))(review_command)
+app.command("verify", help=N_("Review the flagged cells of DATASET in a local browser app; every decision is "
+                              "kept."))(verify_command)
+app.command("audit", help=N_("Audit reports against the regulations and the template; write a memo."))(audit_command)
+app.command("dashboard", help=N_("Write the indicator dashboard (看板) of a batch folder: one offline HTML "
+                                  "page."))(dashboard_command)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -52,18 +58,37 @@ _TERM = {"seen": False}  #: whether SIGTERM arrived (click turns the exception i
 
 def _interrupted() -> int:
     if _TERM["seen"]:
-        sys.stderr.write("govreport: terminated (SIGTERM); finished work is kept\n")
+        sys.stderr.write(_("govreport: terminated (SIGTERM); finished work is kept") + "\n")
         return int(ExitCode.TERMINATED)
-    sys.stderr.write("govreport: interrupted\n")
+    sys.stderr.write(_("govreport: interrupted") + "\n")
     return int(ExitCode.INTERRUPTED)
 
 
+def _lang_in(argv: list[str]) -> str | None:
+    """The value of ``--lang`` in ``argv`` (read before the commands are built, so that their help is
+    in that language), or ``None``."""
+    for k, arg in enumerate(argv):
+        if arg == "--":
+            break
+        if arg == "--lang" and k + 1 < len(argv):
+            return argv[k + 1]
+        if arg.startswith("--lang="):
+            return arg.split("=", 1)[1]
+    return None
+
+
 def _run(argv: list[str] | None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    with language(_lang_in(args)):  # a library caller's choice is back after the command
+        return _run_in_language(args)
+
+
+def _run_in_language(args: list[str]) -> int:
     try:
         with stdout_guard():
-            rc = app(args=argv, standalone_mode=False)
+            rc = localised_command(app).main(args=args, prog_name="govreport", standalone_mode=False)
     except GovreportError as exc:
-        sys.stderr.write(f"govreport: error: {exc}\n")
+        sys.stderr.write(_("govreport: error: {message}").format(message=exc) + "\n")
         return int(exc.exit_code)
     except typer.Exit as exc:
         if _TERM["seen"]:
@@ -76,9 +101,9 @@ def _run(argv: list[str] | None) -> int:
         if name == "Abort":
             return _interrupted()
         if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):  # click/typer usage errors
-            message = exc.format_message()
+            message = usage_message(exc.format_message())
             if message:
-                sys.stderr.write(f"govreport: error: {message}\n")
+                sys.stderr.write(_("govreport: error: {message}").format(message=message) + "\n")
             return int(ExitCode.USAGE)
         return _internal(exc)
     if rc == ExitCode.INTERRUPTED or _TERM["seen"]:  # typer turns Ctrl-C into a return of 130, silently
@@ -88,8 +113,8 @@ def _run(argv: list[str] | None) -> int:
 
 def _internal(exc: BaseException) -> int:
     logging.getLogger("govreport").debug("internal error", exc_info=True)
-    sys.stderr.write(f"govreport: internal error: {type(exc).__name__}: {exc} (please report this; "
-                     "rerun with -vv for details)\n")
+    sys.stderr.write(_("govreport: internal error: {error} (please report this; rerun with -vv for details)")
+                     .format(error=f"{type(exc).__name__}: {exc}") + "\n")
     return int(ExitCode.INTERNAL)
 
 

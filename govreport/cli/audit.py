@@ -38,7 +38,7 @@ from govreport.checks.bodies import read_bodies_csv
 from govreport.checks.deadlines import read_meta_csv
 from govreport.cli import common
 from govreport.errors import BadInputError, ExitCode, InputNotFoundError
-from govreport.i18n import _
+from govreport.i18n import N_, _
 from govreport.output.dataset import folder_meta, load_report_file, report_files
 from govreport.output.export import write_text_atomic
 from govreport.settings import MAX_MEMORY_MB, MAX_SECONDS, ExtractSettings
@@ -76,7 +76,7 @@ def audit_paths(inputs: Iterable[str | Path], meta: str | Path | None = None, se
         try:
             table.update(read_meta_csv(meta))
         except FileNotFoundError:
-            raise InputNotFoundError(f"{meta}: no such file") from None
+            raise InputNotFoundError(_("{path}: no such file").format(path=meta)) from None
         except (OSError, ValueError, UnicodeDecodeError) as exc:
             raise BadInputError(str(exc)) from None
     given = None
@@ -165,13 +165,13 @@ def write_beside(audit: Audit, load: Loader, output: Path, batch_dir: str | Path
 
 def audit_command(
     inputs: Annotated[list[str], typer.Argument(
-        help="report files, folders, globs, .zip archives, or batch folders of report JSONs", show_default=False)],
-    output: Annotated[Path, typer.Option("-o", "--output", help="the memo: .docx or .html (or .json: the audit "
-                                         "as data)")],
+        help=N_("report files, folders, globs, .zip archives, or batch folders of report JSONs"), show_default=False)],
+    output: Annotated[Path, typer.Option("-o", "--output", help=N_("the memo: .docx or .html (or .json: the audit "
+                                         "as data)"))],
     meta: common.Meta = None,
     workers: common.Workers = 1,
     work: Annotated[Optional[Path], typer.Option(  # noqa: UP045
-        "--work", metavar="DIR", help="keep the extracted report JSONs here (a rerun resumes)")] = None,
+        "--work", metavar="DIR", help=N_("keep the extracted report JSONs here (a rerun resumes)"))] = None,
     exclude: common.Exclude = None,
     bodies: Annotated[Optional[Path], typer.Option(  # noqa: UP045
         "--bodies", metavar="CSV", help="your bodies.csv: which printed names are one body (variant,body,level,"
@@ -185,6 +185,7 @@ def audit_command(
     max_memory: common.MaxMemory = MAX_MEMORY_MB,
     timeout: common.Timeout = MAX_SECONDS,
     verbose: common.Verbose = 0,
+    lang: common.Lang = None,
 ) -> None:
     """Audit reports: required content, deadlines, cross-year series, indicators, boilerplate; write a memo."""
     common.setup_logging(common.verbosity(verbose))
@@ -194,12 +195,12 @@ def audit_command(
                                        max_pages=max_pages, max_memory_mb=max_memory, max_seconds=timeout)
     for p in inputs:
         if not any(ch in p for ch in "*?[") and not Path(p).exists():
-            raise InputNotFoundError(f"{p}: no such file or folder")
+            raise InputNotFoundError(_("{path}: no such file or folder").format(path=p))
     audit, load, failures = audit_paths(inputs, meta, settings, workers, work, exclude or (), progress=None,
                                         bodies=bodies)
     if not audit.reports:
         common.fail(ExitCode.BATCH_FAILURES if failures else ExitCode.NOT_A_REPORT,
-                    f"no report could be read ({len(failures)} input(s) failed)")
+                    _("no report could be read ({n} input(s) failed)").format(n=len(failures)))
     write_audit(audit, load, output, failures)
     folders = [Path(p) for p in inputs if _dataset_folder(Path(p))]
     batch_dir = folders[0] if len(folders) == 1 and len(inputs) == 1 else work
@@ -211,9 +212,11 @@ def audit_command(
     for r in audit.reports:
         for k, v in audit.counts(r.id).items():
             counts[k] += v
-    sys.stderr.write(f"govreport: wrote {output} ({len(audit.reports)} report(s): {counts['error']} error(s), "
-                     f"{counts['warning']} warning(s), {counts['info']} note(s)"
-                     + (f"; {len(failures)} input(s) failed" if failures else "") + ")\n")
+    failed = _("; {n} input(s) failed").format(n=len(failures)) if failures else ""
+    sys.stderr.write(_("govreport: wrote {path} ({n} report(s): {errors} error(s), {warnings} warning(s), "
+                       "{notes} note(s){failed})").format(path=output, n=len(audit.reports), errors=counts["error"],
+                                                         warnings=counts["warning"], notes=counts["info"],
+                                                         failed=failed) + "\n")
     if failures:
         raise typer.Exit(int(ExitCode.BATCH_FAILURES))
 

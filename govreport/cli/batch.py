@@ -17,6 +17,7 @@ from govreport.batch.manifest import FAILURES
 from govreport.batch.run import BatchResult, BatchSettings, run_batch, write_reviews
 from govreport.cli import common
 from govreport.errors import ExitCode, OutputError
+from govreport.i18n import N_, _
 from govreport.ocr.service import BATCH_PAGES
 from govreport.output.dataset import export_dataset, install_meta
 from govreport.output.folder import clean_parts, is_dataset, writing
@@ -25,19 +26,19 @@ from govreport.settings import MAX_MEMORY_MB, MAX_SECONDS
 
 def batch_command(
     inputs: Annotated[Optional[list[str]], typer.Argument(  # noqa: UP045
-        help="files, folders (recursive), globs ('reports/**/*.pdf') and .zip archives; a folder whose files are "
-             "images named alike but for a number (IMG_0012.jpg, IMG_0013.jpg) is one report's pages, in natural "
-             "order", show_default=False)] = None,
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="output folder")] = None,  # noqa: UP045
+        help=N_("files, folders (recursive), globs ('reports/**/*.pdf') and .zip archives; a folder whose files "
+                "are images named alike but for a number (IMG_0012.jpg, IMG_0013.jpg) is one report's pages, in "
+                "natural order"), show_default=False)] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help=N_("output folder"))] = None,  # noqa: UP045
     workers: common.Workers = 1,
-    ray: Annotated[bool, typer.Option("--ray", help="run the reports as Ray tasks (needs govreport[ray]); "
-                                     "a local instance unless --ray-address is given")] = False,
+    ray: Annotated[bool, typer.Option("--ray", help=N_("run the reports as Ray tasks (needs govreport[ray]); "
+                                     "a local instance unless --ray-address is given"))] = False,
     ray_address: Annotated[Optional[str], typer.Option(  # noqa: UP045
-        "--ray-address", metavar="ADDRESS", help="Ray cluster to use ('auto', 'ray://host:10001'); implies --ray")]
+        "--ray-address", metavar="ADDRESS", help=N_("Ray cluster to use ('auto', 'ray://host:10001'); implies --ray"))]
     = None,
-    export_only: Annotated[bool, typer.Option("--export-only", help="only rebuild the exports from DIR's JSONs")]
+    export_only: Annotated[bool, typer.Option("--export-only", help=N_("only rebuild the exports from DIR's JSONs"))]
     = False,
-    retry_failed: Annotated[bool, typer.Option("--retry-failed", help="redo reports that failed before")] = False,
+    retry_failed: Annotated[bool, typer.Option("--retry-failed", help=N_("redo reports that failed before"))] = False,
     exclude: common.Exclude = None,
     engine: common.Engine = "rapidocr",
     device: common.Device = "cpu",
@@ -48,28 +49,29 @@ def batch_command(
     max_memory: common.MaxMemory = MAX_MEMORY_MB,
     timeout: common.Timeout = MAX_SECONDS,
     recognizer: Annotated[str, typer.Option(
-        "--recognizer", help="where the OCR models run: service (one process per device, fed by every worker), "
-        "workers (a copy in each worker) or auto (service with --device cuda)")] = "auto",
+        "--recognizer", help=N_("where the OCR models run: service (one process per device, fed by every worker), "
+        "workers (a copy in each worker) or auto (service with --device cuda)"))] = "auto",
     batch_pages: Annotated[int, typer.Option(
-        "--batch-pages", metavar="N", help="pages whose text lines the recognition service reads together")]
+        "--batch-pages", metavar="N", help=N_("pages whose text lines the recognition service reads together"))]
     = BATCH_PAGES,
     progress: Annotated[Optional[bool], typer.Option(  # noqa: UP045
-        "--progress/--no-progress", help="progress bar (default: when stderr is a terminal)")] = None,
-    review: Annotated[bool, typer.Option("--review", help="also write DIR/review/: an HTML review page per "
-                                         "report and index.html, worst first")] = False,
+        "--progress/--no-progress", help=N_("progress bar (default: when stderr is a terminal)"))] = None,
+    review: Annotated[bool, typer.Option("--review", help=N_("also write DIR/review/: an HTML review page per "
+                                         "report and index.html, worst first"))] = False,
     meta: common.Meta = None,
-    verbose: Annotated[int, typer.Option("-v", "--verbose", count=True, help="debug logging")] = 0,
-    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="no per-report log lines")] = False,
+    verbose: Annotated[int, typer.Option("-v", "--verbose", count=True, help=N_("debug logging"))] = 0,
+    lang: common.Lang = None,
+    quiet: Annotated[bool, typer.Option("-q", "--quiet", help=N_("no per-report log lines"))] = False,
 ) -> None:
     """Extract many reports into DIR (one JSON each, resumable), then write the dataset exports."""
     common.setup_logging(logging.WARNING if quiet else logging.INFO if verbose == 0 else logging.DEBUG)
     if out is None:
-        common.fail(ExitCode.USAGE, "--out DIR is required")
+        common.fail(ExitCode.USAGE, _("--out DIR is required"))
     if export_only:
         _export_only(out, bool(inputs), review, meta)
         return
     if not inputs:
-        common.fail(ExitCode.USAGE, "give at least one input (file, folder, glob or .zip)")
+        common.fail(ExitCode.USAGE, _("give at least one input (file, folder, glob or .zip)"))
     common.check_workers(workers)
     settings = common.extract_settings(engine=engine, device=device, dpi=dpi, password=password, template=template,
                                        max_pages=max_pages, max_memory_mb=max_memory, max_seconds=timeout)
@@ -83,7 +85,8 @@ def batch_command(
     if review:
         with writing(out):
             index = write_reviews(out)
-        sys.stderr.write(f"govreport: review pages in {index.parent} (open {index})\n")
+        sys.stderr.write(_("govreport: review pages in {folder} (open {index})").format(folder=index.parent,
+                                                                                        index=index) + "\n")
     _summary(result, out)
     if result.failures:
         raise typer.Exit(int(ExitCode.BATCH_FAILURES))
@@ -93,11 +96,12 @@ def _export_only(out: Path, has_inputs: bool, review: bool, meta: Path | None) -
     """``--export-only``: rebuild the exports (and review pages) from the folder's JSONs (with ``meta``
     installed first, when given)."""
     if has_inputs:
-        common.fail(ExitCode.USAGE, "--export-only takes no inputs")
+        common.fail(ExitCode.USAGE, _("--export-only takes no inputs"))
     if not out.is_dir():
-        raise OutputError(f"{out}: no such folder")
+        raise OutputError(_("{path}: no such folder").format(path=out))
     if not is_dataset(out):
-        common.fail(ExitCode.USAGE, f"{out}: not a folder written by govreport batch; nothing exported")
+        common.fail(ExitCode.USAGE,
+                    _("{path}: not a folder written by govreport batch; nothing exported").format(path=out))
     with writing(out):
         clean_parts(out, "review", ".verify")
         if meta is not None:
@@ -108,6 +112,11 @@ def _export_only(out: Path, has_inputs: bool, review: bool, meta: Path | None) -
 
 
 def _summary(result: BatchResult, out: Path) -> None:
-    done = (f"govreport: {result.ok} of {result.total} report(s) in {out} ({result.processed} extracted now, "
-            f"{result.resumed} already there")
-    sys.stderr.write(f"{done}, {result.failed} failed; see {out / FAILURES})\n" if result.failed else f"{done})\n")
+    counts = {"ok": result.ok, "total": result.total, "out": out, "now": result.processed, "resumed": result.resumed}
+    if result.failed:
+        line = _("govreport: {ok} of {total} report(s) in {out} ({now} extracted now, {resumed} already there, "
+                 "{failed} failed; see {path})").format(**counts, failed=result.failed, path=out / FAILURES)
+    else:
+        line = _("govreport: {ok} of {total} report(s) in {out} ({now} extracted now, {resumed} already there)"
+                 ).format(**counts)
+    sys.stderr.write(line + "\n")

@@ -15,25 +15,39 @@ from typing import Annotated, NoReturn, Optional
 import typer
 
 from govreport.errors import ExitCode, OutputError, UsageError
-from govreport.i18n import _
+from govreport.i18n import N_, _, set_language
 from govreport.names import display
 from govreport.settings import ExtractSettings
 
-Engine = Annotated[str, typer.Option(help="OCR engine: rapidocr or paddle")]
-Device = Annotated[str, typer.Option(help=_("cpu, cuda, cuda:N or cuda:N,M (one recogniser per listed GPU)"))]
-Dpi = Annotated[Optional[int], typer.Option(help="PDF render resolution for OCR")]  # noqa: UP045
-Password = Annotated[Optional[str], typer.Option(help="password of encrypted PDFs")]  # noqa: UP045
-Template = Annotated[Optional[str], typer.Option(help="force a template: gov2021 or gov2019")]  # noqa: UP045
-MaxPages = Annotated[int, typer.Option(help="refuse documents with more pages")]
-MaxMemory = Annotated[int, typer.Option("--max-memory", metavar="MB", help="refuse a document that needs more memory")]
-Timeout = Annotated[float, typer.Option("--timeout", metavar="SECONDS", help="refuse a document that takes longer")]
+Engine = Annotated[str, typer.Option(help=N_("OCR engine: rapidocr or paddle"))]
+Device = Annotated[str, typer.Option(help=N_("cpu, cuda, cuda:N or cuda:N,M (one recogniser per listed GPU)"))]
+Dpi = Annotated[Optional[int], typer.Option(help=N_("PDF render resolution for OCR"))]  # noqa: UP045
+Password = Annotated[Optional[str], typer.Option(help=N_("password of encrypted PDFs"))]  # noqa: UP045
+Template = Annotated[Optional[str], typer.Option(help=N_("force a template: gov2021 or gov2019"))]  # noqa: UP045
+MaxPages = Annotated[int, typer.Option(help=N_("refuse documents with more pages"))]
+MaxMemory = Annotated[int, typer.Option("--max-memory", metavar="MB",
+                                        help=N_("refuse a document that needs more memory"))]
+Timeout = Annotated[float, typer.Option("--timeout", metavar="SECONDS", help=N_("refuse a document that takes longer"))]
 Meta = Annotated[Optional[Path], typer.Option(  # noqa: UP045
-    "--meta", metavar="FILE", help="CSV of the reports' publication dates (columns source, date; optional kind: "
-    "department or government), checked against 条例 art. 49's deadlines")]
-Verbose = Annotated[int, typer.Option("-v", "--verbose", count=True, help="more logging on stderr")]
-Workers = Annotated[int, typer.Option("--workers", "-j", help="worker processes (0: in this process)")]
+    "--meta", metavar="FILE", help=N_("CSV of the reports' publication dates (columns source, date; optional kind: "
+    "department or government), checked against 条例 art. 49's deadlines"))]
+
+
+def _lang(value: str | None) -> str | None:
+    if value is not None:
+        if value.strip().lower() not in ("zh", "en", "zh_cn", "zh-cn", "en_us", "en-us"):
+            fail(ExitCode.USAGE, _("--lang must be zh or en (got {value!r})").format(value=value))
+        set_language(value)
+    return value
+
+
+Lang = Annotated[Optional[str], typer.Option(  # noqa: UP045
+    "--lang", metavar="zh|en", callback=_lang, is_eager=True,
+    help=N_("language of what a person reads: zh (default) or en; else GOVREPORT_LANG, else the locale"))]
+Verbose = Annotated[int, typer.Option("-v", "--verbose", count=True, help=N_("more logging on stderr"))]
+Workers = Annotated[int, typer.Option("--workers", "-j", help=N_("worker processes (0: in this process)"))]
 Exclude = Annotated[Optional[list[str]], typer.Option(  # noqa: UP045
-    "--exclude", "-x", help="leave out file names matching this glob (repeatable), e.g. '*.truth.json'")]
+    "--exclude", "-x", help=N_("leave out file names matching this glob (repeatable), e.g. '*.truth.json'"))]
 
 
 @contextlib.contextmanager
@@ -96,19 +110,19 @@ def stdout_guard() -> Iterator[None]:
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
             os.close(devnull)
-        raise OutputError("cannot write to standard output (it is closed)") from None
+        raise OutputError(_("cannot write to standard output (it is closed)")) from None
 
 
 def check_workers(workers: int) -> int:
     """``--workers``, refused (exit 2) when negative."""
     if workers < 0:
-        fail(ExitCode.USAGE, f"--workers must be 0 or more (got {workers})")
+        fail(ExitCode.USAGE, _("--workers must be 0 or more (got {n})").format(n=workers))
     return workers
 
 
 def fail(code: ExitCode, message: str) -> NoReturn:
     """Stop the command: one line on stderr, exit with ``code``."""
-    sys.stderr.write(f"govreport: error: {message}\n")
+    sys.stderr.write(_("govreport: error: {message}").format(message=message) + "\n")
     raise typer.Exit(int(code))
 
 
@@ -143,11 +157,13 @@ def extract_settings(**fields: object) -> ExtractSettings:
 def check_output(target: Path, inputs: Iterable[Path], suffixes: Iterable[str]) -> None:
     """Refuse an output that is one of the inputs, or whose suffix no writer knows, before any work."""
     if target.suffix.lower() not in suffixes:
-        raise UsageError(f"{display(str(target))}: unknown output format (use one of {', '.join(suffixes)})")
+        raise UsageError(_("{path}: unknown output format (use one of {formats})").format(
+            path=display(str(target)), formats=", ".join(suffixes)))
     for src in inputs:
         try:
             same = target.exists() and src.exists() and os.path.samefile(target, src)
         except (OSError, ValueError):
             same = False
         if same:
-            raise UsageError(f"{display(str(target))}: the output is the input itself; give another name")
+            raise UsageError(_("{path}: the output is the input itself; give another name").format(
+                path=display(str(target))))

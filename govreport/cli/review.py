@@ -16,6 +16,7 @@ import typer
 
 from govreport.cli import common
 from govreport.errors import BadInputError, ExitCode, GovreportError, UsageError
+from govreport.i18n import N_, _
 from govreport.isolate import extract_isolated
 from govreport.names import display, fit_name
 from govreport.output.review import IMAGE_DPI, IndexEntry, write_index, write_review
@@ -33,12 +34,13 @@ def _load_report(file: Path, settings: Any) -> tuple[Report, Path | None]:
         try:
             data = json.loads(file.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
-            raise BadInputError(f"{file}: not a report JSON ({exc})") from None
+            raise BadInputError(_("{path}: not a report JSON ({error})").format(path=file, error=exc)) from None
         if isinstance(data, dict) and "cells" in data:
             try:
                 report = Report.from_dict(data)
             except (TypeError, KeyError, ValueError, AttributeError) as exc:
-                raise BadInputError(f"{file}: not a report JSON ({type(exc).__name__}: {exc})") from None
+                raise BadInputError(_("{path}: not a report JSON ({error})").format(
+                    path=file, error=f"{type(exc).__name__}: {exc}")) from None
             return report, _source_beside(file, report.source)
     return extract_isolated(file, settings), file
 
@@ -85,13 +87,13 @@ def _unique(out_dir: Path, stem: str, used: set[Path]) -> Path:
 
 
 def review_command(
-    files: Annotated[list[Path], typer.Argument(help="reports to review (.pdf .docx .html .txt images), or "
-                                                     "contract .json files written by extract/batch")],
-    output: Annotated[Optional[Path], typer.Option("-o", "--output", help=(  # noqa: UP045
+    files: Annotated[list[Path], typer.Argument(help=N_("reports to review (.pdf .docx .html .txt images), or "
+                                                     "contract .json files written by extract/batch"))],
+    output: Annotated[Optional[Path], typer.Option("-o", "--output", help=N_(  # noqa: UP045
         "one FILE: the .html to write (default FILE-stem.review.html here); several: a folder for "
         "STEM.review.html files and index.html (default: here)"))] = None,
-    image_dpi: Annotated[int, typer.Option(help="resolution of the embedded page images")] = IMAGE_DPI,
-    image_format: Annotated[str, typer.Option(help="jpeg or webp")] = "jpeg",
+    image_dpi: Annotated[int, typer.Option(help=N_("resolution of the embedded page images"))] = IMAGE_DPI,
+    image_format: Annotated[str, typer.Option(help=N_("jpeg or webp"))] = "jpeg",
     engine: common.Engine = "rapidocr",
     device: common.Device = "cpu",
     dpi: common.Dpi = None,
@@ -100,13 +102,16 @@ def review_command(
     max_memory: common.MaxMemory = MAX_MEMORY_MB,
     timeout: common.Timeout = MAX_SECONDS,
     verbose: common.Verbose = 0,
+    lang: common.Lang = None,
 ) -> None:
     """Write an HTML review page per report: page images with every cell outlined, issues, tables."""
     common.setup_logging(common.verbosity(verbose))
     if image_format not in ("jpeg", "webp"):
-        common.fail(ExitCode.USAGE, f"--image-format must be jpeg or webp (got {image_format!r})")
+        common.fail(ExitCode.USAGE,
+                    _("--image-format must be jpeg or webp (got {value!r})").format(value=image_format))
     if not 30 <= image_dpi <= 300:
-        common.fail(ExitCode.USAGE, f"--image-dpi must be between 30 and 300 (got {image_dpi})")
+        common.fail(ExitCode.USAGE, _("--image-dpi must be between {low} and {high} (got {value})").format(
+            low=30, high=300, value=image_dpi))
     settings = common.extract_settings(engine=engine, device=device, dpi=dpi, password=password, template=template,
                                        max_memory_mb=max_memory, max_seconds=timeout)
     options = {"image_dpi": image_dpi, "image_format": image_format, "password": password}
@@ -120,11 +125,12 @@ def review_command(
         if src is not None:
             common.check_output(target, [src], (".html", ".htm"))
         write_review(report, target, src if src is not None else False, **options)
-        sys.stderr.write(f"govreport: wrote {target} ({len(report.cells)} cells, {len(report.issues)} issues)\n")
+        sys.stderr.write(_("govreport: wrote {path} ({cells} cells, {issues} issues)").format(
+            path=target, cells=len(report.cells), issues=len(report.issues)) + "\n")
         return
     out_dir = output if output is not None else Path(".")
     if out_dir.suffix.lower() == ".html" or (out_dir.exists() and not out_dir.is_dir()):
-        common.fail(ExitCode.USAGE, "with several files, -o is a folder (each report gets STEM.review.html)")
+        common.fail(ExitCode.USAGE, _("with several files, -o is a folder (each report gets STEM.review.html)"))
     used: set[Path] = set()
     targets = [_unique(out_dir, f.stem, used) for f in files]
     for target in [*targets, out_dir / "index.html"]:  # checked before any work
@@ -138,11 +144,11 @@ def review_command(
             write_review(report, target, src if src is not None else False, **options)
             entries.append(IndexEntry(str(f), target, report))
         except GovreportError as exc:
-            sys.stderr.write(f"govreport: error: {exc}\n")
+            sys.stderr.write(_("govreport: error: {message}").format(message=exc) + "\n")
             entries.append(IndexEntry(str(f), None, None, str(exc)))
             first_error = first_error or exc.exit_code
     index = write_index(entries, out_dir / "index.html")
-    sys.stderr.write(f"govreport: wrote {len(entries) - sum(e.report is None for e in entries)} review page(s) "
-                     f"and {index}\n")
+    sys.stderr.write(_("govreport: wrote {n} review page(s) and {index}").format(
+        n=len(entries) - sum(e.report is None for e in entries), index=index) + "\n")
     if first_error is not None:
         raise typer.Exit(int(ExitCode.BATCH_FAILURES))

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from govreport.cli import common
 
-def templates() -> None:
+
+def templates(lang: common.Lang = None) -> None:
     """List the templates, their tables and their constraints."""
     from rich.console import Console
 

@@ -22,47 +22,49 @@ import typer
 
 from govreport.cli import common
 from govreport.errors import ExitCode, UsageError
-from govreport.i18n import _
+from govreport.i18n import N_, _
 from govreport.names import display
 
 log = logging.getLogger("govreport")
 
 
 def verify_command(
-    dataset: Annotated[Path, typer.Argument(help="a folder written by govreport batch")],
+    dataset: Annotated[Path, typer.Argument(help=N_("a folder written by govreport batch"))],
     reviewer: Annotated[Optional[str], typer.Option(  # noqa: UP045
-        "--reviewer", "-r", help="your name in corrections.jsonl (default: the OS user)")] = None,
-    port: Annotated[int, typer.Option(help="port on 127.0.0.1 (0: any free port)")] = 0,
-    no_browser: Annotated[bool, typer.Option("--no-browser", help="print the URL only")] = False,
+        "--reviewer", "-r", help=N_("your name in corrections.jsonl (default: the OS user)"))] = None,
+    port: Annotated[int, typer.Option(help=N_("port on 127.0.0.1 (0: any free port)"))] = 0,
+    no_browser: Annotated[bool, typer.Option("--no-browser", help=N_("print the URL only"))] = False,
     export: Annotated[Optional[Path], typer.Option(  # noqa: UP045
-        "--export", metavar="FILE.csv", help="write every decision to FILE.csv (for audit) and exit")] = None,
-    force: Annotated[bool, typer.Option("--force", help="let --export replace an existing file")] = False,
+        "--export", metavar="FILE.csv", help=N_("write every decision to FILE.csv (for audit) and exit"))] = None,
+    force: Annotated[bool, typer.Option("--force", help=N_("let --export replace an existing file"))] = False,
     sources: Annotated[Optional[list[Path]], typer.Option(  # noqa: UP045
-        "--sources", help="a folder holding the reports' documents, for page images (repeatable)")] = None,
-    image_dpi: Annotated[int, typer.Option(help="resolution of the page images")] = 150,
+        "--sources", help=N_("a folder holding the reports' documents, for page images (repeatable)"))] = None,
+    image_dpi: Annotated[int, typer.Option(help=N_("resolution of the page images"))] = 150,
     verbose: common.Verbose = 0,
+    lang: common.Lang = None,
 ) -> None:
     """Review the flagged cells of DATASET in a local browser app; every decision is kept."""
     from govreport.verify.store import CorrectionStore, default_reviewer
 
     common.setup_logging(common.verbosity(verbose))
     if not dataset.is_dir():
-        common.fail(ExitCode.INPUT_NOT_FOUND, f"{dataset}: no such folder")
+        common.fail(ExitCode.INPUT_NOT_FOUND, _("{path}: no such folder").format(path=dataset))
     check_dataset(dataset, exporting=export is not None)
     if export is not None:
         from govreport.verify.exports import write_corrections_csv
 
         check_export(dataset, export, force)
         n = write_corrections_csv(CorrectionStore(dataset).decisions(), export)
-        sys.stderr.write(f"govreport: wrote {export} ({n} decision(s))\n")
+        sys.stderr.write(_("govreport: wrote {path} ({n} decision(s))").format(path=export, n=n) + "\n")
         return
     if not 0 <= port <= 65535:
-        common.fail(ExitCode.USAGE, f"--port must be 0..65535 (got {port})")
+        common.fail(ExitCode.USAGE, _("--port must be 0..65535 (got {value})").format(value=port))
     if not 30 <= image_dpi <= 400:
-        common.fail(ExitCode.USAGE, f"--image-dpi must be between 30 and 400 (got {image_dpi})")
+        common.fail(ExitCode.USAGE, _("--image-dpi must be between {low} and {high} (got {value})").format(
+            low=30, high=400, value=image_dpi))
     name = (reviewer or default_reviewer()).strip()
     if not name or len(name) > 100 or any(ord(ch) < 32 for ch in name):
-        common.fail(ExitCode.USAGE, "--reviewer must be a name of 1-100 printable characters")
+        common.fail(ExitCode.USAGE, _("--reviewer must be a name of 1-100 printable characters"))
     serve(dataset, name, port=port, open_browser=not no_browser, sources=sources or [], image_dpi=image_dpi)
 
 
@@ -113,13 +115,14 @@ def serve(dataset: Path, reviewer: str, *, port: int = 0, open_browser: bool = T
     try:
         server = make_server(app, port)
     except OSError as exc:
-        raise OutputError(f"cannot listen on 127.0.0.1:{port} ({exc.strerror or exc})") from None
+        raise OutputError(_("cannot listen on 127.0.0.1:{port} ({error})").format(port=port,
+                                                                                 error=exc.strerror or exc)) from None
     url = url_of(server, app)
     queue = app.queue()
-    sys.stdout.write(f"govreport verify: {len(queue['reports'])} report(s), {queue['open']} flagged cell(s) open, "
-                     f"reviewer {reviewer}\n{url}\n")
+    sys.stdout.write(_("govreport verify: {reports} report(s), {open} flagged cell(s) open, reviewer {reviewer}")
+                     .format(reports=len(queue["reports"]), open=queue["open"], reviewer=reviewer) + f"\n{url}\n")
     sys.stdout.flush()
-    sys.stderr.write("govreport: Ctrl-C to stop (the exports are brought up to date on the way out)\n")
+    sys.stderr.write(_("govreport: Ctrl-C to stop (the exports are brought up to date on the way out)") + "\n")
     stop = threading.Event()
 
     def on_term(signum: int, frame: object) -> None:
@@ -140,4 +143,4 @@ def serve(dataset: Path, reviewer: str, *, port: int = 0, open_browser: bool = T
         signal.signal(signal.SIGTERM, previous)
         server.server_close()
         if app.close():
-            sys.stderr.write(f"govreport: exports in {dataset} brought up to date\n")
+            sys.stderr.write(_("govreport: exports in {path} brought up to date").format(path=dataset) + "\n")

@@ -115,8 +115,10 @@ def read_scanned(source: Source | Path, settings: ExtractSettings) -> LayoutResu
 
 def _read_pages(pages: Iterable[PageImage], settings: ExtractSettings, kind: str, dpi: Callable[[], int | None],
                 notes: list[str]) -> LayoutResult:
+    from govreport.output.progress import page_progress
+
     scans: list[ScanPage] = []
-    tokens, text = tokens_from_page_images(pages, settings, scans=scans)
+    tokens, text = tokens_from_page_images(page_progress(pages), settings, scans=scans)
     notes = [*notes, *(n for s in scans for n in s.notes)]
     return LayoutResult(tokens, text, kind, pages=len(scans), dpi=dpi(), notes=notes)
 

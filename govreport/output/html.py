@@ -3,8 +3,9 @@
 Every table cell element carries ``data-table``, ``data-row``, ``data-col`` and ``data-status``
 (the contract's IDs and status), exactly one element per template cell, so
 ``len(root.cssselect("[data-status]")) == len(report.cells)``. Cells named by an issue also get the
-class ``gr-issue`` (any issue) and ``gr-bad`` (an ``inconsistent`` issue). Row and column headers
-show the contract IDs, with the template's printed labels as tooltips.
+class ``gr-issue`` (any issue) and ``gr-bad`` (an ``inconsistent`` issue). Tables, rows and columns
+are headed by the template's printed labels, with the contract IDs as tooltips (``title``). The
+words a person reads are in the current language (:mod:`govreport.i18n`).
 
 :func:`report_html` is what ``Report._repr_html_`` (``compact=True``) and ``-o report.html`` show;
 :func:`tables_html`, :func:`issues_html` and :data:`CSS` are the parts the review page
@@ -24,6 +25,8 @@ import html
 from collections.abc import Callable, Iterable
 from functools import cache, partial
 
+from govreport.i18n import _, ngettext
+from govreport.output.words import input_word, kind_word, status_word
 from govreport.report import STATUSES, Cell, Issue, Report, register_extension
 from govreport.types import CellRef
 
@@ -81,16 +84,28 @@ def _labels(template: str | None) -> dict[tuple[str, str, str], str]:
     return out
 
 
-def cell_tip(cell: Cell) -> str:
-    """One-line description of a cell for tooltips: IDs, status, value, text read, confidence, page."""
-    parts = [f"{cell.table} · {cell.row} · {cell.col}", cell.status,
-             f"value {'—' if cell.value is None else cell.value}"]
+def cell_name(template: str | None, table: str, row: str, col: str) -> str:
+    """A cell as the report prints it: ``行政复议 · 结果维持`` (its IDs where the template has no label)."""
+    labels = _labels(template)
+    return f"{labels.get((table, 'row', row), row)} · {labels.get((table, 'col', col), col)}"
+
+
+def table_title(template: str | None, table: str) -> str:
+    """A table's printed title (its ID for an unknown template)."""
+    return _labels(template).get((table, "table", table), table)
+
+
+def cell_tip(cell: Cell, template: str | None = None) -> str:
+    """One-line description of a cell for tooltips: where it is, status, value, text read, confidence, page."""
+    where = cell_name(template, *cell.key) if template else f"{cell.table} · {cell.row} · {cell.col}"
+    parts = [where, status_word(cell.status),
+             _("value {value}").format(value="—" if cell.value is None else cell.value)]
     if cell.text is not None:
-        parts.append(f"read {cell.text!r}")
+        parts.append(_("read {text!r}").format(text=cell.text))
     if cell.confidence is not None:
-        parts.append(f"conf {float(cell.confidence):.2f}")
+        parts.append(_("confidence {conf:.2f}").format(conf=float(cell.confidence)))
     if cell.page is not None:
-        parts.append(f"p.{cell.page}")
+        parts.append(_("page {page}").format(page=cell.page))
     return " | ".join(parts)
 
 
@@ -122,7 +137,8 @@ def chips_html(report: Report) -> str:
     counts = status_counts(report.cells)
     return "".join(
         f"<span class='gr-chip' style='background:{COLORS.get(s, '#fff')};border-color:{STROKES.get(s, '#999')}' "
-        f"title='{escape(s)}'>{escape(s)} {n}</span>" for s, n in counts.items())
+        f"title='{escape(s)}' data-chip='{escape(s)}'>{escape(status_word(s))} {n}</span>"
+        for s, n in counts.items())
 
 
 def tables_html(report: Report, *, compact: bool = False, id_prefix: str | None = None) -> str:
@@ -141,9 +157,10 @@ def tables_html(report: Report, *, compact: bool = False, id_prefix: str | None 
         by = {(c.row, c.col): c for c in cells}
         n_flag = sum(1 for c in cells if c.key in flagged)
         odd = status_counts(c for c in cells if c.status not in ("read", "blank"))
-        title = labels.get((t, "table", t), "")
-        note = " · ".join([f"{n} flagged" for n in [n_flag] if n] + [f"{s} {n}" for s, n in odd.items()])
-        head = (f"<b>{escape(t)}</b> <span class='gr-dim'>{escape(title)} · {len(rows)}×{len(cols)}"
+        title = labels.get((t, "table", t), t)
+        note = " · ".join([_("{n} flagged").format(n=n) for n in [n_flag] if n]
+                          + [f"{status_word(s)} {n}" for s, n in odd.items()])
+        head = (f"<b title='{escape(t)}'>{escape(title)}</b> <span class='gr-dim'>{len(rows)}×{len(cols)}"
                 f"{' · ' + escape(note) if note else ''}</span>")
         if compact:
             opened = " open" if n_flag or odd else ""
@@ -151,9 +168,9 @@ def tables_html(report: Report, *, compact: bool = False, id_prefix: str | None 
         else:
             parts.append(f"<div class='gr-table'><h4>{head}</h4>")
         parts.append("<table><tr><th></th>" + "".join(
-            f"<th title='{escape(labels.get((t, 'col', c), ''))}'>{escape(c)}</th>" for c in cols) + "</tr>")
+            f"<th title='{escape(c)}'>{escape(labels.get((t, 'col', c), c))}</th>" for c in cols) + "</tr>")
         for r in rows:
-            parts.append(f"<tr><th class='gr-rh' title='{escape(labels.get((t, 'row', r), ''))}'>{escape(r)}</th>")
+            parts.append(f"<tr><th class='gr-rh' title='{escape(r)}'>{escape(labels.get((t, 'row', r), r))}</th>")
             for col in cols:
                 c = by.get((r, col))
                 if c is None:  # a row/col pair the report does not hold
@@ -167,7 +184,8 @@ def tables_html(report: Report, *, compact: bool = False, id_prefix: str | None 
                     val = "■" if c.status == "masked" else "?"
                 parts.append(f"<td{id_attr}{cls_attr} style='background:{COLORS.get(c.status, '#fff')}' "
                              f"data-table='{escape(t)}' data-row='{escape(r)}' data-col='{escape(col)}' "
-                             f"data-status='{escape(c.status)}' title='{escape(cell_tip(c))}'>{escape(val)}</td>")
+                             f"data-status='{escape(c.status)}' title='{escape(cell_tip(c, report.template))}'>"
+                             f"{escape(val)}</td>")
             parts.append("</tr>")
         parts.append("</table></details>" if compact else "</table></div>")
     return "".join(parts)
@@ -185,7 +203,7 @@ def issues_html(report: Report, *, limit: int | None = None,
     """The issue list, severe kinds first. ``link``: maps an issue's cell keys to the element ID its
     entry links to; each linked entry also lists its cells in ``data-cells`` (``table|row|col`` ...)."""
     if not report.issues:
-        return "<p class='gr-ok'>No issues: every template constraint holds.</p>"
+        return "<p class='gr-ok'>" + escape(_("No issues: every template constraint holds.")) + "</p>"
     order = sorted(range(len(report.issues)), key=lambda k: report.issues[k].kind not in SEVERE)
     shown = order if limit is None else order[:limit]
     parts = ["<ol class='gr-issues'>"]
@@ -193,10 +211,12 @@ def issues_html(report: Report, *, limit: int | None = None,
         i = report.issues[k]
         keys = issue_cells(i)
         sev = " gr-k-severe" if i.kind in SEVERE else ""
-        body = (f"<span class='gr-kind'>{escape(i.kind)}</span> "
-                f"{'[' + escape(i.table) + '] ' if i.table else ''}{escape(i.message)}")
+        where = f"【{escape(table_title(report.template, i.table))}】" if i.table else ""
+        body = (f"<span class='gr-kind'>{escape(kind_word(i.kind))}</span> {where}"
+                f"<span class='gr-msg'>{escape(i.message)}</span>")
         if keys:
-            body += f" <span class='gr-dim'>({len(keys)} cell{'s' if len(keys) != 1 else ''})</span>"
+            n_cells = ngettext("({n} cell)", "({n} cells)", len(keys)).format(n=len(keys))
+            body += f" <span class='gr-dim'>{escape(n_cells)}</span>"
         attrs = f" data-kind='{escape(i.kind)}' data-issue='{k}'"
         if link is not None and keys:
             attrs += f" data-cells='{escape(' '.join('|'.join(x) for x in keys))}'"
@@ -204,15 +224,18 @@ def issues_html(report: Report, *, limit: int | None = None,
         parts.append(f"<li class='gr-k-{escape(i.kind)}{sev}'{attrs}>{body}</li>")
     parts.append("</ol>")
     if limit is not None and len(order) > limit:
-        parts.append(f"<p class='gr-dim'>… and {len(order) - limit} more issue(s)</p>")
+        more = _("… and {n} more issue(s)").format(n=len(order) - limit)
+        parts.append(f"<p class='gr-dim'>{escape(more)}</p>")
     return "".join(parts)
 
 
 def header_html(report: Report) -> str:
     """Source, template, agency, year, input kind and the status chips."""
     m = report.meta
-    facts = [f"template {report.template}", m.get("agency"), m.get("year"), m.get("input_kind"),
-             f"{len(report.cells)} cells", f"{len(report.issues)} issue(s)"]
+    facts = [_("template {template}").format(template=report.template), m.get("agency"),
+             _("report for {year}").format(year=m["year"]) if m.get("year") else None,
+             input_word(m["input_kind"]) if m.get("input_kind") else None,
+             _("{n} cells").format(n=len(report.cells)), _("{n} issue(s)").format(n=len(report.issues))]
     return (f"<div class='gr-head'><b>{escape(report.source)}</b> <span class='gr-dim'>· "
             + " · ".join(escape(x) for x in facts if x is not None)
             + f"</span></div><div class='gr-legend'>{chips_html(report)}</div>")

@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from govreport.i18n import _, current_language
 from govreport.names import display
 from govreport.output.html import (
     COLORS,
@@ -43,14 +44,17 @@ from govreport.output.html import (
     SEVERE,
     STROKES,
     cell_id,
+    cell_name,
     cell_tip,
     escape,
     flagged_cells,
     header_html,
     issues_html,
     status_counts,
+    table_title,
     tables_html,
 )
+from govreport.output.words import kind_word, status_word
 from govreport.report import Cell, Report, register_extension
 from govreport.sources import PDF_HEADER_WITHIN, is_pdf, open_pdf
 from govreport.types import CellRef
@@ -276,7 +280,7 @@ def page_views(report: Report, source_path: str | os.PathLike[str] | Literal[Fal
 
 
 def _box_html(cell: Cell, view: PageView, flagged: set[CellRef],
-              bad: set[CellRef]) -> str:
+              bad: set[CellRef], template: str | None = None) -> str:
     x0, y0, x1, y1 = (float(v) for v in cell.bbox or (0, 0, 0, 0))
     x0, x1 = sorted((x0, x1))
     y0, y1 = sorted((y0, y1))
@@ -292,7 +296,7 @@ def _box_html(cell: Cell, view: PageView, flagged: set[CellRef],
         val = f"<span class='gr-val'>{escape(cell.value)}</span>"
     return (f"<div id='{escape(cell_id('b', cell))}' class='{cls}' style='{style}' data-table='{escape(cell.table)}' "
             f"data-row='{escape(cell.row)}' data-col='{escape(cell.col)}' data-box-status='{escape(cell.status)}' "
-            f"title='{escape(cell_tip(cell))}'>{val}</div>")
+            f"title='{escape(cell_tip(cell, template))}'>{val}</div>")
 
 
 def _page_html(report: Report, view: PageView, flagged: set[CellRef],
@@ -301,14 +305,16 @@ def _page_html(report: Report, view: PageView, flagged: set[CellRef],
     ratio = f"aspect-ratio:{view.width:.1f}/{view.height:.1f}"
     if view.uri:
         w, h = view.pixels
-        body = f"<img src='{view.uri}' width='{w}' height='{h}' alt='page {view.number}'>"
+        alt = escape(_("page {page}").format(page=view.number))
+        body = f"<img src='{view.uri}' width='{w}' height='{h}' alt='{alt}'>"
         cls = "gr-page"
     else:
         body = ""
         cls = "gr-page gr-noimg"
-    boxes = "".join(_box_html(c, view, flagged, bad) for c in cells)
+    boxes = "".join(_box_html(c, view, flagged, bad, report.template) for c in cells)
+    pno = _("page {page} · {n} cells").format(page=view.number, n=len(cells))
     return (f"<figure class='{cls}' id='page-{view.number}' data-page='{view.number}' style='{ratio}'>"
-            f"<span class='gr-pno'>page {view.number} · {len(cells)} cells</span>{body}{boxes}</figure>")
+            f"<span class='gr-pno'>{escape(pno)}</span>{body}{boxes}</figure>")
 
 
 def _side_html(report: Report, views: list[PageView]) -> str:
@@ -319,23 +325,37 @@ def _side_html(report: Report, views: list[PageView]) -> str:
     def link(keys: list[CellRef]) -> str:
         return next((cell_id("b", k) for k in keys if k in boxed), cell_id("c", keys[0]))
 
-    parts = [f"<aside class='gr-side'><h3>Issues ({n_issue})</h3>", issues_html(report, link=link)]
+    parts = ["<aside class='gr-side'><h3>" + escape(_('Issues ({n})').format(n=n_issue)) + "</h3>",
+             issues_html(report, link=link)]
     off = [c for c in report.cells if c.bbox is None or c.page not in drawn]
-    if views and off:
-        by_table: dict[str, list[Cell]] = {}
+    if views and off:  # cells not outlined on a drawn page: by the page they were read on, if any
+        by_page: dict[int | None, list[Cell]] = {}
         for c in off:
-            by_table.setdefault(c.table, []).append(c)
-        items = "".join(f"<li>{escape(t)}: " + ", ".join(
-            f"<a href='#{escape(cell_id('c', c))}' title='{escape(cell_tip(c))}'>{escape(c.row)}.{escape(c.col)}</a>"
-            for c in cs) + "</li>" for t, cs in by_table.items())
-        summary = ", ".join(f"{n} {s}" for s, n in status_counts(off).items())
-        parts.append(f"<details class='gr-off'><summary><b>Not on a page: {len(off)}</b> "
-                     f"<span class='gr-dim'>({escape(summary)})</span></summary><ul>{items}</ul></details>")
+            by_page.setdefault(None if c.page is None else int(c.page), []).append(c)
+        for page in sorted(by_page, key=lambda p: (p is None, p or 0)):
+            parts.append(_off_html(report, page, by_page[page]))
     if views:
-        parts.append("<h3>Pages</h3><p>" + " ".join(f"<a href='#page-{v.number}'>{v.number}</a>" for v in views)
-                     + "</p>")
-    parts.append("<div class='gr-info' id='gr-info'>Hover a cell to see its value and the text read.</div></aside>")
+        parts.append("<h3>" + escape(_('Pages')) + "</h3><p>"
+                     + " ".join(f"<a href='#page-{v.number}'>{v.number}</a>" for v in views) + "</p>")
+    parts.append("<div class='gr-info' id='gr-info'>" + escape(_("Hover a cell to see its value and the text read."))
+                 + "</div></aside>")
     return "".join(parts)
+
+
+def _off_html(report: Report, page: int | None, cells: list[Cell]) -> str:
+    """The cells not outlined on a page image: read on ``page`` without a box (a row at the page's foot,
+    a text layer), or on no page at all (``page`` ``None``)."""
+    by_table: dict[str, list[Cell]] = {}
+    for c in cells:
+        by_table.setdefault(c.table, []).append(c)
+    items = "".join(f"<li>{escape(table_title(report.template, t))}: " + ", ".join(
+        f"<a href='#{escape(cell_id('c', c))}' title='{escape(cell_tip(c, report.template))}'>"
+        f"{escape(cell_name(report.template, *c.key))}</a>" for c in cs) + "</li>" for t, cs in by_table.items())
+    summary = _(", ").join(f"{status_word(s)} {n}" for s, n in status_counts(cells).items())
+    head = (_("Not on a page: {n}").format(n=len(cells)) if page is None
+            else _("Page {page}, not outlined: {n}").format(page=page, n=len(cells)))
+    return (f"<details class='gr-off'{'' if page is None else f' data-page={page}'}><summary><b>{escape(head)}</b> "
+            f"<span class='gr-dim'>({escape(summary)})</span></summary><ul>{items}</ul></details>")
 
 
 def page_figures(report: Report, views: list[PageView]) -> tuple[str, str]:
@@ -361,9 +381,9 @@ def review_html(report: Report, source_path: str | os.PathLike[str] | Literal[Fa
     flagged, bad = flagged_cells(report)
     content = "".join(["<section class='gr-pages'>", *(_page_html(report, v, flagged, bad) for v in views),
                        "</section>"]) if views else ""
-    title = f"Review: {Path(report.source).name if report.source else 'report'}"
+    title = _("Review: {name}").format(name=Path(report.source).name if report.source else _("report"))
     return "".join([
-        "<!doctype html><html lang='zh'><head><meta charset='utf-8'>",
+        f"<!doctype html><html lang='{_html_lang()}'><head><meta charset='utf-8'>",
         "<meta name='viewport' content='width=device-width,initial-scale=1'>",
         f"<meta name='generator' content='govreport review'><title>{escape(title)}</title>",
         f"<style>{CSS}body{{margin:0;background:#eceff1}}{_PAGE_CSS}{_status_css()}</style></head>",
@@ -371,7 +391,8 @@ def review_html(report: Report, source_path: str | os.PathLike[str] | Literal[Fa
         f"<header class='gr-top'>{header_html(report)}</header>",
         "<div class='gr-main'>", _side_html(report, views),
         "<main class='gr-content'>", content,
-        "<section class='gr-tables'><h3>Tables</h3>", tables_html(report, id_prefix="c"), "</section>",
+        "<section class='gr-tables'><h3>" + escape(_('Tables')) + "</h3>", tables_html(report, id_prefix="c"),
+        "</section>",
         "</main></div>",
         f"<script>{_JS}</script></body></html>",
     ])
@@ -456,13 +477,15 @@ def index_html(entries: Iterable[IndexEntry | tuple[Report | dict[str, Any], str
     """The index page as HTML; review links are made relative to the folder ``base``."""
     rows = sorted((_entry(e) for e in entries), key=_severity)
     counted = ("missing", "masked", "inferred", "corrected")
-    head = ["report", "template", "agency", "year", "issues", "inconsistent", *counted, "review"]
-    parts = ["<!doctype html><html lang='zh'><head><meta charset='utf-8'>"
-             "<meta name='generator' content='govreport review'><title>govreport review index</title>",
+    head = [_("report"), _("template"), _("agency"), _("year"), _("issues"), kind_word("inconsistent"),
+            *(status_word(s) for s in counted), _("review")]
+    parts = [f"<!doctype html><html lang='{_html_lang()}'><head><meta charset='utf-8'>"
+             "<meta name='generator' content='govreport review'>"
+             f"<title>" + escape(_('govreport review index')) + "</title>",
              f"<style>{CSS}body{{margin:12px}}.gr-report td.l{{text-align:left}}"
              ".gr-report tr.err td{background:#ffd6d6}.gr-report td.hot{color:#b71c1c;font-weight:700}</style>"
              "</head><body class='gr-report'>",
-             f"<h2>Review index · {len(rows)} report(s), worst first</h2><table><tr>",
+             "<h2>" + escape(_('Review index · {n} report(s), worst first').format(n=len(rows))) + "</h2><table><tr>",
              "".join(f"<th>{h}</th>" for h in head), "</tr>"]
     for e in rows:
         link = ""
@@ -471,10 +494,11 @@ def index_html(entries: Iterable[IndexEntry | tuple[Report | dict[str, Any], str
                 href = Path(os.path.relpath(Path(e.review).resolve(), Path(base).resolve())).as_posix()
             except ValueError:  # another drive
                 href = Path(e.review).resolve().as_uri()
-            link = f"<a href='{escape(href)}'>open</a>"
+            link = f"<a href='{escape(href)}'>" + escape(_('open')) + "</a>"
         if e.report is None:
             parts.append(f"<tr class='err'><td class='l'>{escape(e.source)}</td>"
-                         f"<td class='l' colspan='{len(head) - 2}'>error: {escape(e.error)}</td><td>{link}</td></tr>")
+                         f"<td class='l' colspan='{len(head) - 2}'>"
+                         + escape(_("error: {message}").format(message=e.error)) + f"</td><td>{link}</td></tr>")
             continue
         r = e.report
         kinds = [i.kind for i in r.issues]
@@ -490,6 +514,10 @@ def index_html(entries: Iterable[IndexEntry | tuple[Report | dict[str, Any], str
             + f"<td>{link}</td></tr>")
     parts.append("</table></body></html>")
     return "".join(parts)
+
+
+def _html_lang() -> str:
+    return "en" if current_language() == "en" else "zh-CN"
 
 
 def write_index(entries: Iterable[IndexEntry | tuple[Report | dict[str, Any], str | os.PathLike[str] | None]],

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from govreport.i18n import _, current_language, ngettext
+from govreport.output.words import input_word, kind_word, status_word
 from govreport.report import Report
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -107,15 +109,22 @@ def _chunks(width: int, labels: list[tuple[int, int]], values: list[int], heads:
 
 
 def _add_rows(t: Any, rows: list[str], names: dict[str, tuple[str, str]], values: list[list[str]]) -> None:
-    from rich.markup import escape
-
     group_shown = ""
     for n, r in enumerate(rows):
         label, group = names[r]
         if group and group != group_shown:
-            t.add_row(" " * _indent(group) + f"[dim]{escape(group)}[/dim]", *[""] * len(values[n]))
+            t.add_row(_label_cell(group, "dim"), *[""] * len(values[n]))
             group_shown = group
-        t.add_row(" " * _indent(label) + escape(label), *values[n])
+        t.add_row(_label_cell(label), *values[n])
+
+
+def _label_cell(label: str, style: str = "") -> Any:
+    """A row label indented by its numbering, wrapped lines indented the same (under their row, not at
+    column 0 where they would look like rows of their own)."""
+    from rich.padding import Padding
+    from rich.text import Text
+
+    return Padding(Text(label, style=style, overflow="fold"), (0, 0, 0, _indent(label)))
 
 
 def _indent(label: str) -> int:
@@ -147,9 +156,7 @@ def print_summary(report: Report, console: Console | None = None, ids: bool = Fa
 
     console = console or Console(highlight=False)
     width = console.width
-    meta = report.meta
-    console.print(f"[bold]{escape(str(report.source))}[/bold]  template={report.template}  year={meta.get('year')}  "
-                  f"agency={escape(str(meta.get('agency')))}  input={meta.get('input_kind')}")
+    console.print(_header(report))
     labels = {} if ids else _labels(report.template)
     flagged = report.issue_cells()
     for name in report.tables:
@@ -158,7 +165,8 @@ def print_summary(report: Report, console: Console | None = None, ids: bool = Fa
         rows = list(dict.fromkeys(c.row for c in frame))
         by = {(c.row, c.col): c for c in frame}
         info = labels.get(name)
-        title = name if info is None else f"{info['title']} ({name})"
+        title = name if info is None else info["title"] if current_language() == "zh" and not ids else \
+            f"{info['title']} ({name})"
         values = {col: [_value_text(by[(r, col)], (name, r, col) in flagged) if (r, col) in by else "" for r in rows]
                   for col in cols}
         heads = [info["cols"].get(col, col) if info else col for col in cols]
@@ -171,22 +179,67 @@ def print_summary(report: Report, console: Console | None = None, ids: bool = Fa
             # the printed label where it fits, else the template's own shorter one (wrapped if need be)
             row_names = {r: (f if _cells_width(f) + _indent(f) <= label_w else sh, g)
                          for r, (f, sh, g) in names.items()}
-            t = Table(title=escape(title + (" (continued)" if part else "")), title_justify="left",
+            t = Table(title=escape(title + (_(" (continued)") if part else "")), title_justify="left",
                       show_lines=False, pad_edge=False, expand=False)
             t.add_column("", overflow="fold", width=label_w)
             for i, w in zip(chunk, col_w, strict=True):
                 t.add_column(escape(heads[i]), justify="right", overflow="fold", width=w)
             _add_rows(t, rows, row_names, [[values[cols[i]][n] for i in chunk] for n in range(len(rows))])
             console.print(t)
-    if flagged:
-        console.print(f"[dim]{FLAG} flagged by an issue; colours: inferred, corrected, verified, missing, masked[/dim]")
+    if flagged or any(c.status in LEGEND for c in report.cells):
+        console.print(_legend(bool(flagged)))
     if report.issues:
-        console.print(f"[bold red]{len(report.issues)} issue(s):[/bold red]")
+        console.print("[bold red]" + escape(ngettext("{n} issue:", "{n} issues:", len(report.issues))
+                                            .format(n=len(report.issues))) + "[/bold red]")
         for i in report.issues:
             style = "red" if i.kind in SEVERE else "yellow"
-            console.print(f"  [{style}]{i.kind}[/] [{escape(str(i.table))}] {escape(i.message)}")
+            where = _table_name(i.table, labels, ids)
+            console.print(f"  [{style}]{escape(kind_word(i.kind))}[/] {escape(where)} {escape(i.message)}")
     else:
-        console.print("[green]no issues: every template constraint holds[/green]")
+        console.print("[green]" + escape(_("no issues: every template constraint holds")) + "[/green]")
+
+
+def _header(report: Report) -> str:
+    """The first line: the file, then template, year, agency and input kind as words (values that are
+    not known are left out)."""
+    from rich.markup import escape
+
+    meta = report.meta
+    parts = []
+    if report.template:
+        parts.append(_("template {template}").format(template=report.template))
+    if meta.get("year"):
+        parts.append(_("report for {year}").format(year=meta["year"]))
+    if meta.get("agency"):
+        parts.append(str(meta["agency"]))
+    if meta.get("input_kind"):
+        parts.append(input_word(meta["input_kind"]))
+    if meta.get("pages"):
+        parts.append(ngettext("{n} page", "{n} pages", int(meta["pages"])).format(n=meta["pages"]))
+    return f"[bold]{escape(str(report.source))}[/bold]  " + escape(_(" · ").join(parts))
+
+
+#: statuses the legend names, each in the colour it has in the tables
+LEGEND = ("inferred", "corrected", "verified", "missing", "masked")
+
+
+def _legend(flagged: bool) -> str:
+    from rich.markup import escape
+
+    words = " ".join(f"[{STATUS_STYLE[s]}]{escape(status_word(s))}[/]" for s in LEGEND)
+    flag = f"[underline red]{FLAG}[/] " + escape(_("flagged by an issue")) + escape(_("; ")) if flagged else ""
+    return flag + escape(_("colours: ")) + words
+
+
+def _table_name(table: str | None, labels: dict[str, Any], ids: bool) -> str:
+    """The table an issue is about, as the summary prints it: its printed title (the ID with ``--ids``,
+    or in English), in brackets."""
+    if not table:
+        return ""
+    info = labels.get(table)
+    if info is None or ids or current_language() == "en":
+        return f"[{table}]"
+    return f"【{info['title']}】"
 
 
 def render_summary(report: Report, width: int = 100, ids: bool = False) -> str:

@@ -45,6 +45,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from govreport.errors import GovreportError, OutputError
+from govreport.i18n import current_language, fill_placeholders, messages
 from govreport.models.template import get_template
 from govreport.output.dataset import EXPORTS, export_dataset, load_report_file, report_files
 from govreport.output.folder import writing
@@ -97,6 +98,18 @@ def _labels(template: str) -> dict[tuple[str, str], str]:
 
 def _static(name: str) -> bytes:
     return resources.files("govreport.verify").joinpath("static", name).read_bytes()
+
+
+def _page() -> bytes:
+    """The app's page in the current language, its words filled in."""
+    text = fill_placeholders(_static("app.html").decode("utf-8"))
+    lang = "en" if current_language() == "en" else "zh-CN"
+    return text.replace("{{REVIEW_CSS}}", CSS).replace("{{LANG}}", lang).encode("utf-8")
+
+
+def _messages_js() -> bytes:
+    """The catalog of the current language for app.js (a script of its own: the page allows no inline one)."""
+    return ("window.GR_MESSAGES = " + json.dumps(messages(), ensure_ascii=False) + ";\n").encode("utf-8")
 
 
 @dataclass
@@ -162,6 +175,7 @@ class VerifyApp:
         self.render_lock = threading.Lock()  #: pdfium is not thread-safe
         self.summaries: dict[str, Summary] = {}
         self.loaded: dict[str, Loaded] = {}
+        self._texts: dict[str, str | None] = {}  #: plain text of text/Word/HTML documents, for the source view
         self.pages_dir = self.folder / STATE_DIR / "pages"
         self.queue_cache = self.folder / STATE_DIR / "queue.json"  #: summaries by report, with the JSON's stamp
         self._load_queue_cache()
@@ -350,7 +364,20 @@ class VerifyApp:
                            "|".join(c.key): [labels.get((c.table, ""), c.table), labels.get((c.table, c.row), c.row),
                                              labels.get((c.table, "col:" + c.col), c.col), c.page]
                            for c in report.cells})
+            out["sources"] = self._cell_sources(rid, report)
         return out
+
+    def _cell_sources(self, rid: str, report: Report) -> dict[str, list[Any]]:
+        """For a text, Word or HTML report: the line of the document each cell was read from."""
+        from govreport.verify.sources import TEXT_KINDS, cell_sources, document_text
+
+        if report.meta.get("input_kind") not in TEXT_KINDS:
+            return {}
+        if rid not in self._texts:
+            src, _note = self._source(rid, report)
+            self._texts[rid] = document_text(src) if src is not None else None
+        text = self._texts[rid]
+        return cell_sources(report, text) if text else {}
 
     def decide(self, rid: str, body: dict[str, Any]) -> dict[str, Any]:
         """Record one decision, apply it to the report's JSON and answer the report's new state.
@@ -634,8 +661,10 @@ class Handler(BaseHTTPRequestHandler):
     def _get(self, rest: str) -> None:
         app = self.app
         if rest == "":
-            page = _static("app.html").replace(b"{{REVIEW_CSS}}", CSS.encode("utf-8"))
+            page = _page()
             self._send(200, page, "text/html; charset=utf-8")
+        elif rest == "messages.js":
+            self._send(200, _messages_js(), "text/javascript; charset=utf-8")
         elif rest.startswith("static/") and rest[7:] in STATIC:
             self._send(200, _static(rest[7:]), STATIC[rest[7:]], "private, max-age=60")
         elif rest == "api/queue":

@@ -3,6 +3,15 @@
 (function () {
   "use strict";
   var $ = function (id) { return document.getElementById(id); };
+  var M = window.GR_MESSAGES || {};
+  // a message in the page's language (the server inlines the catalog; English msgids otherwise)
+  function _(msg) { return Object.prototype.hasOwnProperty.call(M, msg) ? M[msg] : msg; }
+  function fmt(msg, args) { return msg.replace(/\{([^{}]+)\}/g, function (m, k) { return k in args ? String(args[k]) : m; }); }
+  var STATUS = {read: _("read"), blank: _("printed empty"), masked: _("masked"), inferred: _("inferred"),
+                corrected: _("corrected"), missing: _("missing"), verified: _("verified")};
+  var ACTION = {value: _("value typed"), confirm: _("value confirmed"), blank: _("printed blank"),
+                illegible: _("not legible")};
+  function statusWord(s) { return STATUS[s] || s; }
   var root = document.documentElement;
   var S = {view: "queue", queue: [], sel: 0, rid: null, data: null, cur: null, boxes: {}, tds: {}, busy: false,
            steps: []};
@@ -55,8 +64,8 @@
       tr.addEventListener("click", function () { location.hash = "#r=" + encodeURIComponent(r.id); });
       body.appendChild(tr);
     });
-    $("v-title").textContent = S.queue.length + " report(s)";
-    $("v-progress").textContent = (root.getAttribute("data-open-total") || "0") + " flagged cell(s) open";
+    $("v-title").textContent = fmt(_("{n} report(s)"), {n: S.queue.length});
+    $("v-progress").textContent = fmt(_("{n} flagged cell(s) open"), {n: root.getAttribute("data-open-total") || "0"});
   }
 
   function showQueue() {
@@ -112,10 +121,11 @@
   }
 
   function tip(k, c) {
-    var info = S.info[k] || [], parts = [k.split("|").join(" · "), c[0], "value " + (c[1] === null ? "—" : c[1])];
-    if (c[2] !== null) { parts.push("read '" + c[2] + "'"); }
-    if (c[3] !== null) { parts.push("conf " + Number(c[3]).toFixed(2)); }
-    if (info[3] !== null && info[3] !== undefined) { parts.push("p." + info[3]); }
+    var info = S.info[k] || [], parts = [info.length ? info[1] + " · " + info[2] : k.split("|").join(" · "),
+      statusWord(c[0]), fmt(_("value {value}"), {value: c[1] === null ? "—" : c[1]})];
+    if (c[2] !== null) { parts.push(fmt(_("read {text!r}"), {"text!r": "'" + c[2] + "'"})); }
+    if (c[3] !== null) { parts.push(fmt(_("confidence {conf:.2f}"), {"conf:.2f": Number(c[3]).toFixed(2)})); }
+    if (info[3] !== null && info[3] !== undefined) { parts.push(fmt(_("page {page}"), {page: info[3]})); }
     return parts.join(" | ");
   }
 
@@ -162,14 +172,42 @@
     d.flagged.forEach(function (k) {
       var c = d.cells[k], info = S.info[k] || ["", k, ""], li = document.createElement("li");
       li.setAttribute("data-key", k);
-      li.textContent = info[1] + " · " + info[2] + " = " + (c[1] === null ? "—" : c[1]) + " (" + c[0] + ")";
+      li.textContent = info[1] + " · " + info[2] + " = " + (c[1] === null ? "—" : c[1]) + " (" + statusWord(c[0]) + ")";
       li.title = k.split("|").join(" · ");
       if (!open[k]) { li.className = "v-decided"; }
       li.addEventListener("click", function () { select(k, true); });
       ol.appendChild(li);
     });
-    $("v-progress").textContent = d.open.length + " open of " + d.flagged.length + " flagged";
+    $("v-progress").textContent = fmt(_("{open} open of {flagged} flagged"), {open: d.open.length, flagged: d.flagged.length});
     root.setAttribute("data-open", String(d.open.length));
+    renderDecided(d);
+  }
+
+  // the decided cells, latest first, each with the way back to it (decide it again: the latest decision stands)
+  function renderDecided(d) {
+    var ol = $("v-decided"), keys = Object.keys(d.cells).filter(function (k) { return d.cells[k][5]; });
+    ol.textContent = "";
+    $("v-decided-n").textContent = "(" + keys.length + ")";
+    keys.forEach(function (k) {
+      var c = d.cells[k], info = S.info[k] || ["", k, ""], li = document.createElement("li");
+      li.setAttribute("data-key", k);
+      li.className = "v-decided";
+      li.appendChild(document.createTextNode(info[1] + " · " + info[2] + " = " + (c[1] === null ? "—" : c[1]) +
+                                             " · " + (ACTION[c[5]] || c[5])));
+      var btn = document.createElement("button");
+      btn.type = "button";
+      btn.textContent = _("decide again");
+      btn.addEventListener("click", function (ev) { ev.stopPropagation(); again(k); });
+      li.appendChild(btn);
+      li.addEventListener("click", function () { select(k, true); });
+      ol.appendChild(li);
+    });
+  }
+
+  function again(k) {
+    if (!k) { flash(_("nothing decided yet in this report"), true); return; }
+    select(k, true);
+    flash(_("decide this cell again: the new decision replaces the last one"));
   }
 
   function zoom(k) {
@@ -182,12 +220,36 @@
     var pct = function (name) { return parseFloat(b.style[name]) / 100; };
     var bx = pct("left"), by = pct("top"), bw = pct("width"), bh = pct("height");
     var zw = z.clientWidth || 340, zh = z.clientHeight || 110;
-    var rw = Math.min(1, Math.max(4 * bw, 0.2)), rh = rw * (zh / zw) * (pw / ph);
+    // the part of the page shown: a narrow cell with its neighbours (four cells wide), a wide one whole
+    // with a margin, not the whole table
+    var rw = Math.min(1, Math.max(0.2, Math.min(4 * bw, bw + 0.1)));
+    var rh = rw * (zh / zw) * (pw / ph);
     var bgw = zw / rw, bgh = bgw * ph / pw;
     var x0 = bx + bw / 2 - rw / 2, y0 = by + bh / 2 - rh / 2;
     z.style.backgroundImage = "url(\"" + img.getAttribute("src") + "\")";
     z.style.backgroundSize = bgw.toFixed(1) + "px " + bgh.toFixed(1) + "px";
     z.style.backgroundPosition = (-x0 * bgw).toFixed(1) + "px " + (-y0 * bgh).toFixed(1) + "px";
+    var mark = $("v-zoom-mark");  // the target cell, outlined inside the magnifier
+    mark.style.left = ((bx - x0) * bgw).toFixed(1) + "px";
+    mark.style.top = ((by - y0) * bgh).toFixed(1) + "px";
+    mark.style.width = (bw * bgw).toFixed(1) + "px";
+    mark.style.height = (bh * bgh).toFixed(1) + "px";
+  }
+
+  // for text, Word and HTML reports: the line or table row of the document the cell was read from
+  function source(k) {
+    var box = $("v-source"), src = S.data.sources && S.data.sources[k];
+    if (!src) { box.classList.add("v-hidden"); return; }
+    box.classList.remove("v-hidden");
+    var out = $("v-source-text"), line = src[0], at = src[1], len = src[2];
+    out.textContent = "";
+    if (at >= 0) {
+      out.appendChild(document.createTextNode(line.slice(0, at)));
+      var m = document.createElement("mark");
+      m.textContent = line.slice(at, at + len);
+      out.appendChild(m);
+      out.appendChild(document.createTextNode(line.slice(at + len)));
+    } else { out.textContent = line; }
   }
 
   function select(k, scroll) {
@@ -197,7 +259,8 @@
     var input = $("v-value");
     input.value = "";
     if (!k || !S.data.cells[k]) {
-      $("v-cell-where").textContent = S.data.flagged.length ? "" : "No flagged cell in this report.";
+      $("v-cell-where").textContent = S.data.flagged.length ? "" : _("No flagged cell in this report.");
+      $("v-source").classList.add("v-hidden");
       $("v-cell-ids").textContent = "";
       $("v-cell-state").textContent = "";
       $("v-zoom").classList.add("v-hidden");
@@ -206,11 +269,12 @@
     }
     var c = S.data.cells[k], info = S.info[k];
     $("v-cell-where").textContent = info[0] + " · " + info[1] + " · " + info[2];
-    $("v-cell-ids").textContent = k.split("|").join(" · ");
-    var bits = [c[0], "value " + (c[1] === null ? "—" : c[1])];
-    if (c[2] !== null) { bits.push("read “" + c[2] + "”"); }
-    if (c[3] !== null) { bits.push("conf " + Number(c[3]).toFixed(2)); }
-    if (c[5]) { bits.push("decided: " + c[5]); }
+    $("v-cell-where").title = k.split("|").join(" · ");  // the contract IDs, for whoever needs them
+    $("v-cell-ids").textContent = "";
+    var bits = [statusWord(c[0]), fmt(_("value {value}"), {value: c[1] === null ? "—" : c[1]})];
+    if (c[2] !== null) { bits.push(fmt(_("read {text!r}"), {"text!r": "“" + c[2] + "”"})); }
+    if (c[3] !== null) { bits.push(fmt(_("confidence {conf:.2f}"), {"conf:.2f": Number(c[3]).toFixed(2)})); }
+    if (c[5]) { bits.push(fmt(_("decided: {action}"), {action: ACTION[c[5]] || c[5]})); }
     $("v-cell-state").textContent = bits.join(" · ");
     var targets = (S.boxes[k] || []).slice();
     if (S.tds[k]) { targets.push(S.tds[k]); }
@@ -219,6 +283,7 @@
     if (li) { li.classList.add("v-cur"); if (scroll) { li.scrollIntoView({block: "nearest"}); } }
     if (scroll && targets.length) { targets[0].scrollIntoView({block: "center"}); }
     zoom(k);
+    source(k);
     input.focus();
   }
 
@@ -243,19 +308,20 @@
 
   function decide(action, value, t0) {
     if (!S.cur || !S.rid) { return; }
-    if (S.busy) { flash("one moment: the last decision is being saved", true); return; }
+    if (S.busy) { flash(_("one moment: the last decision is being saved"), true); return; }
     var p = S.cur.split("|");
     S.busy = true;
     root.setAttribute("data-busy", "1");
     api("api/decide/" + encodeURIComponent(S.rid), {table: p[0], row: p[1], col: p[2], action: action, value: value})
       .then(function (d) {
         var was = S.cur;
+        S.last = was;
         S.data.header = d.header; S.data.issues = d.issues; S.data.cells = d.cells;
         S.data.flagged = d.flagged; S.data.open = d.open;
         render(S.data, false);
         var nxt = nextOpen(was);
         select(nxt, true);
-        flash(nxt ? "saved" : "saved · every flagged cell of this report is decided (] next report)");
+        flash(nxt ? _("saved") : _("saved · every flagged cell of this report is decided (] next report)"));
         var ms = performance.now() - t0;
         S.steps.push(ms);
         root.setAttribute("data-last-step-ms", ms.toFixed(1));
@@ -289,10 +355,11 @@
       if (input.value) { input.value = ""; } else { location.hash = ""; }
     } else if (k === "Enter") {
       if (input.value.trim()) { decide("value", input.value.trim(), t0); }
-      else { flash("type the value first, or c to confirm the value shown", true); }
+      else { flash(_("type the value first, or c to confirm the value shown"), true); }
     } else if (k === "c") { decide("confirm", null, t0); }
     else if (k === "b") { decide("blank", null, t0); }
     else if (k === "x") { decide("illegible", null, t0); }
+    else if (k === "u") { again(S.last); }
     else if (k === "n" || k === "ArrowDown") { move(1); }
     else if (k === "p" || k === "ArrowUp") { move(-1); }
     else if (k === "]") { otherReport(1); }
