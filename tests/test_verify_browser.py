@@ -193,3 +193,47 @@ def test_scripted_reviewer_resolves_every_flagged_cell_small(tmp_path):
 @pytest.mark.slow
 def test_scripted_reviewer_resolves_every_flagged_cell_of_20_reports(tmp_path):
     _resolve_dataset(tmp_path, 20)
+
+
+def test_a_reviewer_settles_an_ambiguous_issue_with_one_choice(tmp_path):
+    """An ``ambiguous`` placement (zeros printed empty, rows dropping their empty fields) offers its
+    alternatives as buttons; one click decides every cell the chosen alternative names, and the issue
+    is gone from the report."""
+    import random as _random
+
+    from govreport.synth.truth import random_truth
+
+    from .test_review_load import APPS, tab_text
+
+    truth = random_truth("gov2021", seed=2, variant="split")
+    rng = _random.Random(2)
+    dropped = {r for r in range(40) if rng.random() < 0.5}
+    text = tab_text(truth, blank=lambda k: k[0] == APPS and truth.values[k] == 0, drop_empty=lambda r: r in dropped)
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "r.txt").write_text(text, encoding="utf-8")
+    result = run_batch([src], tmp_path / "ds", workers=0, progress=False)
+    assert result.ok == 1
+    from govreport.batch.archive import make_id
+
+    ds = tmp_path / "ds"
+    rid = make_id((src / "r.txt").read_bytes(), "r.txt")
+    before = Report.from_dict(report_json(ds, rid))
+    k, issue = next((k, i) for k, i in enumerate(before.issues) if i.kind == "ambiguous" and i.alternatives
+                    and i.alternatives[0].values)
+    chosen = issue.alternatives[0].values
+    with server(ds, "ann") as (url, _), chrome() as driver:
+        open_report(driver, url, rid)
+        buttons = driver.find_elements("css selector", f"#v-issues button.gr-alt[data-issue='{k}'][data-alt='0']")
+        assert len(buttons) == 1
+        driver.execute_script("arguments[0].scrollIntoView()", buttons[0])
+        buttons[0].click()
+        wait_attr(driver, "data-last-step-ms")  # set when the answer is back (the JSON is written before)
+        wait_attr(driver, "data-busy", "0")
+        after = Report.from_dict(report_json(ds, rid))
+    for r, c, v in chosen:  # a value is verified; an empty cell is the reviewer's "printed blank"
+        cell = after.cell(APPS, r, c)
+        assert (cell.status, cell.value) == (("verified", v) if v is not None else ("blank", None))
+    assert not [i for i in after.issues if i.kind == "ambiguous" and i.cells == issue.cells]
+    decided = {(d.table, d.row, d.col) for d in CorrectionStore(ds).decisions()}
+    assert {(APPS, r, c) for r, c, _v in chosen} <= decided

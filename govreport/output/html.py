@@ -51,6 +51,9 @@ CSS = (
     ".gr-report .gr-chip{display:inline-block;padding:0 6px;margin:0 3px 2px 0;border:2px solid;border-radius:3px}"
     ".gr-report .gr-issues{margin:4px 0;padding-left:20px}"
     ".gr-report .gr-issues li{margin:2px 0}"
+    ".gr-report .gr-alts{display:inline-flex;gap:4px;margin-left:6px;flex-wrap:wrap}"
+    ".gr-report .gr-alt{font:inherit;font-size:90%;padding:1px 6px;border:1px solid #1565c0;border-radius:3px;"
+    "background:#e3f2fd;color:#0d47a1;cursor:pointer}"
     ".gr-report .gr-kind{display:inline-block;padding:0 4px;border-radius:3px;background:#ffe0b2;font-size:11px}"
     ".gr-report .gr-k-severe .gr-kind{background:#d50000;color:#fff}"
     ".gr-report summary{cursor:pointer;margin:2px 0}"
@@ -198,10 +201,17 @@ def issue_cells(issue: Issue) -> list[CellRef]:
     return [(issue.table, rc[0], rc[1]) for rc in issue.cells if len(rc) == 2]
 
 
+def _alt_values(values: list[list[object]]) -> str:
+    """An alternative's cell values for a tooltip: ``row.col = value`` (empty: printed blank)."""
+    return "; ".join(f"{r}.{c} = {'—' if v is None else v}" for r, c, v in values)
+
+
 def issues_html(report: Report, *, limit: int | None = None,
-                link: Callable[[list[CellRef]], str] | None = None) -> str:
+                link: Callable[[list[CellRef]], str] | None = None, choices: bool = False) -> str:
     """The issue list, severe kinds first. ``link``: maps an issue's cell keys to the element ID its
-    entry links to; each linked entry also lists its cells in ``data-cells`` (``table|row|col`` ...)."""
+    entry links to; each linked entry also lists its cells in ``data-cells`` (``table|row|col`` ...).
+    ``choices``: a reading issue's alternatives as buttons (``data-issue``, ``data-alt``: the verify
+    app settles the issue with one of them)."""
     if not report.issues:
         return "<p class='gr-ok'>" + escape(_("No issues: every template constraint holds.")) + "</p>"
     order = sorted(range(len(report.issues)), key=lambda k: report.issues[k].kind not in SEVERE)
@@ -221,6 +231,11 @@ def issues_html(report: Report, *, limit: int | None = None,
         if link is not None and keys:
             attrs += f" data-cells='{escape(' '.join('|'.join(x) for x in keys))}'"
             body = f"<a href='#{escape(link(keys))}'>{body}</a>"
+        if choices and i.about == "reading" and any(a.values for a in i.alternatives):
+            body += "<span class='gr-alts'>" + "".join(
+                f"<button type='button' class='gr-alt' data-issue='{k}' data-alt='{j}' "
+                f"title='{escape(_alt_values(a.values))}'>{escape(a.why)}</button>"
+                for j, a in enumerate(i.alternatives) if a.values) + "</span>"
         parts.append(f"<li class='gr-k-{escape(i.kind)}{sev}'{attrs}>{body}</li>")
     parts.append("</ol>")
     if limit is not None and len(order) > limit:

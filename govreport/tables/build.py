@@ -336,8 +336,9 @@ def build_tables(match: Match, settings: ExtractSettings) -> tuple[list[Cell], l
             # (values the arithmetic filled in only through cells in question are among them:
             # ``unsure``, from the arithmetic without the suspect readings)
             issues.append(Issue("ambiguous", spec.id,
-                                "the text does not say which columns these numbers are in, and more than one "
-                                "placement fits the arithmetic", [list(k) for k in sorted(ambiguous)]))
+                                _("the text does not say which columns these numbers are in, and more than one "
+                                  "placement fits the arithmetic"), [list(k) for k in sorted(ambiguous)],
+                                alternatives=_placements(spec, placement, cells, ambiguous)))
         _status_issues(spec, cells, units, settings, issues)
         out_cells.extend(cells.values())
     return out_cells, issues
@@ -360,6 +361,26 @@ def weigh_alternatives(cells: list[Cell], issues: list[Issue]) -> None:
             if read and all(v[2] is not None for v in read):
                 issue.alternatives.append(Alternative(read, _("as printed, the arithmetic failing")))
         issue.alternatives.append(Alternative([], _("re-key these cells from the document")))
+
+
+def _placements(spec: TableSpec, placement: Placement, cells: dict[CellKey, Cell],
+                doubted: set[CellKey]) -> list[Alternative]:
+    """The placement chosen and the others that fit as well, each as the values it gives the cells it
+    moves (``None``: printed empty); the cells the arithmetic filled in are left to the re-run."""
+    def value(tok: Token | None) -> int | float | None:
+        return tok.value if tok is not None and tok.kind is Kind.NUMBER else None
+
+    moved = sorted({k for other in placement.alternatives for k in other})
+    if not moved:
+        return []
+    chosen = Alternative([[k[0], k[1], cells[k].value if cells[k].status in ("read", "blank") else None]
+                          for k in moved], _("the placement chosen: the numbers as counted in their rows"))
+    out = [chosen]
+    for other in placement.alternatives:
+        values = [[k[0], k[1], value(other.get(k))] for k in moved]
+        if values not in [a.values for a in out]:
+            out.append(Alternative(values, _("another placement that fits the arithmetic as well")))
+    return out if len(out) > 1 else []
 
 
 def _anchor(spec: TableSpec, headers: list[Token]) -> int | None:

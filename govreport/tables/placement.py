@@ -37,6 +37,7 @@ W_SLACK = 1000.0
 TIE = 0.5
 #: what a cell printed empty read as non-zero costs when alternatives are weighed (more than a tie)
 BLANK_FILL = 1.0
+MAX_ALTERNATIVES = 4  #: other placements offered to a reviewer beside the one chosen
 
 
 @dataclass
@@ -51,6 +52,8 @@ class Placement:
     unplaced: list[list[int]] = field(default_factory=list)
     slack: float = 0.0
     flexible: list[int] = field(default_factory=list)  #: units placed by the program
+    #: other placements as good, each as the cells in question -> the token placed there (None: empty)
+    alternatives: list[dict[CellKey, Token | None]] = field(default_factory=list)
 
 
 def _trusted(slots: list[Token]) -> list[int]:
@@ -147,12 +150,22 @@ def place(table: TableSpec, variant: str | None, units: list[Unit]) -> Placement
             amb[u] |= {nonzero[v], new_cell}
     # Where each number that can move may go in a placement as good: the cells it may leave or
     # take are in question (each tried alone; the rest of its row is not).
+    others: list[dict[CellKey, Token | None]] = []
     for v in movable:
         u, i = next((uu, ii) for (uu, ii, _c, vv) in solver.z if vv == v)
+        here = dict(positions[u]).get(i)
         for (uu, ii, cell, w) in solver.z:
-            if uu == u and ii == i and cell not in amb[u] and solver.fits(obj + TIE, w):
-                amb[u].add(cell)
-    return Placement(positions, blanks, amb, unplaced, slack=solver.last_slack, flexible=flexible)
+            if uu == u and ii == i and cell != here:
+                x = solver.fitting(obj + TIE, w)
+                if x is not None:
+                    amb[u].add(cell)
+                    if len(others) < MAX_ALTERNATIVES:
+                        others.append({c: units[uu2].slots[ii2] for (uu2, ii2, c, vv) in solver.z if x[vv] > 0.5})
+    alternatives = []
+    for other in others:  # each as the cells in question hold it (None: empty)
+        alternatives.append({c: other.get(c) for u2 in flexible for c in amb[u2]})
+    return Placement(positions, blanks, amb, unplaced, slack=solver.last_slack, flexible=flexible,
+                     alternatives=alternatives)
 
 
 class _Program:
@@ -302,24 +315,20 @@ class _Program:
     def var(self, u: int, i: int, cell: CellKey) -> int:
         return next(v for (uu, ii, c, v) in self.z if uu == u and ii == i and c == cell)
 
-    def move_most(self, budget: float, candidates: list[int], force: int | None = None,
-                  ) -> dict[int, tuple[int, CellKey]]:
-        """Move as many of the ``candidates`` placements as possible within the cost budget.
-
-        An alternative fits as well only if it needs no more cells printed empty to be non-zero
-        than the placement chosen: in the budget a filled blank costs a whole tie, not the
-        tie-break it costs in the program (a placement that makes the document print a number
-        where it prints none is a worse reading, not another as good)."""
+    def _budget_row(self, budget: float) -> tuple[dict[int, float], float, float]:
+        """The placements within ``budget``: a filled blank costs a whole tie there, not the tie-break
+        it costs in the program (a placement that makes the document print a number where it prints
+        none is a worse reading, not another as good)."""
         weights = self.c.copy()
         weights[:self.nc] = BLANK_FILL
         if self.last_x is not None:
             budget += float((weights - self.c) @ self.last_x)
-        budget_row = ({j: float(x) for j, x in enumerate(weights) if x}, -np.inf, budget)
+        return ({j: float(x) for j, x in enumerate(weights) if x}, -np.inf, budget)
+
+    def move_most(self, budget: float, candidates: list[int]) -> dict[int, tuple[int, CellKey]]:
+        """Move as many of the ``candidates`` placements as possible within the cost budget."""
         c = np.zeros(self.nvar)
-        rows = [*self.rows, budget_row]
-        if force is not None:  # is there such a placement with this slot in this column at all?
-            res = self._run(c, [*rows, ({force: 1.0}, 1.0, 1.0)])
-            return {} if res is None else {force: (-1, ("", ""))}
+        rows = [*self.rows, self._budget_row(budget)]
         c[candidates] = 1.0
         res = self._run(c, rows)
         if res is None:
@@ -332,9 +341,9 @@ class _Program:
                 out[v] = (u, new)
         return out
 
-    def fits(self, budget: float, var: int) -> bool:
-        """Whether a placement within the budget (weighed as in :meth:`move_most`) has ``var`` set."""
-        return bool(self.move_most(budget, [var], force=var))
+    def fitting(self, budget: float, var: int) -> np.ndarray | None:
+        """A placement within the budget (weighed as in :meth:`move_most`) with ``var`` set, or ``None``."""
+        return self._run(np.zeros(self.nvar), [*self.rows, self._budget_row(budget), ({var: 1.0}, 1.0, 1.0)])
 
     def _run(self, c: np.ndarray, rows: list[tuple[dict[int, float], float, float]]) -> np.ndarray | None:
         from scipy.optimize import Bounds, LinearConstraint, milp

@@ -353,7 +353,7 @@ class VerifyApp:
                                       2 if c.key in bad else 1 if c.key in flagged else 0, d.action if d else None]
         out: dict[str, Any] = {
             "id": rid, "source": report.source, "header": header_html(report),
-            "issues": issues_html(report, link=lambda keys: "c-" + "-".join(keys[0])), "cells": state,
+            "issues": issues_html(report, link=lambda keys: "c-" + "-".join(keys[0]), choices=True), "cells": state,
             "flagged": ["|".join(k) for k in order], "open": ["|".join(k) for k in order if k in still]}
         if pages:
             labels = _labels(report.template) if report.template else {}
@@ -385,7 +385,13 @@ class VerifyApp:
         path = self.report_path(rid)
         if path is None:
             raise LookupError(rid)
-        table, row, col, action = (str(body.get(k, "")) for k in ("table", "row", "col", "action"))
+        action = str(body.get("action", ""))
+        if action == "choose":  # one alternative of a reading issue: every cell it sets, in one decision
+            self._choose(rid, path, body)
+            out = self.payload(rid, pages=False)
+            assert out is not None
+            return out
+        table, row, col = (str(body.get(k, "")) for k in ("table", "row", "col"))
         if not all(KEY.match(x) for x in (table, row, col)):
             raise ValueError("bad cell")
         if action not in ("value", "confirm", "blank", "illegible"):
@@ -409,27 +415,70 @@ class VerifyApp:
                     raise ValueError("nothing to confirm: type the value, or mark the cell printed blank (b) "
                                      "or not legible (x)")
                 value = cell.value
-            conflicts = (report.meta.get("review") or {}).get("conflicts") or {}
-            seen = [conflicts[n]["value"] for n in [f"{table}.{row}.{col}"]
-                    if isinstance(conflicts.get(n), dict) and conflicts[n].get("value") is not None]
-            decision = Decision.make(doc_hash(rid), table, row, col, action, value, old_value=cell.value,
-                                     old_status=cell.status, old_text=cell.text, reviewer=self.reviewer,
-                                     report=rid, source=report.source, seen=seen)
-            self.store.append(decision, fd)
-            decisions = self.store.for_doc(doc_hash(rid), fd)
-            try:
-                apply_decisions(report, decisions, fingerprint=digest(decisions))
-                write_report_json(path, report.to_dict())
-            finally:
-                self.loaded.pop(rid, None)  # re-read from the file unless it is the one just written
-            got.stamp = _stamp(path)
-            self.loaded[rid] = got
-            self._summarise(rid, report, got.stamp, set(latest(decisions)))
-            self._last_decision = time.monotonic()
-            self._dirty.set()
+            self.store.append(self._decision(rid, report, cell, action, value), fd)
+            self._apply(rid, path, got, fd)
         out = self.payload(rid, pages=False)
         assert out is not None
         return out
+
+    def _decision(self, rid: str, report: Report, cell: Cell, action: str, value: int | float | None) -> Decision:
+        conflicts = (report.meta.get("review") or {}).get("conflicts") or {}
+        name = f"{cell.table}.{cell.row}.{cell.col}"
+        seen = [conflicts[name]["value"]] if isinstance(conflicts.get(name), dict) and \
+            conflicts[name].get("value") is not None else []
+        return Decision.make(doc_hash(rid), cell.table, cell.row, cell.col, action, value, old_value=cell.value,
+                             old_status=cell.status, old_text=cell.text, reviewer=self.reviewer,
+                             report=rid, source=report.source, seen=seen)
+
+    def _choose(self, rid: str, path: Path, body: dict[str, Any]) -> None:
+        """Settle reading issue ``body["issue"]`` (its index in the report's issues) by its alternative
+        ``body["alt"]``: each cell it sets is decided (a value, or printed blank), all in one go."""
+        try:
+            k, j = int(body.get("issue")), int(body.get("alt"))  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            raise ValueError("choose needs the issue's and the alternative's numbers") from None
+        with self.lock, self.store.locked(exclusive=True) as fd:
+            got = self.load(rid, fd)
+            if got is None:
+                raise LookupError(rid)
+            report = got.report
+            if not (0 <= k < len(report.issues)) or report.issues[k].about != "reading" \
+                    or not (0 <= j < len(report.issues[k].alternatives)):
+                raise ValueError("no such alternative (the report changed: reload it)")
+            issue = report.issues[k]
+            values = issue.alternatives[j].values
+            if not values:
+                raise ValueError("this alternative is to re-key the cells: type each value")
+            spec = get_template(report.template).table(issue.table) if report.template and issue.table else None
+            todo = []
+            for row, col, value in values:
+                try:
+                    cell = report.cell(str(issue.table), str(row), str(col))
+                except KeyError:
+                    raise ValueError(f"no cell {issue.table}.{row}.{col} in this report") from None
+                if value is None:
+                    todo.append(self._decision(rid, report, cell, "blank", None))
+                else:
+                    checked = check_value(spec, str(col), float(value)) if spec is not None else value
+                    todo.append(self._decision(rid, report, cell, "value", checked))
+            for decision in todo:
+                self.store.append(decision, fd)
+            self._apply(rid, path, got, fd)
+
+    def _apply(self, rid: str, path: Path, got: Loaded, fd: int) -> None:
+        """Apply the store's decisions to the report's JSON (under the store's lock)."""
+        report = got.report
+        decisions = self.store.for_doc(doc_hash(rid), fd)
+        try:
+            apply_decisions(report, decisions, fingerprint=digest(decisions))
+            write_report_json(path, report.to_dict())
+        finally:
+            self.loaded.pop(rid, None)
+        got.stamp = _stamp(path)
+        self.loaded[rid] = got
+        self._summarise(rid, report, got.stamp, set(latest(decisions)))
+        self._last_decision = time.monotonic()
+        self._dirty.set()
 
     def image(self, rid: str, page: int) -> bytes | None:
         """The JPEG of page ``page`` of report ``rid`` (rendered once, then read from the cache)."""

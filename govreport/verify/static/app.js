@@ -331,6 +331,32 @@
       .then(function () { S.busy = false; root.setAttribute("data-busy", "0"); });
   }
 
+  // a reading issue settled in one action: the alternative chosen sets every cell it names
+  function choose(issue, alt, t0) {
+    if (!S.rid) { return; }
+    if (S.busy) { flash(_("one moment: the last decision is being saved"), true); return; }
+    S.busy = true;
+    root.setAttribute("data-busy", "1");
+    api("api/decide/" + encodeURIComponent(S.rid), {action: "choose", issue: issue, alt: alt})
+      .then(function (d) {
+        S.data.header = d.header; S.data.issues = d.issues; S.data.cells = d.cells;
+        S.data.flagged = d.flagged; S.data.open = d.open;
+        render(S.data, false);
+        select(nextOpen(null), true);
+        flash(_("saved"));
+        root.setAttribute("data-last-step-ms", (performance.now() - t0).toFixed(1));
+      })
+      .catch(function (e) { flash(e.message, true); })
+      .then(function () { S.busy = false; root.setAttribute("data-busy", "0"); });
+  }
+
+  document.addEventListener("click", function (ev) {
+    var b = ev.target && ev.target.closest ? ev.target.closest("button.gr-alt") : null;
+    if (!b) { return; }
+    ev.preventDefault(); ev.stopPropagation();
+    choose(parseInt(b.getAttribute("data-issue"), 10), parseInt(b.getAttribute("data-alt"), 10), performance.now());
+  }, true);
+
   function otherReport(step) {
     var i = S.queue.findIndex(function (r) { return r.id === S.rid; });
     var j = i + step;
