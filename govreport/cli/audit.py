@@ -37,7 +37,7 @@ from govreport.checks.audit import Audit, Auditor
 from govreport.checks.bodies import read_bodies_csv
 from govreport.checks.deadlines import read_meta_csv
 from govreport.cli import common
-from govreport.errors import BadInputError, ExitCode, InputNotFoundError
+from govreport.errors import BadInputError, ExitCode, InputNotFoundError, MissingDependencyError
 from govreport.i18n import N_, _
 from govreport.output.dataset import folder_meta, load_report_file, report_files
 from govreport.output.export import write_text_atomic
@@ -159,7 +159,11 @@ def write_beside(audit: Audit, load: Loader, output: Path, batch_dir: str | Path
     bodies = folder / "bodies.csv"
     write_text_atomic(bodies, "\ufeff" + audit.bodies.to_csv())  # with a BOM, as spreadsheets want it
     has_reviews = batch_dir is not None and (Path(batch_dir) / "review").is_dir()
-    board = write_dashboard(audit, load, folder / DASHBOARD, batch_dir if has_reviews else None)
+    try:
+        board = write_dashboard(audit, load, folder / DASHBOARD, batch_dir if has_reviews else None)
+    except MissingDependencyError as exc:  # the memo is written: the dashboard alone is missing
+        log.warning("%s", exc)
+        return [bodies]
     return [bodies, board]
 
 

@@ -31,6 +31,8 @@ from govreport.checks.bodies import UNIDENTIFIED
 from govreport.checks.findings import flagged_cells
 from govreport.checks.indicators import MIN_DENOMINATOR, OUTLIER_GAP, OUTLIER_IQR
 from govreport.checks.rules import rules
+from govreport.errors import MissingDependencyError
+from govreport.i18n import _
 from govreport.output.export import write_text_atomic
 
 MIN_CASES = MIN_DENOMINATOR  #: a ratio over fewer cases is shown grey, never an outlier
@@ -133,7 +135,10 @@ def _script(text: str) -> str:
 
 def dashboard_html(data: dict[str, Any]) -> str:
     """The page: Plotly's JS, the data and the page's own script, inline."""
-    from plotly.offline import get_plotlyjs
+    try:
+        from plotly.offline import get_plotlyjs
+    except ImportError:
+        raise MissingDependencyError(_("the dashboard needs plotly: pip install plotly")) from None
 
     page = (STATIC / "dashboard.html").read_text(encoding="utf-8")
     parts = {"/*PLOTLY*/": _script(get_plotlyjs()),
