@@ -370,7 +370,8 @@ def check_structure(match: Match | None, segments: Sequence[Segment], cells: lis
         table_cells = by_table.get(t.spec.id, {})
         found: list[tuple[str, set[CellKey]]] = []
         if t.spec.layout == "rows":
-            found += _ordinal_doubts(t)
+            found += [(m, keys) for m, keys, named in _ordinal_doubts(t)
+                      if not _pinned_by_arithmetic(t.spec, t.variant, table_cells, {k[0] for k in keys}, named)]
             found += _count_doubts(t, segments, index, taken)
             found += _lattice_doubts(t, table_cells)
         else:
@@ -379,6 +380,42 @@ def check_structure(match: Match | None, segments: Sequence[Segment], cells: lis
             keys = keys | _resting_on(t.spec, t.variant, table_cells, keys)
             issues.append(Issue("structure", t.spec.id, message, [list(k) for k in sorted(keys)]))
     return issues
+
+
+def _pinned_by_arithmetic(spec: TableSpec, variant: str | None, cells: dict[CellKey, Cell], rows: set[str],
+                          named: list[str] | None = None) -> bool:
+    """Whether the table's arithmetic itself says these rows are where they are: every equation holds
+    as read (an empty cell as 0), and moving any of them to any row the doubt names (``named``; all
+    rows where it names none) breaks one (the two rows' numbers swapped). Then a label's ordinal that
+    names another row is a misprint, not a doubt; with a masked or missing cell, or numbers that
+    could trade rows, the doubt stands."""
+    eqs = spec.equations(variant)
+    values: dict[CellKey, float] = {}
+    for k, c in cells.items():
+        if c.status in ("masked", "missing") or (c.value is None and c.status != "blank"):
+            return False
+        values[k] = float(c.value or 0)
+
+    def holds(v: dict[CellKey, float]) -> bool:
+        return all(abs(sum(v[k] for k in e.lhs) - sum(v[k] for k in e.rhs)) < 1e-6 for e in eqs)
+
+    if not eqs or not holds(values):
+        return False
+    others = named if named is not None else [r.id for r in spec.active_rows(variant)]
+    if not others:
+        return False
+    for row in rows:
+        for other in others:
+            if other == row:
+                continue
+            swapped = dict(values)
+            for col in spec.columns:
+                a, b = (row, col.id), (other, col.id)
+                if a in values and b in values:
+                    swapped[a], swapped[b] = values[b], values[a]
+            if holds(swapped):
+                return False
+    return True
 
 
 def _resting_on(spec: TableSpec, variant: str | None, cells: dict[CellKey, Cell], doubted: set[CellKey],
@@ -395,7 +432,9 @@ def _row_keys(t: _Table, rows: Sequence[str]) -> set[CellKey]:
     return {(r, c.id) for r in rows for c in t.spec.columns}
 
 
-def _ordinal_doubts(t: _Table) -> list[tuple[str, set[CellKey]]]:
+def _ordinal_doubts(t: _Table) -> list[tuple[str, set[CellKey], list[str] | None]]:
+    """Rows whose printed ordinal or label words are another row's: (message, cells, the rows the
+    ordinal would fit, or ``None`` where words, not an ordinal, name the other row)."""
     want = expected_ordinals(t.spec, t.variant)
     out = []
     for i, (unit, seg) in enumerate(zip(t.units, t.segs, strict=True)):
@@ -403,11 +442,13 @@ def _ordinal_doubts(t: _Table) -> list[tuple[str, set[CellKey]]]:
             continue
         row = unit.cells[0][0]
         printed = printed_ordinals(seg)
+        named: list[str] | None = None
         if _contradicts(printed, want.get(row, {})):
             what = f"the ordinal {_show(printed)}, which is not its row's ({_show(want.get(row, {}))})"
+            named = [r for r, w in want.items() if r != row and not _contradicts(printed, w)]
         else:
             what = f"{'…'.join(legible(seg))!r} of its label, which is another row's label"
-        out.append((f"row {row} prints {what}: the numbers may belong to another row", _row_keys(t, [row])))
+        out.append((f"row {row} prints {what}: the numbers may belong to another row", _row_keys(t, [row]), named))
     return out
 
 
