@@ -318,9 +318,17 @@ def build_tables(match: Match, settings: ExtractSettings) -> tuple[list[Cell], l
                                 + ": their numbers stand under other column names in the header rows than the "
                                 "columns their count of cells puts them in", [list(k) for k in keys]))
         suspect |= ambiguous
+        # a reading the recogniser doubts is checked, never trusted: nothing is inferred from it alone
+        shaky = {k for k, c in cells.items() if c.status == "read" and c.confidence is not None
+                 and c.confidence < settings.low_confidence}
         unsure = _check_table(spec, variant, cells, issues, settings.low_confidence, [u.cells for u in units],
-                              set(split.doubtful), suspect)
-        ambiguous |= unsure
+                              set(split.doubtful), suspect | shaky)
+        if ambiguous or not shaky:
+            ambiguous |= unsure
+        elif unsure:
+            issues.append(Issue("low_confidence", spec.id, _(
+                "{n} cell(s) that only doubtful readings would fix are left open").format(n=len(unsure)),
+                [list(k) for k in sorted(unsure)]))
         assumed = {key for blanks in placement.blanks for i, key in blanks if i is None}
         for key in unsure & assumed:  # taken to be empty by a placement in question: not known to be
             if cells[key].status == "blank":
