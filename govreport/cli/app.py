@@ -60,8 +60,8 @@ def _run(argv: list[str] | None) -> int:
     try:
         with stdout_guard():
             rc = app(args=argv, standalone_mode=False)
-    except GovreportError as exc:
-        sys.stderr.write(f"govreport: error: {exc}\n")
+    except GovreportError as exc:  # one line, even where a file name holds a line break
+        sys.stderr.write("govreport: error: " + str(exc).replace("\r", "\\r").replace("\n", "\\n") + "\n")
         return int(exc.exit_code)
     except typer.Exit as exc:
         if _TERM["seen"]:
