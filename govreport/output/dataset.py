@@ -321,11 +321,11 @@ def clean_scratch(folder: Path) -> int:
     return gone
 
 
-def _restore_cr(path: Path) -> None:
+def _restore_cr(path: Path, scratch: Path) -> None:
     """Write the workbook's carriage returns as ``&#13;``: xlsxwriter writes OOXML's ``_x000D_``,
     which Excel reads back but openpyxl (and so pandas) does not; an XML character reference reads
     back as ``\\r`` everywhere. A literal ``_x000D_`` (escaped ``_x005F_x000D_``) is left alone."""
-    fixed = path.with_name(path.name + ".cr")
+    fixed = scratch / "cr.xlsx"  # same file system as ``path``; removed with the scratch folder
     with zipfile.ZipFile(path) as src, zipfile.ZipFile(fixed, "w") as out:
         for info in src.infolist():
             data = src.read(info)
@@ -381,10 +381,10 @@ class _XlsxStream:
             self.closed = True
             try:
                 self.wb.close()
+                if self.has_cr:
+                    _restore_cr(self.path, self.scratch)
             finally:
                 shutil.rmtree(self.scratch, ignore_errors=True)
-            if self.has_cr:
-                _restore_cr(self.path)
 
     def abort(self) -> None:
         """Give up (the export failed or was stopped): no workbook, and no scratch file left."""

@@ -275,11 +275,13 @@ def apply_decisions(report: Report, decisions: Sequence[Decision], *, fingerprin
     ``fingerprint``: the :func:`~govreport.verify.store.digest` of all the document's decisions; a report
     that already records it is left as it is. Returns whether the report changed.
     """
-    decisions = valid_decisions(report, decisions)
     if not decisions:
         return False
     review = dict(report.meta.get("review") or {})
     if fingerprint is not None and review.get("digest") == fingerprint:
+        return False
+    decisions = valid_decisions(report, decisions)  # a hand-edited value: warned about once, left out
+    if not decisions:
         return False
     fresh = "review" not in report.meta
     cells = {c.key: c for c in report.cells}
