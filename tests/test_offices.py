@@ -16,10 +16,10 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
-from common import load_truth, score_report  # noqa: E402
+from common import load_truth, score_report
 
-from govreport.layout.grid import Roles, cluster  # noqa: E402
-from govreport.settings import ExtractSettings  # noqa: E402
+from govreport.layout.grid import Roles, cluster
+from govreport.settings import ExtractSettings
 
 
 def _extract_json(target: Path) -> dict:
