@@ -159,7 +159,8 @@ def test_memo_docx(archives, tmp_path):
     headings = [p.text for p in d.paragraphs if p.style.name.startswith(("Heading", "Title"))]
     assert headings[0] == "Audit memo" and "Bodies ranked by open issues" in headings
     text = "\n".join(p.text for p in d.paragraphs)
-    assert "deadline [art49]" in text and "cross_year_stock_flow" in text
+    assert "deadline [art49]" in text and "carried-over mismatch" in text  # cross_year_stock_flow, in words
+    assert "Advice: " in text and "Basis: " in text  # each finding about the report: its basis and what to put right
     assert len(d.tables) > 24 * 5
 
 

@@ -470,5 +470,5 @@ def test_audit_refuses_its_input_as_the_memo_and_unknown_suffixes(tmp_path, caps
     assert main(["audit", str(page), "-o", str(page)]) == ExitCode.USAGE
     assert "is the input itself" in capsys.readouterr().err
     assert page.read_bytes() == before
-    assert main(["audit", str(page), "-o", str(tmp_path / "memo.pdf")]) == ExitCode.USAGE
+    assert main(["audit", str(page), "-o", str(tmp_path / "memo.rtf")]) == ExitCode.USAGE
     assert "unknown output format" in capsys.readouterr().err
