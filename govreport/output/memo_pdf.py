@@ -85,6 +85,15 @@ def fonts() -> dict[str, str]:
 
 
 def _styles() -> dict[str, Any]:
+    """Paragraph styles; each keeps one character's room at the right, where CJK line breaking hangs a
+    closing bracket or comma past the line (it must not pass the margin)."""
+    styles = _base_styles()
+    for style in styles.values():
+        style.rightIndent = style.fontSize
+    return styles
+
+
+def _base_styles() -> dict[str, Any]:
     from reportlab.lib.enums import TA_CENTER
     from reportlab.lib.styles import ParagraphStyle
 
