@@ -43,7 +43,8 @@ def test_docx_is_a4_in_the_official_layout(audited):
     d = docx.Document(str(_memo(audited, ".docx")))
     s = d.sections[0]
     assert (round(s.page_width / Mm(1)), round(s.page_height / Mm(1))) == (210, 297)
-    assert [round(m / Mm(1)) for m in (s.top_margin, s.bottom_margin, s.left_margin, s.right_margin)] == [37, 35, 28, 26]
+    margins = (s.top_margin, s.bottom_margin, s.left_margin, s.right_margin)
+    assert [round(m / Mm(1)) for m in margins] == [37, 35, 28, 26]
     assert "PAGE" in s.footer._element.xml  # page numbers
     heads = [p.text for p in d.paragraphs if p.style.name.startswith(("Heading", "Title"))]
     assert heads[0] == "政府信息公开工作年度报告审查意见" and "附件1　识别存疑（请对照原件核对）" in heads
@@ -101,7 +102,8 @@ def test_pdf_has_chinese_headings_embedded_fonts_and_text_within_the_margins(aud
                 desc = font.get("/FontDescriptor") or (font.get("/DescendantFonts") or [{}])[0].get("/FontDescriptor")
                 if desc is not None and any(k in desc for k in ("/FontFile", "/FontFile2", "/FontFile3")):
                     embedded.add(str(font.BaseFont).lstrip("/"))
-    assert fonts and all(any(f.endswith(e.split("+")[-1]) or f == e for e in embedded) for f in fonts), (fonts, embedded)
+    assert fonts and all(any(f.endswith(e.split("+")[-1]) or f == e for e in embedded) for f in fonts), (
+        fonts, embedded)
 
 
 def test_pdf_renders_the_chinese_glyphs(audited):

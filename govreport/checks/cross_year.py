@@ -29,6 +29,8 @@ from typing import Any
 
 from govreport.checks.findings import Finding, flagged_cells
 from govreport.checks.rules import rules
+from govreport.i18n import _, current_language
+from govreport.models.labels import cell_words
 
 JUMP_FACTOR = 10.0  #: a count this many times last year's (or this fraction of it) is an abrupt jump
 JUMP_MIN_BASE = 3  #: ... when the smaller of the two is at least this (1 → 10 is no news)
@@ -85,8 +87,16 @@ def _fmt(v: Any) -> str:
 
 
 def _flag_note(p: YearPoint, keys: Iterable[str]) -> str:
-    notes = [f"{k} in {p.year} is flagged ({', '.join(sorted(set(p.flagged[k])))})" for k in keys if k in p.flagged]
-    return f" ({'; '.join(notes)})" if notes else ""
+    notes = [_("{cell} in {year} is flagged ({kinds})").format(cell=_key_words(k), year=p.year,
+                                                             kinds=", ".join(sorted(set(p.flagged[k]))))
+             for k in keys if k in p.flagged]
+    return _(" ({notes})").format(notes=_("; ").join(notes)) if notes else ""
+
+
+def _key_words(key: str) -> str:
+    """``table.row.col`` as a message names it: the printed labels, or the key itself in English."""
+    table, row, col = key.split(".")
+    return cell_words(table, row, col, ids=current_language() == "en")
 
 
 def _stock_flow(prev: YearPoint, cur: YearPoint) -> list[Finding]:
@@ -106,8 +116,11 @@ def _stock_flow(prev: YearPoint, cur: YearPoint) -> list[Finding]:
             note = _flag_note(prev, keys[:1]) or _flag_note(cur, keys)
             out.append(Finding(
                 "cross_year_stock_flow", "error",
-                f"{row}: 现行有效 {_fmt(now)} in {cur.year}, but {_fmt(before)} in {prev.year} + 制发 {_fmt(inflow)} "
-                f"− 废止 {_fmt(outflow)} = {_fmt(expected)}{note}",
+                _("{row}: 现行有效 {now} in {year}, but {before} in {prev_year} + 制发 {inflow} − 废止 {outflow} = "
+                  "{expected}{note}").format(
+                    row=row if current_language() == "en" else cell_words(sf.table, row, None), now=_fmt(now),
+                    year=cur.year, before=_fmt(before), prev_year=prev.year, inflow=_fmt(inflow),
+                    outflow=_fmt(outflow), expected=_fmt(expected), note=note),
                 rule=sf.id, source=sf.source, table=sf.table,
                 cells=[[row, sf.stock], [row, sf.inflow], [row, sf.outflow]],
                 report_id=cur.id, related_report_id=prev.id))
@@ -122,8 +135,11 @@ def _carry(prev: YearPoint, cur: YearPoint) -> list[Finding]:
         if fwd is None or over is None or float(fwd) == float(over):
             continue
         out.append(Finding("cross_year_mismatch", "error",
-                           f"{col}: carried_over {over} in {cur.year} != carried_forward {fwd} in {prev.year} "
-                           f"({prev.source})", table="applications", cells=[["carried_over", col]],
+                           _("{col}: carried_over {over} in {year} != carried_forward {fwd} in {prev_year} "
+                             "({source})").format(
+                               col=col if current_language() == "en" else cell_words("applications", None, col),
+                               over=over, year=cur.year, fwd=fwd, prev_year=prev.year, source=prev.source),
+                           table="applications", cells=[["carried_over", col]],
                            report_id=cur.id, related_report_id=prev.id))
     return out
 
@@ -138,11 +154,12 @@ def _jumps(prev: YearPoint, cur: YearPoint) -> list[Finding]:
         if lo < JUMP_MIN_BASE or hi < JUMP_FACTOR * lo:
             continue
         table, row, col = key.split(".")
-        direction = "times" if b > a else "times less than"
+        text = (_("{cell}: {now} in {year} is {factor} times {before} in {prev_year}{note}") if b > a else
+                _("{cell}: {now} in {year} is {factor} times less than {before} in {prev_year}{note}"))
         out.append(Finding(
             "cross_year_jump", "warning",
-            f"{key}: {_fmt(b)} in {cur.year} is {hi / lo:.1f} {direction} {_fmt(a)} in {prev.year}"
-            f"{_flag_note(cur, [key]) or _flag_note(prev, [key])}",
+            text.format(cell=_key_words(key), now=_fmt(b), year=cur.year, factor=f"{hi / lo:.1f}", before=_fmt(a),
+                        prev_year=prev.year, note=_flag_note(cur, [key]) or _flag_note(prev, [key])),
             table=table, cells=[[row, col]], report_id=cur.id, related_report_id=prev.id))
     return out
 
@@ -159,9 +176,11 @@ def cross_year_findings(points: Iterable[YearPoint]) -> list[Finding]:
             filed = sorted(years[year], key=lambda p: (p.source, p.id))
             first = filed[0]
             for other in filed[1:]:
-                same = "with the same tables" if other.digest == first.digest else "with different tables"
+                same = _("with the same tables") if other.digest == first.digest else _("with different tables")
                 out.append(Finding("cross_year_duplicate", "warning",
-                                   f"{first.agency} {year}: filed twice, {other.source} and {first.source} ({same})",
+                                   _("{agency} {year}: filed twice, {other} and {first} ({same})").format(
+                                       agency=first.agency, year=year, other=other.source, first=first.source,
+                                       same=same),
                                    report_id=other.id, related_report_id=first.id))
         ordered = sorted(years)
         for y0, y1 in zip(ordered, ordered[1:], strict=False):
@@ -172,10 +191,11 @@ def cross_year_findings(points: Iterable[YearPoint]) -> list[Finding]:
             prev = min(years[y0], key=lambda p: (p.source, p.id))
             cur = min(years[y1], key=lambda p: (p.source, p.id))
             if y1 - y0 > 1:
-                missing = ", ".join(str(y) for y in range(y0 + 1, y1))
+                missing = _(", ").join(str(y) for y in range(y0 + 1, y1))
                 out.append(Finding("cross_year_gap", "warning",
-                                   f"{cur.agency}: no report for {missing} between {y0} ({prev.source}) and "
-                                   f"{y1} ({cur.source})", report_id=cur.id, related_report_id=prev.id))
+                                   _("{agency}: no report for {missing} between {y0} ({prev}) and {y1} ({cur})").format(
+                                       agency=cur.agency, missing=missing, y0=y0, prev=prev.source, y1=y1,
+                                       cur=cur.source), report_id=cur.id, related_report_id=prev.id))
                 continue
             out += _stock_flow(prev, cur)
             out += _jumps(prev, cur)

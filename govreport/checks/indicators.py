@@ -25,6 +25,7 @@ from typing import Any
 
 from govreport.checks.findings import Finding, flagged_cells
 from govreport.checks.rules import IndicatorRule, rules
+from govreport.i18n import _
 from govreport.types import CellRef
 
 MIN_SAMPLE = 10  #: percentile ranks need at least this many reports with the indicator (same year)
@@ -155,7 +156,9 @@ def rank_batch(items: list[tuple[str, int | None, dict[str, Indicator]]]) -> lis
                 if (v > q3 + OUTLIER_IQR * iqr or v < q1 - OUTLIER_IQR * iqr) and abs(v - med) >= OUTLIER_GAP:
                     out.append(Finding(
                         "indicator_outlier", "warning",
-                        f"{rule.name} {v:.1%} ({ind.numerator}/{ind.denominator}) lies far outside the {year} reports' "
-                        f"spread (median {med:.1%}, quartiles {q1:.1%}–{q3:.1%}, {len(values)} reports; "
-                        f"percentile {ind.percentile:g})", rule=rule.id, source=rule.formula, report_id=rid))
+                        _("{name} {value} ({num}/{den}) lies far outside the {year} reports' spread (median "
+                          "{median}, quartiles {q1}–{q3}, {n} reports; percentile {p})").format(
+                            name=rule.name, value=f"{v:.1%}", num=ind.numerator, den=ind.denominator, year=year,
+                            median=f"{med:.1%}", q1=f"{q1:.1%}", q3=f"{q3:.1%}", n=len(values),
+                            p=f"{ind.percentile:g}"), rule=rule.id, source=rule.formula, report_id=rid))
     return out
