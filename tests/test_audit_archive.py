@@ -223,7 +223,7 @@ def test_audit_cli_and_meta(tmp_path, capsys):
     assert main(["audit", str(ds), "-o", str(tmp_path / "m.html")]) == 0
     assert "late" in (tmp_path / "m.html").read_text(encoding="utf-8")
     # usage and input errors: one line, documented exit codes
-    assert main(["audit", str(text), "-o", str(tmp_path / "m.pdf")]) == ExitCode.USAGE
+    assert main(["audit", str(text), "-o", str(tmp_path / "m.rtf")]) == ExitCode.USAGE
     assert main(["audit", str(tmp_path / "nope.txt"), "-o", str(tmp_path / "m.html")]) == ExitCode.INPUT_NOT_FOUND
     meta.write_text("file,date\nx.txt,someday\n", encoding="utf-8")
     assert main(["audit", str(text), "-o", str(tmp_path / "m.html"), "--meta", str(meta)]) == ExitCode.BAD_INPUT

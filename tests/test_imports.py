@@ -96,6 +96,8 @@ def test_no_module_imports_private_names() -> None:
     bad = []
     for name, path in modules.items():
         for target, imported, line in _imports(ast.parse(path.read_text(encoding="utf-8")), modules):
+            if imported == "_" and target == "govreport.i18n":  # gettext's name for "translate", public there
+                continue
             if target != name and (imported.startswith("_") or (target.rsplit(".", 1)[-1].startswith("_")
                                    and target.rsplit(".", 1)[-1] != "__main__")):
                 bad.append(f"{path.relative_to(PACKAGE.parent)}:{line}: {target} {imported}".strip())

@@ -17,7 +17,7 @@ from typing import Any
 
 from govreport.errors import MissingDependencyError
 from govreport.i18n import _
-from govreport.output.memo import (
+from govreport.output.memo_parts import (
     COLOURS,
     MARGIN_MM,
     PAGE_MM,
