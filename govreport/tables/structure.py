@@ -35,12 +35,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from govreport.i18n import _
 from govreport.layout.tokens import Kind, Token
 from govreport.models.template import TableSpec
 from govreport.report import Cell, Issue
 from govreport.tables.labels import norm, similarity
 from govreport.tables.match import Match, Unit
 from govreport.tables.segments import Segment
+from govreport.tables.words import cell_label, row_label
 from govreport.types import CellKey
 
 log = logging.getLogger("govreport")
@@ -444,11 +446,13 @@ def _ordinal_doubts(t: _Table) -> list[tuple[str, set[CellKey], list[str] | None
         printed = printed_ordinals(seg)
         named: list[str] | None = None
         if _contradicts(printed, want.get(row, {})):
-            what = f"the ordinal {_show(printed)}, which is not its row's ({_show(want.get(row, {}))})"
+            what = _("the ordinal {printed}, which is not its row's ({wanted})").format(
+                printed=_show(printed), wanted=_show(want.get(row, {})))
             named = [r for r, w in want.items() if r != row and not _contradicts(printed, w)]
         else:
-            what = f"{'…'.join(legible(seg))!r} of its label, which is another row's label"
-        out.append((f"row {row} prints {what}: the numbers may belong to another row", _row_keys(t, [row]), named))
+            what = _("“{words}” of its label, which is another row's label").format(words="…".join(legible(seg)))
+        out.append((_("{row} prints {what}: the numbers may belong to another row").format(
+            row=row_label(t.spec, row), what=what), _row_keys(t, [row]), named))
     return out
 
 
@@ -472,11 +476,11 @@ def _count_doubts(t: _Table, segments: Sequence[Segment], index: dict[int, int],
             continue
         between = order[max(r0, 0):min(r1, len(order) - 1) + 1]
         pages = {tok.page for i in (s0, s1) if 0 <= i < len(segments) for tok in segments[i].slots if tok.page}
-        where = " at a page break" if len(pages) > 1 else ""
-        names = " and ".join(order[r] for r in (r0, r1) if 0 <= r < len(order))
-        out.append((f"{len(stray)} printed row(s) of values next to {names}{where} match no template row: the "
-                    "table prints more rows than the template there, and which row each of these numbers "
-                    "belongs to is in doubt", _row_keys(t, between)))
+        where = _(" at a page break") if len(pages) > 1 else ""
+        names = _(" and ").join(row_label(t.spec, order[r]) for r in (r0, r1) if 0 <= r < len(order))
+        out.append((_("{n} printed row(s) of values next to {rows}{where} match no template row: the table prints "
+                      "more rows than the template there, and which row each of these numbers belongs to is in "
+                      "doubt").format(n=len(stray), rows=names, where=where), _row_keys(t, between)))
     return out
 
 
@@ -520,9 +524,9 @@ def _lattice_doubts(t: _Table, cells: dict[CellKey, Cell]) -> list[tuple[str, se
         doubted |= _off_lattice(pts, len(cols), cols)
     if not doubted:
         return []
-    names = ", ".join(f"{r}.{c}" for r, c in sorted(doubted))
-    return [(f"{names}: not in the column of the table's lattice that the other rows put "
-             f"{'it' if len(doubted) == 1 else 'them'} in: a number may have moved to another column", doubted)]
+    names = "、".join(cell_label(t.spec, k) for k in sorted(doubted))
+    return [(_("{cells}: not in the column of the table's lattice that the other rows put them in: a number may "
+               "have moved to another column").format(cells=names), doubted)]
 
 
 def _off_lattice(pts: list[tuple[str, int, float, float]], ncols: int, cols: list[str]) -> set[CellKey]:
@@ -551,7 +555,7 @@ def _off_lattice(pts: list[tuple[str, int, float, float]], ncols: int, cols: lis
     keep = np.ones(len(pts), bool)
     line = np.zeros(ncols)
     slope = 0.0
-    for _ in range(2):
+    for _round in range(2):
         design = np.zeros((int(keep.sum()), ncols + 1))
         idx = np.nonzero(keep)[0]
         design[np.arange(len(idx)), j[idx]] = 1.0
@@ -612,9 +616,9 @@ def _title_doubts(t: _Table, cells: dict[CellKey, Cell], segments: Sequence[Segm
             doubted.add(k)
     if not doubted:
         return []
-    shown = ", ".join(f"{r}.{c}" for r, c in sorted(doubted))
-    return [(f"{shown}: not under the column title printed for {'it' if len(doubted) == 1 else 'them'}: "
-             "the numbers may have moved to other columns", doubted)]
+    shown = "、".join(cell_label(t.spec, k) for k in sorted(doubted))
+    return [(_("{cells}: not under the column title printed for them: the numbers may have moved to other "
+               "columns").format(cells=shown), doubted)]
 
 
 def _align_titles(texts: list[str], names: list[str]) -> dict[int, int]:
