@@ -124,10 +124,28 @@ def generated_text(n: int, seed: int) -> Iterator[tuple[str, str, Truth]]:
                                           lambda r, d=dropped: r in d), truth
 
 
+def converted(n: int, seed: int) -> Iterator[tuple[str, str, Truth]]:
+    """Generated reports as other people's converters leave them (govreport.synth.convert), undamaged:
+    every flag on them is a false alarm."""
+    from govreport.synth import convert as conv
+    from govreport.synth.printed import printed_document
+    from govreport.synth.truth import random_truth
+
+    for name in conv.CONVERTERS:
+        if not conv.available(name):
+            continue
+        for i in range(n):
+            t = random_truth("gov2021" if i % 2 == 0 else "gov2019", seed=seed + 100 + i)
+            with tempfile.TemporaryDirectory() as tmp:
+                text = conv.convert(printed_document(t), name, tmp)
+            yield name, text, dict(t.values)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
     ap.add_argument("--text", type=int, default=6, help="generated text documents per class")
+    ap.add_argument("--converted", type=int, default=1, help="generated reports per converter")
     ap.add_argument("--pdf", type=int, default=0, help="generated born-digital PDFs")
     ap.add_argument("--scans", type=int, default=0, help="generated office scans (slow)")
     ap.add_argument("--seed", type=int, default=2500)
@@ -149,6 +167,8 @@ def main(argv: list[str] | None = None) -> int:
         row("samples").add(govreport.extract(doc), truth, bad)
     for cls, text, truth in generated_text(args.text, args.seed):
         row(f"text: {cls}").add(govreport.extract(text.encode()), truth, set())
+    for name, text, truth in converted(args.converted, args.seed):
+        row(f"converted: {name}").add(govreport.extract(text.encode()), truth, set())
     with tempfile.TemporaryDirectory() as tmp:
         for kind, n, degrade in (("text_pdf", args.pdf, None), ("scanned_pdf", args.scans, "office")):
             if not n:

@@ -244,9 +244,29 @@ def _misfit(t: _Table, i: int, want: dict[str, dict[str, int]]) -> bool:
     row = t.units[i].cells[0][0]
     if _contradicts(printed_ordinals(t.segs[i]), want.get(row, {})):
         return True
-    words = legible(t.segs[i])
+    words = _row_words(t, i)
     labels = {r.id: r.labels for r in t.spec.active_rows(t.variant)}
     return bool(words) and not fits(words, labels[row]) and any(fits(words, labs) for labs in labels.values())
+
+
+def _row_words(t: _Table, i: int) -> list[str]:
+    """The legible words of row ``i``'s label, less those that are one of the table's column names
+    (总计 of a header row repeated above each row is no row's label)."""
+    columns = {_plain(c.label) for c in t.spec.columns}
+    groups = _group_labels(t.spec)
+    return [w for w in legible(t.segs[i]) if _plain(w) not in columns and not any(_plain(w) in g for g in groups)]
+
+
+def _group_labels(spec: TableSpec) -> set[str]:
+    """The headings several rows share, printed across them (三、本年度办理结果, （三）不予公开): a word
+    of theirs beside a row says nothing of which row it is."""
+    out = set()
+    for r in spec.rows:
+        first = r.labels[0] if r.labels else ""
+        for x in r.labels[1:]:
+            if first and x.endswith(first) and len(x) > len(first):
+                out.add(_plain(x[:-len(first)]))
+    return {g for g in out if g}
 
 
 def _move_contradicted(t: _Table) -> list[str]:
@@ -450,7 +470,9 @@ def _ordinal_doubts(t: _Table) -> list[tuple[str, set[CellKey], list[str] | None
                 printed=_show(printed), wanted=_show(want.get(row, {})))
             named = [r for r, w in want.items() if r != row and not _contradicts(printed, w)]
         else:
-            what = _("“{words}” of its label, which is another row's label").format(words="…".join(legible(seg)))
+            words = _row_words(t, i)
+            what = _("“{words}” of its label, which is another row's label").format(words="…".join(words))
+            named = [r.id for r in t.spec.active_rows(t.variant) if r.id != row and fits(words, r.labels)]
         out.append((_("{row} prints {what}: the numbers may belong to another row").format(
             row=row_label(t.spec, row), what=what), _row_keys(t, [row]), named))
     return out
