@@ -191,10 +191,10 @@ def _check(text: str, report: Report, prose: Prose) -> None:
     wrong = {(c.qid, c.figure) for c in prose.claims if not c.agrees}
     assert {(e["quantity"], e["figure"]) for e in entries if e["agrees"] is False} == wrong
     assert len(issues) == len(wrong)
-    by_qid = {c.qid: c for c in prose.claims}
+    by_cells = {repr([list(k[1:]) for k in c.cells]): c for c in prose.claims if not c.agrees}
     for issue in issues:
         assert issue.kind == "narrative_mismatch"
-        c = by_qid[issue.message.split(":")[0]]
+        c = by_cells[repr([list(k) for k in issue.cells])]  # the message names the cells in words
         assert not c.agrees
         assert issue.table == c.cells[0][0]
         assert issue.cells == [k[1:] for k in c.cells]

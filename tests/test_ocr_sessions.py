@@ -183,8 +183,8 @@ def test_two_services_share_the_workers(tmp_path: Path, monkeypatch: pytest.Monk
                                         caplog: pytest.LogCaptureFixture) -> None:
     """What ``cuda:0,1`` does, on two CPU services: each worker talks to its own, both answer."""
     monkeypatch.setattr(workers, "service_devices", lambda settings: ["cpu", "cpu"])
-    for seed in (81, 82):
-        make_table_page(seed).image.save(tmp_path / f"p{seed}.png")
+    for seed, name in ((81, "north"), (82, "south")):  # two reports (pages named alike would be one report)
+        make_table_page(seed).image.save(tmp_path / f"{name}.png")
     from govreport.batch.archive import discover
 
     items = [i for i in discover([str(tmp_path)], ExtractSettings()) if not hasattr(i, "error")]

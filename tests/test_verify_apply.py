@@ -74,7 +74,7 @@ def test_printed_blank_and_generic_issues_lose_reviewed_cells():
     kinds = {i.kind: i for i in r.issues}
     # ... and the arithmetic that now fails (0+0+0+0 = 0, total printed 2) says so
     assert "inconsistent" in kinds and ["review", "upheld"] in kinds["inconsistent"].cells
-    assert "review.upheld printed blank" in kinds["inconsistent"].message
+    assert "a reviewer found 行政复议·结果维持 printed blank" in kinds["inconsistent"].message
     assert kinds["low_confidence"].cells == [["review", "total"]]
     assert kinds["low_confidence"].message.startswith("1 cell(s)")
 

@@ -54,6 +54,10 @@ from govreport.layout.grid import (
     repeated_header,
     table_roles,
 )
+from govreport.layout.pdf_lines import lines_of as _lines_of
+from govreport.layout.pdf_lines import segments as _segments
+from govreport.layout.pdf_lines import text_of as _text_of
+from govreport.layout.pdf_lines import union as _union
 from govreport.layout.text import MAX_CELL_CHARS
 from govreport.layout.tokens import CellText, Kind, LayoutResult, Token, classify
 from govreport.settings import ExtractSettings
@@ -504,78 +508,6 @@ def _grid_from(hs: list[tuple[float, float, float]], vs: list[tuple[float, float
 
 # ---------------------------------------------------------------------------------------------
 # characters -> lines -> text
-
-
-def _lines_of(idx: Sequence[int], chars: list[str], boxes: np.ndarray) -> list[list[int]]:
-    """Character indices grouped into visual lines, top to bottom, each left to right."""
-    if not len(idx):
-        return []
-    cy = (boxes[idx, 1] + boxes[idx, 3]) / 2
-    h = np.maximum(boxes[idx, 3] - boxes[idx, 1], 1.0)
-    order = np.argsort(cy, kind="stable")
-    lines: list[list[int]] = []
-    line_cy = 0.0
-    line_h = 0.0
-    for k in order:
-        if lines and abs(cy[k] - line_cy) <= 0.5 * min(line_h, h[k]):
-            lines[-1].append(int(idx[k]))
-            n = len(lines[-1])
-            line_cy += (cy[k] - line_cy) / n
-        else:
-            lines.append([int(idx[k])])
-            line_cy, line_h = float(cy[k]), float(h[k])
-    for line in lines:
-        line.sort(key=lambda i: boxes[i, 0])
-    return lines
-
-
-def _segments(line: list[int], chars: list[str], boxes: np.ndarray, split_gap: float) -> list[list[int]]:
-    """A line cut where the space between two printed characters (blank glyphs included)
-    exceeds ``split_gap`` times their height."""
-    segs: list[list[int]] = [[]]
-    last = -1
-    for b in line:
-        if chars[b].isspace():
-            segs[-1].append(b)
-            continue
-        if last >= 0:
-            gap = boxes[b, 0] - boxes[last, 2]
-            h = max(1.0, min(boxes[last, 3] - boxes[last, 1], boxes[b, 3] - boxes[b, 1]))
-            if gap > split_gap * h:
-                segs.append([])
-        segs[-1].append(b)
-        last = b
-    return [seg for seg in segs if any(not chars[i].isspace() for i in seg)]
-
-
-def _text_of(seg: list[int], chars: list[str], boxes: np.ndarray) -> str:
-    """Characters in order; a space where printed characters stand apart (blank glyphs and
-    PDFium's own spaces count as apart), so ``12  34`` stays two figures."""
-    out = []
-    prev = -1
-    spaced = False
-    for i in seg:
-        if chars[i].isspace():
-            spaced = True
-            continue
-        if prev >= 0:
-            gap = boxes[i, 0] - boxes[prev, 2]
-            if spaced or gap > 0.35 * max(1.0, boxes[i, 3] - boxes[i, 1]):
-                out.append(" ")
-        out.append(chars[i])
-        prev = i
-        spaced = False
-    return "".join(out)
-
-
-def _union(boxes: np.ndarray, idx: Sequence[int]) -> BBox:
-    b = boxes[list(idx)]
-    return (
-        round(float(b[:, 0].min()), 2),
-        round(float(b[:, 1].min()), 2),
-        round(float(b[:, 2].max()), 2),
-        round(float(b[:, 3].max()), 2),
-    )
 
 
 # ---------------------------------------------------------------------------------------------

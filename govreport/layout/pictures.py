@@ -22,6 +22,7 @@ import cv2
 import numpy as np
 
 from govreport.i18n import _
+from govreport.layout.pdf_lines import lines_of, segments, text_of, union
 from govreport.layout.tokens import Token
 from govreport.report import Issue
 from govreport.settings import ExtractSettings
@@ -43,29 +44,25 @@ def _digits(text: str) -> str:
 
 def number_runs(p: Any) -> list[tuple[str, BBox]]:
     """The invisible layer's runs that are numbers, with their boxes (points), top to bottom."""
-    from govreport.layout.pdf_text import _lines_of, _segments, _union
-
     idx = [i for i in range(len(p.chars)) if p.invisible[i]]
     out: list[tuple[str, BBox]] = []
-    for line in _lines_of(idx, p.chars, p.boxes):
-        for seg in _segments(line, p.chars, p.boxes, 0.8):
+    for line in lines_of(idx, p.chars, p.boxes):
+        for seg in segments(line, p.chars, p.boxes, 0.8):
             for part, run in _split_spaced(seg, p):
                 if _NUMBER.match(part):
-                    out.append((part, _union(p.boxes, run)))
+                    out.append((part, union(p.boxes, run)))
     return out
 
 
 def _split_spaced(seg: list[int], p: Any) -> list[tuple[str, list[int]]]:
     """A segment cut at its spaces: ``12 0 35`` is three runs."""
-    from govreport.layout.pdf_text import _text_of
-
     runs: list[list[int]] = [[]]
     for i in seg:
         if p.chars[i].isspace():
             runs.append([])
         else:
             runs[-1].append(i)
-    return [(_text_of(r, p.chars, p.boxes).replace(" ", ""), r) for r in runs if r]
+    return [(text_of(r, p.chars, p.boxes).replace(" ", ""), r) for r in runs if r]
 
 
 def _crops(gray: np.ndarray, boxes: list[BBox], px: float) -> list[np.ndarray]:

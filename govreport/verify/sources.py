@@ -51,6 +51,15 @@ def _row_labels(template: str | None) -> dict[tuple[str, str], list[str]]:
             for r in t.rows}
 
 
+def _numbers_below(lines: list[str], k: int, reach: int = 4) -> tuple[str, list[tuple[int, str]]] | None:
+    """The first of the ``reach`` lines after line ``k`` that holds numbers, with its fields."""
+    for line in lines[k + 1:k + 1 + reach]:
+        fields = [(m.start(), m.group()) for m in _FIELD.finditer(line)]
+        if fields:
+            return line, fields
+    return None
+
+
 def cell_sources(report: Report, text: str) -> dict[str, list[object]]:
     """Per cell key ``table|row|col``: ``[line, start, length]`` of the cell's printed text in the line of
     ``text`` that carries its row label (``start`` -1 when the text is not found in that line)."""
@@ -69,6 +78,12 @@ def cell_sources(report: Report, text: str) -> dict[str, list[object]]:
         after = line.index(name) + len(name)
         fields = [(m.start(), m.group()) for m in _FIELD.finditer(line) if m.start() >= after]
         k = lines.index(line)
+        if not fields:  # a wide table (行政复议 行政诉讼): its numbers on a line below the header, in one run
+            run = _numbers_below(lines, k)
+            whole = [x for x in report.cells if x.table == table]
+            if run is not None and len(run[1]) == len(whole):
+                start = whole.index(cells[0])
+                line, after, fields = run[0], 0, run[1][start:start + len(cells)]
         if not fields and k + 1 < len(lines):  # one cell per line: the values follow the label's line
             after = len(line) + 1
             line = f"{line}\n{lines[k + 1]}"
