@@ -10,6 +10,7 @@ numbers could sit elsewhere at no cost is reported as ambiguous.
 >>> from govreport.layout.tokens import classify
 >>> from govreport.models.template import get_template
 >>> from govreport.tables.match import Unit
+from govreport.tables.solve import native_quiet
 >>> t = get_template("gov2021").table("appeals")
 >>> cells = [(r.id, c.id) for r in t.rows for c in t.columns]
 >>> u = Unit("appeals", cells, [classify(x) for x in "2 0 0 0 2 1 2 3 1 0 1".split()])
@@ -29,6 +30,7 @@ import numpy as np
 from govreport.layout.tokens import WEAK_BLANK, Kind, Token
 from govreport.models.template import TableSpec
 from govreport.tables.match import Unit
+from govreport.tables.solve import native_quiet
 from govreport.types import CellKey
 
 W_SLACK = 1000.0
@@ -184,6 +186,13 @@ class _Program:
         self.z: list[tuple[int, int, CellKey, int]] = []  # (unit, slot, cell, var index)
         self.nc, self.ne, self.base = nc, ne, 2 * nc + 2 * ne
         const, fixed_read, blank_ok, mask_ok = self._fixed(positions)
+        #: cells a row placed as printed shows empty (its empty field is printed): not a lost number
+        self.printed_blank = np.zeros(len(self.cell_index), dtype=bool)
+        for u, unit_blanks in enumerate(blanks):
+            if u not in flexible:
+                for i, cell in unit_blanks:
+                    if i is not None:
+                        self.printed_blank[self.cell_index[cell]] = True
         self.big = max([1.0] + [abs(float(t.value or 0)) for un in units for t in un.slots]) * 10 + 100
         self.hint_cost = self._slot_variables()
         self.nvar = self.base + len(self.z)
@@ -320,7 +329,8 @@ class _Program:
         it costs in the program (a placement that makes the document print a number where it prints
         none is a worse reading, not another as good)."""
         weights = self.c.copy()
-        weights[:self.nc] = BLANK_FILL
+        weights[:self.nc][self.printed_blank] = BLANK_FILL  # (a cell of a row placed by the program may be the one
+        # whose number the text lost: filling it costs what it costs in the program)
         if self.last_x is not None:
             budget += float((weights - self.c) @ self.last_x)
         return ({j: float(x) for j, x in enumerate(weights) if x}, -np.inf, budget)
@@ -359,8 +369,9 @@ class _Program:
         integrality = np.zeros(self.nvar)
         integrality[self.base:] = 1
         # disp=False keeps HiGHS silent; nothing here may touch the process's stdout (other threads own it)
-        res = milp(c, constraints=LinearConstraint(A.tocsr(), lo, hi), integrality=integrality,
-                   bounds=Bounds(self.lb, self.ub), options={"time_limit": 10.0, "disp": False})
+        with native_quiet():  # HiGHS prints debug lines with printf on some tables, whatever disp says
+            res = milp(c, constraints=LinearConstraint(A.tocsr(), lo, hi), integrality=integrality,
+                       bounds=Bounds(self.lb, self.ub), options={"time_limit": 10.0, "disp": False})
         return None if res.x is None else res.x
 
     def solve(self) -> tuple[float, dict[int, list[tuple[int, CellKey]]]] | None:
