@@ -36,6 +36,7 @@ from govreport.checks.rules import rules
 from govreport.errors import OutputError
 from govreport.i18n import N_, _, current_language
 from govreport.output.export import atomic_path
+from govreport.output.memo_charts import CHART_MM, chart_blocks
 from govreport.output.memo_parts import (
     COLOURS,
     MARGIN_MM,
@@ -283,6 +284,7 @@ def memo_blocks(audit: Audit, load: Loader, failures: list[dict[str, Any]] = ())
         out += (_findings_by_severity(audit.batch, "h3") if audit.batch
                 else [Block("p", _("No findings across reports."))])
         out += _indicator_overview(audit)
+        out += chart_blocks(audit, lambda rid: datas[rid])
     out.append(Block("h2", _("The reports, one by one")))
     for r in audit.reports:
         out += _report_blocks(audit, r, datas[r.id], split[r.id][0], len(split[r.id][1]))
@@ -312,6 +314,8 @@ td, th { border: 1px solid #aaa; padding: 2px 4px; vertical-align: top; overflow
 th { background: #eee; }
 li { margin: .3em 0; } li.error { color: #a00; } li.warning { color: #8a5a00; } li.info { color: #555; }
 .src, .line { color: #444; font-size: 90%; display: block; }
+figure.chart { margin: 1em 0; } figure.chart svg { display: block; width: 100%; height: auto; max-width: 100%; }
+figcaption { font-size: 14px; color: #333; }
 """
 
 
@@ -342,6 +346,11 @@ def render_html(blocks: list[Block]) -> str:
             out.append(f"<p>{escape(b.text)}</p>")
         elif b.kind == "findings":
             out.append("<ul>" + "".join(_finding_html(f, b.about) for f in b.findings) + "</ul>")
+        elif b.kind == "chart":
+            from govreport.output.memo_charts import render_svg
+
+            out.append(f'<figure class="chart" data-chart="{escape(b.chart.kind)}-{escape(b.chart.measure)}">'
+                       f"{render_svg(b.chart)}<figcaption>{escape(b.text)}</figcaption></figure>")
         elif b.kind == "table":
             head = "".join(_html_cell(Cell(h), "th") for h in b.header)
             out.append(f"<table><thead><tr>{head}</tr></thead><tbody>")
@@ -444,6 +453,25 @@ def _page_numbers(section: Any) -> None:
         p._p.append(parse_xml(xml))
 
 
+def _docx_chart(d: Any, b: Block, styles: dict[str, str]) -> None:
+    """A chart as an inline picture of ``CHART_MM`` (within the text block), centred, its caption under it."""
+    import io
+
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+    from docx.shared import Mm
+
+    from govreport.output.memo_charts import render_png
+
+    p = d.add_paragraph()  # python-docx puts it before the section's properties: in the blocks' order
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    p.paragraph_format.keep_with_next = True
+    p.add_run().add_picture(io.BytesIO(render_png(b.chart)), width=Mm(CHART_MM[0]), height=Mm(CHART_MM[1]))
+    caption = _para(_run(b.text, size=SIZES_PT["table"] + 1.5))
+    d.element.body.sectPr.addprevious(parse_xml(caption.replace("<w:p>", f"<w:p {nsdecls('w')}>", 1)))
+
+
 def render_docx(blocks: list[Block], path: Path) -> None:
     import docx
     from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -470,6 +498,9 @@ def render_docx(blocks: list[Block], path: Path) -> None:
                                                            ("table", "Table Grid"))}
     end = d.element.body.sectPr  # the section's properties stay last
     for b in blocks:
+        if b.kind == "chart":
+            _docx_chart(d, b, styles)
+            continue
         for el in parse_xml(f"<w:body {nsdecls('w')}>{_docx_block(b, styles)}</w:body>"):
             end.addprevious(el)
     d.save(str(path))
