@@ -33,6 +33,7 @@ log = logging.getLogger("govreport")
 SERIES_MEASURES = ("new", "disclosure_rate", "correction_rate")  #: one series chart each
 DIST_MEASURES = ("disclosure_rate", "correction_rate")  #: one distribution chart each
 MAX_BODIES = 8  #: series drawn per chart: the bodies ranked first (more lines could not be told apart)
+MAX_LABELS = 8  #: doubted figures of a distribution are named beside their points up to this many
 CHART_MM = (150.0, 88.0)  #: width, height of a chart on the page (the text block is 156 mm wide)
 DPI = 200  #: of the PNG in Word and PDF
 #: font files for the charts' Chinese, in order of preference (黑体 first: labels are sans-serif)
@@ -278,7 +279,7 @@ def _draw(c: Chart) -> Any:
                 mine = [p for p in pts if p.group == group]
                 if mine:
                     ax.scatter([p.year for p in mine], [p.value for p in mine], s=22, zorder=3, linewidths=1.2,
-                               edgecolors=colour, facecolors=face, gid=f"points-{group}-{k}")
+                               edgecolors=colour, facecolors=face, gid=f"{c.kind}-{c.measure}-points-{group}-{k}")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel(_("year"))
         handles, _labels = ax.get_legend_handles_labels()
@@ -286,25 +287,24 @@ def _draw(c: Chart) -> Any:
         groups = [g for g in GROUPS if g == "comparable" or any(p.group == g for p in c.points)]
         comparable = [p.value for p in c.points if p.group in ("comparable", "outlier")]
         if comparable:
-            ax.boxplot([comparable], positions=[0], widths=0.5, whis=(0, 100), showfliers=False,
+            ax.boxplot([comparable], positions=[0], widths=0.5, whis=1.5, showfliers=False,
                        medianprops={"color": "#555555"}, boxprops={"color": "#7f8c8d"},
                        whiskerprops={"color": "#7f8c8d"}, capprops={"color": "#7f8c8d"})
-        for x, group in enumerate(groups):
-            mine = [p for p in c.points if p.group == group or (group == "comparable" and p.group == "outlier")]
-            for kind in ("comparable", "outlier") if group == "comparable" else (group,):
-                pts = [p for p in mine if p.group == kind]
-                if not pts:
-                    continue
-                spread = min(len(pts), 9)
-                xs = [x + ((i % 9) - (spread - 1) / 2) * 0.05 for i in range(len(pts))]  # side by side, centred
-                hollow = kind == "doubted"
-                ax.scatter(xs, [p.value for p in pts], s=36 if kind == "outlier" else 18, zorder=3,
-                           linewidths=1.0, edgecolors=COLOURS[kind], facecolors="white" if hollow else COLOURS[kind],
-                           gid=f"points-{kind}")
-                if kind == "outlier":
-                    for xx, p in zip(xs, pts, strict=True):
-                        ax.annotate(f"{p.body} {_year(p)}", (xx, p.value), xytext=(6, 0), textcoords="offset points",
-                                    fontsize=6.5, va="center", color=COLOURS["outlier"])
+        for x, group in enumerate(groups):  # each group at its own place (the box: every comparable figure)
+            pts = [p for p in c.points if p.group == group]
+            if not pts:
+                continue
+            spread = min(len(pts), 9)
+            xs = [x + ((i % 9) - (spread - 1) / 2) * 0.05 for i in range(len(pts))]  # side by side, centred
+            ax.scatter(xs, [p.value for p in pts], s=36 if group == "outlier" else 18, zorder=3, linewidths=1.0,
+                       edgecolors=COLOURS[group], facecolors="white" if group == "doubted" else COLOURS[group],
+                       gid=f"{c.kind}-{c.measure}-points-{group}")
+            if group == "outlier" or (group == "doubted" and len(pts) <= MAX_LABELS):  # named, to be found
+                for xx, p in zip(xs, pts, strict=True):
+                    last = x == len(groups) - 1  # the name on the side with room
+                    ax.annotate(f"{p.body} {_year(p)}", (xx, p.value), xytext=(-6 if last else 6, 0),
+                                textcoords="offset points", fontsize=6.5, va="center", ha="right" if last else "left",
+                                color=COLOURS[group])
         ax.set_xticks(range(len(groups)), [_(GROUPS[g]).format(n=c.min_cases) for g in groups])
         ax.set_xlim(-0.6, len(groups) - 0.4)
     if c.kind == "series" and any(p.group == "few" for p in c.points):
