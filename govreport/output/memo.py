@@ -32,6 +32,7 @@ from typing import Any
 
 from govreport.checks.audit import Audit, ReportAudit
 from govreport.checks.findings import SEVERITY_ORDER, Finding, flagged_cells
+from govreport.checks.labels import cell_label
 from govreport.checks.rules import rules
 from govreport.errors import OutputError
 from govreport.i18n import N_, _, current_language
@@ -67,6 +68,7 @@ AUDIT_KINDS = frozenset({"compliance", "deadline", "cross_year_mismatch", "cross
                          "cross_year_duplicate", "cross_year_gap", "cross_year_jump", "boilerplate",
                          "indicator_outlier"})
 DEADLINE_WORDS = {"late": N_("late"), "on_time": N_("in time"), "unknown": N_("not known")}
+DATE_SOURCE_WORDS = {"meta": N_("metadata CSV"), "published": N_("published"), "signed": N_("signed")}
 
 
 
@@ -107,8 +109,14 @@ def _ranking(audit: Audit) -> list[Block]:
         out.append(Block("h3", _("Bodies under several names")))
         out += [Block("p", f"{body}: {'、'.join(v)}") for body, v in merged]
         out += [Block("p", n) for n in audit.bodies.notes]
-        out += [Block("p", f"未识别: {r.source}") for r in audit.unidentified()]
+        out += [Block("p", _("body not identified: {source}").format(source=r.source)) for r in audit.unidentified()]
     return out
+
+
+def _flag_words(ind: Any) -> list[str]:
+    """The cells an indicator rests on that an issue doubts, by their printed labels (with the issues' kinds)."""
+    return [_("{cell} ({kinds})").format(cell=cell_label(c), kinds=_("、").join(kind_word(k) for k in kinds))
+            for c, kinds in ind.flags.items()]
 
 
 def _indicator_overview(audit: Audit) -> list[Block]:
@@ -126,7 +134,7 @@ def _indicator_overview(audit: Audit) -> list[Block]:
                 ind = r.indicators[i.id]
                 text = _pct(ind.value) + (f" (p{ind.percentile:g})" if ind.percentile is not None else "")
                 row.append(Cell(text + (f" {FLAG}" if ind.doubtful else ""), "flagged" if ind.doubtful else None,
-                                "; ".join(ind.doubtful + ind.notes) or None))
+                                _("; ").join([*_flag_words(ind), *ind.notes]) or None))
             rows.append(row)
         out.append(Block("table", header=[_("report"), *[i.name for i in part]], rows=rows))
     return out
@@ -216,8 +224,9 @@ def _report_blocks(audit: Audit, r: ReportAudit, data: dict[str, Any] | None, ow
              _("template: {template}").format(template=r.template or _("none found")),
              _("body: {agency} ({kind})").format(agency=r.agency or _("not named"), kind=kind)]
     if d.date:
-        facts.append(_("published {date} ({source}: “{evidence}”)").format(date=d.date, source=d.date_source,
-                                                                          evidence=d.evidence))
+        source = DATE_SOURCE_WORDS.get(d.date_source or "")
+        facts.append(_("published {date} ({source}: “{evidence}”)").format(
+            date=d.date, source=_(source) if source else d.date_source, evidence=d.evidence))
     else:
         facts.append(_("no publication date printed"))
     facts.append(_("deadline (art. 49): {deadline}, {status}").format(
@@ -236,7 +245,7 @@ def _report_blocks(audit: Audit, r: ReportAudit, data: dict[str, Any] | None, ow
         known = ind.numerator is not None and ind.denominator is not None
         ratio = f"{_num(ind.numerator)}/{_num(ind.denominator)}" if known else ""
         rank = _("{p} (of {n})").format(p=f"{ind.percentile:g}", n=ind.peers) if ind.percentile is not None else ""
-        notes = "; ".join([*(f"{FLAG} {x}" for x in ind.doubtful), *ind.notes])
+        notes = _("; ").join([*(f"{FLAG} {x}" for x in _flag_words(ind)), *ind.notes])
         rows.append([Cell(ind.name), Cell(_pct(ind.value), "flagged" if ind.doubtful else None), Cell(ratio),
                      Cell(ind.formula), Cell(rank), Cell(notes)])
     out.append(Block("table", header=[_("indicator"), _("value"), _("cases"), _("formula"), _("percentile"),
