@@ -3,7 +3,8 @@ self-contained web page), in the output language (Chinese by default).
 
 The memo opens with a summary paragraph (共审查 N 份报告，涉及 M 个单位，发现 …); for a batch, the
 bodies ranked by their reports' own defects (the reading doubts, 待核对, counted apart), the findings
-across reports and every report's indicators; then, per report, its dates and deadline and the problems
+across reports, every report's indicators and the charts (:mod:`govreport.output.memo_charts`: a picture
+in Word and PDF, inline SVG in HTML); then, per report, its dates and deadline and the problems
 of **the report itself** (compliance, deadline, printed
 inconsistencies, cross-year breaks, copied text), each with its legal basis and a 整改建议 (what to put
 right). The tool's own **reading doubts** (识别存疑) come in an appendix to check against the document,
