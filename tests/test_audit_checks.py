@@ -18,6 +18,7 @@ from govreport.checks.indicators import MIN_SAMPLE, Indicator, rank_batch, repor
 from govreport.checks.narrative import check_narrative
 from govreport.checks.parts import split_parts
 from govreport.checks.rules import body_kind, rules
+from govreport.i18n import language
 from govreport.report import Cell, Issue, Report
 from govreport.synth.prose import IMPROVEMENTS, PROBLEMS
 
@@ -213,11 +214,14 @@ def test_indicator_values_by_hand():
 def test_indicator_never_silent_about_its_cells():
     masked = report_indicators(_apps({"disclosed": None, "partially_disclosed": 2, "total_handled": 20}))
     assert masked["disclosure_rate"].value is None
-    assert "applications.disclosed.total: masked, no value" in masked["disclosure_rate"].notes
+    assert "（一）予以公开·总计: masked, no value" in masked["disclosure_rate"].notes  # the cell by its printed label
+    with language("zh"):
+        notes = report_indicators(_apps({"disclosed": None, "partially_disclosed": 2, "total_handled": 20}))
+    assert notes["disclosure_rate"].notes == ["未计算：所需单元格无数值", "（一）予以公开·总计：被遮挡，无数值"]
     data = _apps({"disclosed": 6, "partially_disclosed": 2, "total_handled": 20})
     data["cells"][1].update(value=None, status="blank")
     blank = report_indicators(data)["disclosure_rate"]
-    assert blank.value == 0.3 and "applications.partially_disclosed.total: printed empty, counted as 0" in blank.notes
+    assert blank.value == 0.3 and "（二）部分公开·总计: printed empty, counted as 0" in blank.notes
     data["issues"] = [Issue("low_confidence", "applications", "x", [["disclosed", "total"]]).to_dict(),
                       Issue("corrected", "applications", "x", [["total_handled", "total"]]).to_dict()]
     doubtful = report_indicators(data)["disclosure_rate"]

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from govreport.checks.findings import Finding, flagged_cells
+from govreport.checks.labels import cell_label
 from govreport.checks.rules import IndicatorRule, rules
 from govreport.i18n import _
 from govreport.types import CellRef
@@ -44,6 +45,7 @@ class Indicator:
     denominator: float | None = None
     cells: list[str] = field(default_factory=list)  #: table.row.col of every cell used
     doubtful: list[str] = field(default_factory=list)  #: cells named by an issue ("cell (kind)")
+    flags: dict[str, list[str]] = field(default_factory=dict)  #: the same: cell -> the kinds of the issues
     notes: list[str] = field(default_factory=list)  #: why there is no value, cells taken as 0, ...
     percentile: float | None = None  #: in the batch, among the same year's reports (0-100)
     peers: int = 0  #: how many reports the percentile is among
@@ -78,16 +80,18 @@ def _one(rule: IndicatorRule, cells: dict[CellRef, dict[str, Any]],
             ind.cells.append(name)
             c = cells.get(key)
             if c is None:
-                ind.notes.append(f"{name}: not in this template")
+                ind.notes.append(_("{cell}: not in this template").format(cell=cell_label(name)))
                 total = None
                 continue
             if key in flagged:
                 ind.doubtful.append(f"{name} ({', '.join(sorted(flagged[key]))})")
+                ind.flags[name] = sorted(flagged[key])
             if c.get("value") is None:
                 if c.get("status") == "blank":
-                    ind.notes.append(f"{name}: printed empty, counted as 0")
+                    ind.notes.append(_("{cell}: printed empty, counted as 0").format(cell=cell_label(name)))
                     continue
-                ind.notes.append(f"{name}: {c.get('status')}, no value")
+                ind.notes.append((_("{cell}: masked, no value") if c.get("status") == "masked"
+                                  else _("{cell}: not found, no value")).format(cell=cell_label(name)))
                 total = None
                 continue
             if total is not None:
@@ -97,9 +101,9 @@ def _one(rule: IndicatorRule, cells: dict[CellRef, dict[str, Any]],
     ind.numerator = None if num is None else (int(num) if num.is_integer() else num)
     ind.denominator = None if den is None else (int(den) if den.is_integer() else den)
     if num is None or den is None:
-        ind.notes.insert(0, "not computed: a cell it needs has no value")
+        ind.notes.insert(0, _("not computed: a cell it needs has no value"))
     elif den == 0:
-        ind.notes.insert(0, "not computed: the denominator is 0")
+        ind.notes.insert(0, _("not computed: the denominator is 0"))
     else:
         ind.value = round(num / den, 6)
     return ind
@@ -137,14 +141,15 @@ def rank_batch(items: list[tuple[str, int | None, dict[str, Indicator]]],
             if ind.rankable:
                 by_year.setdefault(year, []).append((rid, ind))
             elif ind.doubtful:
-                ind.notes.append("not ranked: it rests on flagged cells")
+                ind.notes.append(_("not ranked: it rests on flagged cells"))
             else:
-                ind.notes.append(f"not ranked: fewer than {MIN_DENOMINATOR} cases")
+                ind.notes.append(_("not ranked: fewer than {n} cases").format(n=MIN_DENOMINATOR))
         for year, group in sorted(by_year.items(), key=lambda kv: (kv[0] is None, kv[0] or 0)):
             if len(group) < MIN_SAMPLE or year is None:
                 for _rid, ind in group:
-                    ind.notes.append(f"no percentile: {len(group)} comparable report(s) for {year}, "
-                                     f"fewer than {MIN_SAMPLE}" if year is not None else "no percentile: year unknown")
+                    ind.notes.append(_("no percentile: {n} comparable report(s) for {year}, fewer than {m}").format(
+                        n=len(group), year=year, m=MIN_SAMPLE) if year is not None
+                        else _("no percentile: year unknown"))
                 continue
             values = sorted(ind.value for _r, ind in group)  # type: ignore[misc]
             q1, med, q3 = _quantile(values, 0.25), _quantile(values, 0.5), _quantile(values, 0.75)

@@ -3,7 +3,8 @@ self-contained web page), in the output language (Chinese by default).
 
 The memo opens with a summary paragraph (共审查 N 份报告，涉及 M 个单位，发现 …); for a batch, the
 bodies ranked by their reports' own defects (the reading doubts, 待核对, counted apart), the findings
-across reports and every report's indicators; then, per report, its dates and deadline and the problems
+across reports, every report's indicators and the charts (:mod:`govreport.output.memo_charts`: a picture
+in Word and PDF, inline SVG in HTML); then, per report, its dates and deadline and the problems
 of **the report itself** (compliance, deadline, printed
 inconsistencies, cross-year breaks, copied text), each with its legal basis and a 整改建议 (what to put
 right). The tool's own **reading doubts** (识别存疑) come in an appendix to check against the document,
@@ -32,10 +33,12 @@ from typing import Any
 
 from govreport.checks.audit import Audit, ReportAudit
 from govreport.checks.findings import SEVERITY_ORDER, Finding, flagged_cells
+from govreport.checks.labels import cell_label
 from govreport.checks.rules import rules
 from govreport.errors import OutputError
 from govreport.i18n import N_, _, current_language
 from govreport.output.export import atomic_path
+from govreport.output.memo_charts import CHART_MM, chart_blocks
 from govreport.output.memo_parts import (
     COLOURS,
     MARGIN_MM,
@@ -66,6 +69,7 @@ AUDIT_KINDS = frozenset({"compliance", "deadline", "cross_year_mismatch", "cross
                          "cross_year_duplicate", "cross_year_gap", "cross_year_jump", "boilerplate",
                          "indicator_outlier"})
 DEADLINE_WORDS = {"late": N_("late"), "on_time": N_("in time"), "unknown": N_("not known")}
+DATE_SOURCE_WORDS = {"meta": N_("metadata CSV"), "published": N_("published"), "signed": N_("signed")}
 
 
 
@@ -106,8 +110,14 @@ def _ranking(audit: Audit) -> list[Block]:
         out.append(Block("h3", _("Bodies under several names")))
         out += [Block("p", f"{body}: {'、'.join(v)}") for body, v in merged]
         out += [Block("p", n) for n in audit.bodies.notes]
-        out += [Block("p", f"未识别: {r.source}") for r in audit.unidentified()]
+        out += [Block("p", _("body not identified: {source}").format(source=r.source)) for r in audit.unidentified()]
     return out
+
+
+def _flag_words(ind: Any) -> list[str]:
+    """The cells an indicator rests on that an issue doubts, by their printed labels (with the issues' kinds)."""
+    return [_("{cell} ({kinds})").format(cell=cell_label(c), kinds=_("、").join(kind_word(k) for k in kinds))
+            for c, kinds in ind.flags.items()]
 
 
 def _indicator_overview(audit: Audit) -> list[Block]:
@@ -125,7 +135,7 @@ def _indicator_overview(audit: Audit) -> list[Block]:
                 ind = r.indicators[i.id]
                 text = _pct(ind.value) + (f" (p{ind.percentile:g})" if ind.percentile is not None else "")
                 row.append(Cell(text + (f" {FLAG}" if ind.doubtful else ""), "flagged" if ind.doubtful else None,
-                                "; ".join(ind.doubtful + ind.notes) or None))
+                                _("; ").join([*_flag_words(ind), *ind.notes]) or None))
             rows.append(row)
         out.append(Block("table", header=[_("report"), *[i.name for i in part]], rows=rows))
     return out
@@ -215,8 +225,9 @@ def _report_blocks(audit: Audit, r: ReportAudit, data: dict[str, Any] | None, ow
              _("template: {template}").format(template=r.template or _("none found")),
              _("body: {agency} ({kind})").format(agency=r.agency or _("not named"), kind=kind)]
     if d.date:
-        facts.append(_("published {date} ({source}: “{evidence}”)").format(date=d.date, source=d.date_source,
-                                                                          evidence=d.evidence))
+        source = DATE_SOURCE_WORDS.get(d.date_source or "")
+        facts.append(_("published {date} ({source}: “{evidence}”)").format(
+            date=d.date, source=_(source) if source else d.date_source, evidence=d.evidence))
     else:
         facts.append(_("no publication date printed"))
     facts.append(_("deadline (art. 49): {deadline}, {status}").format(
@@ -235,7 +246,7 @@ def _report_blocks(audit: Audit, r: ReportAudit, data: dict[str, Any] | None, ow
         known = ind.numerator is not None and ind.denominator is not None
         ratio = f"{_num(ind.numerator)}/{_num(ind.denominator)}" if known else ""
         rank = _("{p} (of {n})").format(p=f"{ind.percentile:g}", n=ind.peers) if ind.percentile is not None else ""
-        notes = "; ".join([*(f"{FLAG} {x}" for x in ind.doubtful), *ind.notes])
+        notes = _("; ").join([*(f"{FLAG} {x}" for x in _flag_words(ind)), *ind.notes])
         rows.append([Cell(ind.name), Cell(_pct(ind.value), "flagged" if ind.doubtful else None), Cell(ratio),
                      Cell(ind.formula), Cell(rank), Cell(notes)])
     out.append(Block("table", header=[_("indicator"), _("value"), _("cases"), _("formula"), _("percentile"),
@@ -283,6 +294,7 @@ def memo_blocks(audit: Audit, load: Loader, failures: list[dict[str, Any]] = ())
         out += (_findings_by_severity(audit.batch, "h3") if audit.batch
                 else [Block("p", _("No findings across reports."))])
         out += _indicator_overview(audit)
+        out += chart_blocks(audit, lambda rid: datas[rid])
     out.append(Block("h2", _("The reports, one by one")))
     for r in audit.reports:
         out += _report_blocks(audit, r, datas[r.id], split[r.id][0], len(split[r.id][1]))
@@ -312,6 +324,8 @@ td, th { border: 1px solid #aaa; padding: 2px 4px; vertical-align: top; overflow
 th { background: #eee; }
 li { margin: .3em 0; } li.error { color: #a00; } li.warning { color: #8a5a00; } li.info { color: #555; }
 .src, .line { color: #444; font-size: 90%; display: block; }
+figure.chart { margin: 1em 0; } figure.chart svg { display: block; width: 100%; height: auto; max-width: 100%; }
+figcaption { font-size: 14px; color: #333; }
 """
 
 
@@ -342,6 +356,11 @@ def render_html(blocks: list[Block]) -> str:
             out.append(f"<p>{escape(b.text)}</p>")
         elif b.kind == "findings":
             out.append("<ul>" + "".join(_finding_html(f, b.about) for f in b.findings) + "</ul>")
+        elif b.kind == "chart":
+            from govreport.output.memo_charts import render_svg
+
+            out.append(f'<figure class="chart" data-chart="{escape(b.chart.kind)}-{escape(b.chart.measure)}">'
+                       f"{render_svg(b.chart)}<figcaption>{escape(b.text)}</figcaption></figure>")
         elif b.kind == "table":
             head = "".join(_html_cell(Cell(h), "th") for h in b.header)
             out.append(f"<table><thead><tr>{head}</tr></thead><tbody>")
@@ -444,6 +463,25 @@ def _page_numbers(section: Any) -> None:
         p._p.append(parse_xml(xml))
 
 
+def _docx_chart(d: Any, b: Block, styles: dict[str, str]) -> None:
+    """A chart as an inline picture of ``CHART_MM`` (within the text block), centred, its caption under it."""
+    import io
+
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+    from docx.shared import Mm
+
+    from govreport.output.memo_charts import render_png
+
+    p = d.add_paragraph()  # python-docx puts it before the section's properties: in the blocks' order
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    p.paragraph_format.keep_with_next = True
+    p.add_run().add_picture(io.BytesIO(render_png(b.chart)), width=Mm(CHART_MM[0]), height=Mm(CHART_MM[1]))
+    caption = _para(_run(b.text, size=SIZES_PT["table"] + 1.5))
+    d.element.body.sectPr.addprevious(parse_xml(caption.replace("<w:p>", f"<w:p {nsdecls('w')}>", 1)))
+
+
 def render_docx(blocks: list[Block], path: Path) -> None:
     import docx
     from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -470,6 +508,9 @@ def render_docx(blocks: list[Block], path: Path) -> None:
                                                            ("table", "Table Grid"))}
     end = d.element.body.sectPr  # the section's properties stay last
     for b in blocks:
+        if b.kind == "chart":
+            _docx_chart(d, b, styles)
+            continue
         for el in parse_xml(f"<w:body {nsdecls('w')}>{_docx_block(b, styles)}</w:body>"):
             end.addprevious(el)
     d.save(str(path))

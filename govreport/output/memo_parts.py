@@ -5,6 +5,7 @@ marks, and how a finding is printed (its legal basis and 整改建议)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from govreport.checks.findings import Finding
 from govreport.i18n import N_, _
@@ -63,13 +64,14 @@ class Cell:
 
 @dataclass(slots=True)
 class Block:
-    kind: str  #: h1 h2 h3 h4 p table findings
+    kind: str  #: h1 h2 h3 h4 p table findings chart
     text: str = ""
     header: list[str] = field(default_factory=list)
     rows: list[list[Cell]] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     anchor: str | None = None
     about: str = "report"  #: of a findings block: "report" (with basis and advice) or "reading"
+    chart: Any = None  #: of a chart block: its :class:`~govreport.output.memo_charts.Chart` (text: the caption)
 
 
 def basis_and_advice(f: Finding, about: str) -> tuple[str, str]:

@@ -40,7 +40,9 @@ CANDIDATES = {
 }
 
 
-def _font_files() -> dict[str, Path]:
+@cache
+def font_files() -> dict[str, Path]:
+    """The font files under the font folders (``GOVREPORT_FONT_DIR`` first), by lower-case file name."""
     dirs = [os.environ.get("GOVREPORT_FONT_DIR", ""), *FONT_DIRS]
     found: dict[str, Path] = {}
     for d in dirs:
@@ -60,7 +62,7 @@ def fonts() -> dict[str, str]:
     from reportlab.pdfbase.pdfmetrics import registerFontFamily
     from reportlab.pdfbase.ttfonts import TTFError, TTFont
 
-    files = _font_files()
+    files = font_files()
     out: dict[str, str] = {}
     for role, candidates in CANDIDATES.items():
         for name, index in candidates:
@@ -114,6 +116,8 @@ def _base_styles() -> dict[str, Any]:
                              leading=(SIZES_PT["body"] - 2) * 1.6),
         "line": ParagraphStyle("line", parent=body, leftIndent=24, fontSize=SIZES_PT["body"] - 4,
                                leading=(SIZES_PT["body"] - 4) * 1.6),
+        "caption": ParagraphStyle("caption", parent=body, fontSize=SIZES_PT["table"] + 1.5,
+                                  leading=(SIZES_PT["table"] + 1.5) * 1.5),
         "cell": ParagraphStyle("cell", fontName=f["body"], fontSize=SIZES_PT["table"] - 1.5,
                                leading=(SIZES_PT["table"] - 1.5) * 1.3, wordWrap="CJK"),
     }
@@ -143,6 +147,8 @@ def _flowables(blocks: list[Block], width: float) -> list[Any]:
                 head, message, lines = finding_lines(f, b.about)
                 out.append(Paragraph(f"<b>{_x(head + _(': '))}</b>{_x(message)}", st["li"]))
                 out += [Paragraph(f"<b>{_x(k)}</b>{_x(v)}", st["line"]) for k, v in lines]
+        elif b.kind == "chart":
+            out.append(_chart(b, st))
         elif b.kind == "table" and b.header:
             weights = column_weights(b)
             widths = [width * w / sum(weights) for w in weights]
@@ -159,6 +165,19 @@ def _flowables(blocks: list[Block], width: float) -> list[Any]:
             table.setStyle(TableStyle(style))
             out += [table, Spacer(1, 6)]
     return out
+
+
+def _chart(b: Block, st: dict[str, Any]) -> Any:
+    """A chart as an image of ``CHART_MM`` (within the text block), its caption under it, kept together."""
+    import io
+
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Image, KeepTogether, Paragraph, Spacer
+
+    from govreport.output.memo_charts import CHART_MM, render_png
+
+    image = Image(io.BytesIO(render_png(b.chart)), width=CHART_MM[0] * mm, height=CHART_MM[1] * mm)
+    return KeepTogether([Spacer(1, 4), image, Paragraph(_x(b.text), st["caption"]), Spacer(1, 6)])
 
 
 def render_pdf(blocks: list[Block], path: Path) -> None:
