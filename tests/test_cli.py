@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -71,3 +72,16 @@ def test_summary_and_templates():
     assert p.returncode == 0 and "applications" in p.stdout
     t = run("templates")
     assert t.returncode == 0 and "gov2019" in t.stdout and "balance" in t.stdout
+
+
+def test_templates_in_chinese_by_default_and_ids_with_lang_en():
+    zh = run("templates", "--lang", "zh")
+    assert zh.returncode == 0
+    lines = zh.stdout.splitlines()
+    # printed labels and the constraints in words, one row label a line however long
+    assert "勾稽关系：一 + 二 = 三（七） + 四（逐列）" in [x.strip() for x in lines]
+    assert any(x.strip().startswith("（三）不予公开 › 1.属于国家秘密") for x in lines)
+    assert any(x.strip() == "列：结果维持、结果纠正、其他结果、尚未审结、总计" for x in lines)
+    assert re.findall(r"[A-Za-z_]{3,}", zh.stdout.replace("gov2019", "").replace("gov2021", "")) == []
+    en = run("templates", "--lang", "en")
+    assert en.returncode == 0 and "constraint balance: for each col:" in en.stdout and "勾稽" not in en.stdout

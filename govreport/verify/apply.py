@@ -93,13 +93,15 @@ def check_value(spec: TableSpec, col: str, value: int | float) -> int | float:
     """
     column = spec.column(col)
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ValueError(f"not a number: {value!r}")
+        raise ValueError(_("not a number: {value}").format(value=repr(value)))
     if column.integer and abs(value - round(value)) > TOL:
-        raise ValueError(f"{col} holds whole numbers (got {value:g})")
+        raise ValueError(_("{column} holds whole numbers (got {value})").format(column=column.label,
+                                                                                value=f"{value:g}"))
     if column.lower_bound is not None and value < column.lower_bound:
-        raise ValueError(f"{col} cannot be negative (got {value:g})")
+        raise ValueError(_("{column} cannot be negative (got {value})").format(column=column.label,
+                                                                                value=f"{value:g}"))
     if abs(value) >= 1e12:
-        raise ValueError(f"{value:g} is too large")
+        raise ValueError(_("{value} is too large").format(value=f"{value:g}"))
     return number_for(spec, col, value)
 
 
