@@ -85,3 +85,22 @@ def test_templates_in_chinese_by_default_and_ids_with_lang_en():
     assert re.findall(r"[A-Za-z_]{3,}", zh.stdout.replace("gov2019", "").replace("gov2021", "")) == []
     en = run("templates", "--lang", "en")
     assert en.returncode == 0 and "constraint balance: for each col:" in en.stdout and "勾稽" not in en.stdout
+
+
+COMMANDS = ("extract", "batch", "review", "verify", "audit", "templates", "dashboard")
+
+
+def test_every_command_help_is_chinese_by_default():
+    """A new user's first look: the help of every command in zh holds no English phrase (two English
+    words in a row), only option names, metavars, file names and commands."""
+    import os
+
+    env = {**os.environ, "GOVREPORT_LANG": "zh", "COLUMNS": "300"}
+    for command in ("", *COMMANDS):
+        p = subprocess.run([sys.executable, "-m", "govreport.cli", *([command] if command else []), "--help"],
+                           capture_output=True, text=True, timeout=120, env=env)
+        assert p.returncode == 0, p.stderr
+        assert "用法：govreport" in p.stdout and "Usage" not in p.stdout and "[OPTIONS]" not in p.stdout
+        phrases = [m for m in re.findall(r"\b[A-Za-z]{2,} [a-z]{3,}\b", p.stdout)
+                   if not m.startswith("govreport ") and m != "device cuda"]
+        assert phrases == [], (command, phrases)
