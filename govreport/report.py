@@ -11,7 +11,7 @@ derived from it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
@@ -73,6 +73,23 @@ def default_about(kind: str) -> About:
     ('reading', 'report')
     """
     return "report" if kind in REPORT_KINDS else "reading"
+
+
+def open_decisions(issues: Iterable[Issue | dict[str, Any]]) -> int:
+    """The decisions a reviewer has left on a report: its ``reading`` issues (a decision settles one,
+    and it goes). Issues as :class:`Issue` or contract dicts.
+
+    >>> open_decisions([{"kind": "ambiguous"}, {"kind": "inconsistent", "about": "report"}])
+    1
+    """
+    n = 0
+    for i in issues:
+        if isinstance(i, dict):
+            about = i.get("about") if i.get("about") in ("reading", "report") else default_about(str(i.get("kind")))
+        else:
+            about = i.about
+        n += about == "reading"
+    return n
 
 
 @dataclass(slots=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -71,3 +72,35 @@ def test_summary_and_templates():
     assert p.returncode == 0 and "applications" in p.stdout
     t = run("templates")
     assert t.returncode == 0 and "gov2019" in t.stdout and "balance" in t.stdout
+
+
+def test_templates_in_chinese_by_default_and_ids_with_lang_en():
+    zh = run("templates", "--lang", "zh")
+    assert zh.returncode == 0
+    lines = zh.stdout.splitlines()
+    # printed labels and the constraints in words, one row label a line however long
+    assert "勾稽关系：一 + 二 = 三（七） + 四（逐列）" in [x.strip() for x in lines]
+    assert any(x.strip().startswith("（三）不予公开 › 1.属于国家秘密") for x in lines)
+    assert any(x.strip() == "列：结果维持、结果纠正、其他结果、尚未审结、总计" for x in lines)
+    assert re.findall(r"[A-Za-z_]{3,}", zh.stdout.replace("gov2019", "").replace("gov2021", "")) == []
+    en = run("templates", "--lang", "en")
+    assert en.returncode == 0 and "constraint balance: for each col:" in en.stdout and "勾稽" not in en.stdout
+
+
+COMMANDS = ("extract", "batch", "review", "verify", "audit", "templates", "dashboard")
+
+
+def test_every_command_help_is_chinese_by_default():
+    """A new user's first look: the help of every command in zh holds no English phrase (two English
+    words in a row), only option names, metavars, file names and commands."""
+    import os
+
+    env = {**os.environ, "GOVREPORT_LANG": "zh", "COLUMNS": "300"}
+    for command in ("", *COMMANDS):
+        p = subprocess.run([sys.executable, "-m", "govreport.cli", *([command] if command else []), "--help"],
+                           capture_output=True, text=True, timeout=120, env=env)
+        assert p.returncode == 0, p.stderr
+        assert "用法：govreport" in p.stdout and "Usage" not in p.stdout and "[OPTIONS]" not in p.stdout
+        phrases = [m for m in re.findall(r"\b[A-Za-z]{2,} [a-z]{3,}\b", p.stdout)
+                   if not m.startswith("govreport ") and m != "device cuda"]
+        assert phrases == [], (command, phrases)

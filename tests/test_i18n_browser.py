@@ -81,7 +81,10 @@ def _walk_app(driver, url: str, rid: str) -> tuple[list[str], list[str]]:
 
 
 def test_verify_app_in_chinese_and_english(tmp_path):
-    truths = flagged_dataset(tmp_path, 1, max_flagged=6)
+    from govreport.i18n import language
+
+    with language("zh"):  # a Chinese user's batch: its messages and alternatives are Chinese too
+        truths = flagged_dataset(tmp_path, 1, max_flagged=6)
     rid = next(iter(truths))
     ds = tmp_path / "ds"
     data = {str(p) for p in (tmp_path / "in").iterdir()} | {rid}
@@ -98,7 +101,14 @@ def test_verify_app_in_chinese_and_english(tmp_path):
         assert decided == 1 and "已保存" in flashed
         assert english_words(driver.execute_script(VISIBLE_TEXT), data) == []
         # the source beside the cell: a text report shows the line the cell was read from, the cell marked
-        press(driver, "u")
+        assert driver.execute_script("return document.querySelector('#v-decided li button').textContent") == "撤销"
+        press(driver, "u")  # undo it: the list is empty again, and the app says so in Chinese
+        wait_attr(driver, "data-undos", "1")
+        wait_attr(driver, "data-busy", "0")
+        assert driver.execute_script("return document.querySelectorAll('#v-decided li').length") == 0
+        assert "已撤销" in driver.execute_script("return document.getElementById('v-flash').textContent")
+        texts = driver.execute_script(VISIBLE_TEXT)
+        assert english_words(texts, data) == [] and any(t.startswith("待决定") for t in texts)
         assert driver.execute_script("return document.getElementById('v-source-text').textContent")
         for _ in range(80):  # a cell whose printed text was found in its line is marked there
             line = driver.execute_script("return document.getElementById('v-source-text').textContent")

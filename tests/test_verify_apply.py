@@ -159,3 +159,62 @@ def test_batch_reruns_and_exports_keep_the_decisions(tmp_path):
         cell = Report.from_dict(json.loads((ds / f"{rid}.json").read_text(encoding="utf-8"))).cell(t, r, c)
         assert (cell.status, cell.value) == ("verified", v)
     assert pd.read_parquet(ds / "cells.parquet").equals(cells)
+
+
+def _undo(k, report_value=None):
+    return Decision.make("0" * 16, *k, "undo", old_value=report_value, old_status="verified", reviewer="ann")
+
+
+def test_an_undo_brings_the_cell_and_its_issues_back_to_the_extraction():
+    text, truth = damaged_text(4)
+    fresh = govreport.extract(text).to_dict()
+    report = Report.from_dict(fresh)
+    flagged = [k for k in (c.key for c in report.cells) if k in report.issue_cells()]
+    assert len(flagged) >= 2
+    decisions = [Decision.make("0" * 16, *k, "value", truth[k] + 1, old_value=report.value(*k),
+                               old_status=report.cell(*k).status, reviewer="ann") for k in flagged]
+    once = apply_to_data(fresh, decisions)
+    k0 = flagged[0]
+    undo = _undo(k0)
+    undone = apply_to_data(once, [*decisions, undo])
+    cells = {(c["table"], c["row"], c["col"]): c for c in undone["cells"]}
+    assert (cells[k0]["status"], cells[k0]["value"]) == (report.cell(*k0).status, report.value(*k0))
+    assert k0[1:] in [tuple(rc) for i in undone["issues"] if i["table"] == k0[0] for rc in i["cells"]]  # flagged again
+    for k in flagged[1:]:
+        assert (cells[k]["status"], cells[k]["value"]) == ("verified", truth[k] + 1)
+    assert "".join(k0) not in "".join(undone["meta"]["review"]["decided"]).replace(".", "")
+    assert apply_to_data(fresh, [*decisions, undo]) == undone  # the same on a fresh extraction
+    every = [*decisions, undo, *(_undo(k) for k in flagged[1:])]
+    back = apply_to_data(undone, every)
+    assert back["cells"] == fresh["cells"] and back["issues"] == fresh["issues"]  # the extraction, exactly
+    assert back["meta"]["review"]["decided"] == []
+
+
+def test_an_undo_withdraws_only_the_last_decision():
+    r = appeals({"upheld": 2, "corrected": 1, "other": 0, "pending": 0, "total": 4})
+    recheck(r, {"appeals"}, set())
+    data = r.to_dict()
+    k = ("appeals", "review", "total")
+    first = Decision.make("0" * 16, *k, "value", 3, old_value=4, old_status="read", reviewer="ann")
+    second = Decision.make("0" * 16, *k, "value", 9, old_value=3, old_status="verified", reviewer="bo")
+    out = apply_to_data(data, [first, second, _undo(k, 9)])
+    cell = next(c for c in out["cells"] if c["col"] == "total")
+    assert (cell["status"], cell["value"]) == ("verified", 3)  # the first decision is in force again
+    assert out["issues"] == []  # 2 + 1 + 0 + 0 = 3
+    out = apply_to_data(out, [first, second, _undo(k, 9), _undo(k, 3)])
+    cell = next(c for c in out["cells"] if c["col"] == "total")
+    assert (cell["status"], cell["value"]) == ("read", 4)
+    assert [i["kind"] for i in out["issues"]] == ["inconsistent"]  # 2 + 1 + 0 + 0 != 4 again
+
+
+def test_an_undo_on_a_json_reviewed_before_the_extraction_was_kept_flags_the_cell():
+    r = appeals({"upheld": 2, "corrected": 1, "other": 0, "pending": 0, "total": 3})
+    data = r.to_dict()
+    k = ("appeals", "review", "upheld")
+    d = Decision.make("0" * 16, *k, "value", 5, old_value=2, old_status="read", reviewer="ann")
+    once = apply_to_data(data, [d])
+    del once["meta"]["review"]["extracted"]  # as an older version wrote it
+    out = apply_to_data(once, [d, _undo(k, 5)])
+    cell = out["cells"][0]
+    assert (cell["status"], cell["value"]) == ("read", 2)  # what the decision found there
+    assert any(i["kind"] == "low_confidence" and i["cells"] == [["review", "upheld"]] for i in out["issues"])

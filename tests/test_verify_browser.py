@@ -101,7 +101,7 @@ def _keyboard_and_restart(driver, ds: Path, truths: dict) -> None:
             got = driver.execute_script(
                 "return document.querySelector('#v-tables td[data-table=\"'+arguments[0]+'\"][data-row=\"'+"
                 "arguments[1]+'\"][data-col=\"'+arguments[2]+'\"]').textContent", *key.split("|"))
-            assert got == str(_value)
+            assert float(got) == _value  # an amount shows as 3.0
     expected = {tuple(k.split("|")): v for k, v in typed} | {tuple(confirm.split("|")): shown}
     report = Report.from_dict(report_json(ds, rid))
     for k, v in expected.items():
@@ -237,3 +237,53 @@ def test_a_reviewer_settles_an_ambiguous_issue_with_one_choice(tmp_path):
     assert not [i for i in after.issues if i.kind == "ambiguous" and i.cells == issue.cells]
     decided = {(d.table, d.row, d.col) for d in CorrectionStore(ds).decisions()}
     assert {(APPS, r, c) for r, c, _v in chosen} <= decided
+
+
+def test_a_decision_undone_from_the_decided_list(tmp_path):
+    """A cell decided, then undone from the decided list: the JSON is the extraction's again (cells and
+    issues), ``corrections.jsonl`` keeps both lines, and the exports and the audit CSV say so."""
+    from selenium.webdriver.common.keys import Keys
+
+    from govreport.cli import main
+    from govreport.report import open_decisions
+    from govreport.verify.store import latest
+
+    truths = flagged_dataset(tmp_path, 1, max_flagged=10)
+    ds = tmp_path / "ds"
+    rid = next(iter(truths))
+    before = report_json(ds, rid)
+    with server(ds, "ann") as (url, _), chrome() as driver:
+        open_report(driver, url, rid)
+        open_before = attr(driver, "data-decisions")
+        assert open_before == str(open_decisions(before["issues"])) != "0"
+        key = attr(driver, "data-cur")
+        k = tuple(key.split("|"))
+        value = int(truths[rid][k]) + 1  # a wrong value, to be taken back
+        decide_current(driver, f"{value}{Keys.ENTER}")
+        mid = Report.from_dict(report_json(ds, rid))
+        assert (mid.cell(*k).status, mid.value(*k)) == ("verified", value)
+        items = driver.find_elements("css selector", "#v-decided li")
+        assert [i.get_attribute("data-key") for i in items] == [key]
+        items[0].find_element("css selector", "button.v-undo").click()
+        wait_attr(driver, "data-undos", "1")
+        wait_attr(driver, "data-busy", "0")
+        assert driver.find_elements("css selector", "#v-decided li") == []
+        assert attr(driver, "data-decisions") == open_before
+        assert attr(driver, "data-open") == str(len(payload(url, rid)["flagged"]))
+        after = report_json(ds, rid)
+    assert after["cells"] == before["cells"] and after["issues"] == before["issues"]  # the extraction again
+    assert after["meta"]["review"]["decided"] == []
+    decisions = CorrectionStore(ds).decisions()
+    assert [(d.action, d.key, d.value) for d in decisions] == [("value", k, value), ("undo", k, None)]
+    assert latest(decisions) == {}
+    lines = (ds / "corrections.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 2 and json.loads(lines[1])["action"] == "undo"  # appended, nothing erased
+    out = tmp_path / "audit.csv"
+    assert main(["verify", str(ds), "--export", str(out)]) == 0
+    rows = list(csv.DictReader(out.open(encoding="utf-8-sig")))
+    assert [(r["action"], r["value"], r["in_force"]) for r in rows] == [("value", str(value), "0"), ("undo", "", "0")]
+    reports = {r["report_id"]: r for r in csv.DictReader((ds / "reports.csv").open(encoding="utf-8-sig"))}
+    extracted = next(c for c in before["cells"] if (c["table"], c["row"], c["col"]) == k)
+    shown = reports[rid][".".join(k)]
+    assert (float(shown) if shown else None) == extracted["value"] != value  # the extraction's value, not the undone
+    assert reports[rid]["decisions_open"] == open_before

@@ -118,7 +118,8 @@ class Audit:
                 "reports": len(rs), "report_ids": ";".join(r.id for r in rs),
                 "date": first.deadline.date, "date_source": first.deadline.date_source,
                 "deadline": first.deadline.deadline, "deadline_status": first.deadline.status,
-                "errors": counts["error"], "warnings": counts["warning"], "notes": counts["info"]}
+                "errors": counts["error"], "warnings": counts["warning"], "notes": counts["info"],
+                "decisions_open": sum(len(self.to_check(r.id)) for r in rs)}
             row.update(first.values)
             row.update({f"indicator.{k}": v.value for k, v in first.indicators.items()})
             row.update({f"percentile.{k}": v.percentile for k, v in first.indicators.items()})
@@ -170,7 +171,7 @@ def series_cells() -> list[str]:
 def series_columns() -> list[str]:
     """The series table's columns, in order."""
     head = ["body", "agency", "year", "kind", "template", "reports", "report_ids", "date", "date_source", "deadline",
-            "deadline_status", "errors", "warnings", "notes"]
+            "deadline_status", "errors", "warnings", "notes", "decisions_open"]
     ids = [i.id for i in rules().indicators]
     return head + series_cells() + [f"indicator.{i}" for i in ids] + [f"percentile.{i}" for i in ids]
 

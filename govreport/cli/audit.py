@@ -178,8 +178,8 @@ def audit_command(
         "--work", metavar="DIR", help=N_("keep the extracted report JSONs here (a rerun resumes)"))] = None,
     exclude: common.Exclude = None,
     bodies: Annotated[Optional[Path], typer.Option(  # noqa: UP045
-        "--bodies", metavar="CSV", help="your bodies.csv: which printed names are one body (variant,body,level,"
-        "kind); it overrides the names the audit merges")] = None,
+        "--bodies", metavar="CSV", help=N_("your bodies.csv: which printed names are one body (variant,body,"
+        "level,kind); it overrides the names the audit merges"))] = None,
     engine: common.Engine = "rapidocr",
     device: common.Device = "cpu",
     dpi: common.Dpi = None,

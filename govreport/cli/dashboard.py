@@ -17,17 +17,17 @@ import typer
 from govreport.cli import common
 from govreport.cli.audit import DASHBOARD, audit_paths, merge_lines
 from govreport.errors import BadInputError, ExitCode, InputNotFoundError
-from govreport.i18n import _
+from govreport.i18n import N_, _
 from govreport.output.dataset import report_files
 
 
 def dashboard_command(
-    batch_dir: Annotated[Path, typer.Argument(help="a batch folder of report JSONs (govreport batch)",
+    batch_dir: Annotated[Path, typer.Argument(help=N_("a batch folder of report JSONs (govreport batch)"),
                                               show_default=False)],
     output: Annotated[Optional[Path], typer.Option(  # noqa: UP045
-        "-o", "--output", help="the page to write (default: BATCH_DIR/看板.html)")] = None,
+        "-o", "--output", help=N_("the page to write (default: BATCH_DIR/看板.html)"))] = None,
     bodies: Annotated[Optional[Path], typer.Option(  # noqa: UP045
-        "--bodies", metavar="CSV", help="your bodies.csv: which printed names are one body")] = None,
+        "--bodies", metavar="CSV", help=N_("your bodies.csv: which printed names are one body"))] = None,
     meta: common.Meta = None,
     verbose: common.Verbose = 0,
 ) -> None:

@@ -49,11 +49,31 @@ def localised_command(app: Any) -> Any:
 
     for name, text in _PANELS.items():
         setattr(rich_utils, name, _(text))
+    _usage_prefix()
     group = typer.main.get_command(app)
     _translate(group)
     for cmd in getattr(group, "commands", {}).values():
         _translate(cmd)
     return group
+
+
+def _usage_prefix() -> None:
+    """The help screen's "Usage:" and "[OPTIONS]" in the current language (typer's formatter writes
+    them in English; left so where a typer version has no such formatter)."""
+    try:
+        from typer._click.formatting import HelpFormatter
+    except ImportError:  # pragma: no cover - another typer layout: English words stay
+        return
+    original = getattr(HelpFormatter.write_usage, "__wrapped__", HelpFormatter.write_usage)
+
+    def write_usage(self: Any, prog: str, args: str = "", prefix: str | None = None) -> None:
+        if prefix is None:
+            prefix = _("Usage: ")
+        args = args.replace("[OPTIONS]", _("[OPTIONS]")).replace("COMMAND [ARGS]...", _("COMMAND [ARGS]..."))
+        original(self, prog, args, prefix)
+
+    write_usage.__wrapped__ = original  # type: ignore[attr-defined]
+    HelpFormatter.write_usage = write_usage  # type: ignore[method-assign]
 
 
 def _translate(cmd: Any) -> None:

@@ -72,8 +72,8 @@ def _owned_or_new(path: Path) -> None:
     except OSError:
         head = b""
     if b"name='generator' content='govreport" not in head and b"<title>govreport review index</title>" not in head:
-        raise UsageError(f"{display(str(path))}: exists and was not written by govreport; choose another "
-                         "folder with -o")
+        raise UsageError(_("{path}: exists and was not written by govreport; choose another folder with -o").format(
+            path=display(str(path))))
 
 
 def _unique(out_dir: Path, stem: str, used: set[Path]) -> Path:

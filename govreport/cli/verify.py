@@ -119,8 +119,9 @@ def serve(dataset: Path, reviewer: str, *, port: int = 0, open_browser: bool = T
                                                                                  error=exc.strerror or exc)) from None
     url = url_of(server, app)
     queue = app.queue()
-    sys.stdout.write(_("govreport verify: {reports} report(s), {open} flagged cell(s) open, reviewer {reviewer}")
-                     .format(reports=len(queue["reports"]), open=queue["open"], reviewer=reviewer) + f"\n{url}\n")
+    sys.stdout.write(_("govreport verify: {reports} report(s), {decisions} open decision(s) ({open} flagged cell(s) "
+                       "open), reviewer {reviewer}").format(reports=len(queue["reports"]), decisions=queue["decisions"],
+                                                            open=queue["open"], reviewer=reviewer) + f"\n{url}\n")
     sys.stdout.flush()
     sys.stderr.write(_("govreport: Ctrl-C to stop (the exports are brought up to date on the way out)") + "\n")
     stop = threading.Event()

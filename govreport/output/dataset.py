@@ -36,6 +36,7 @@ from govreport.errors import BadInputError, InputNotFoundError, OutputError
 from govreport.names import display
 from govreport.output.export import CsvWriter, atomic_path, neutralise
 from govreport.output.headings import STATUS_SUFFIX, heading, state_word, value_state
+from govreport.report import open_decisions
 from govreport.verify.apply import apply_corrections
 
 log = logging.getLogger("govreport")
@@ -43,7 +44,8 @@ log = logging.getLogger("govreport")
 REPORT_FILE = re.compile(r"^[0-9a-fx][0-9a-f]{15}-[\w\-]+\.json$")
 APPLICATION_COLS = ("natural_person", "commercial", "research", "social_org", "legal_service", "other_org",
                     "total")
-REPORT_COLS = ("report_id", "source", "agency", "year", "template", "input_kind", "pages", "issue_count")
+REPORT_COLS = ("report_id", "source", "agency", "year", "template", "input_kind", "pages", "issue_count",
+               "decisions_open")
 ISSUE_COLS = ("report_id", "source", "agency", "year", "template", "kind", "table", "message", "cells",
               "related_report_id", "severity")
 CELL_FIELDS = ("table", "row", "col", "value", "status", "text", "confidence", "page", "bbox")
@@ -114,6 +116,7 @@ class Entry:
     meta: dict[str, Any]
     template: Any
     issue_count: int
+    decisions_open: int  #: its reading issues: the decisions a reviewer has left (:func:`open_decisions`)
     columns: tuple[str, ...]  #: its cells as ``table.row.col`` (shared between reports of one layout)
 
 
@@ -121,7 +124,7 @@ def _entry(rid: str, data: dict[str, Any], path: Path | None, layouts: dict[tupl
            ) -> Entry:
     cols = tuple(f"{c['table']}.{c['row']}.{c['col']}" for c in data["cells"])
     return Entry(rid, path, display(str(data.get("source", ""))), dict(data.get("meta") or {}), data.get("template"),
-                 len(data["issues"]), layouts.setdefault(cols, cols))
+                 len(data["issues"]), open_decisions(data["issues"]), layouts.setdefault(cols, cols))
 
 
 def _scan(folder: Path, auditor: Auditor) -> list[Entry]:
@@ -268,7 +271,7 @@ def _write_exports(folder: Path, entries: list[Entry], audit: Audit, series: lis
                     writer.write_table(pa.table(columns, schema=schema))
                     columns = {name: [] for name in schema.names}
                 row = [e.id, e.source, e.meta.get("agency"), e.meta.get("year"), e.template, e.meta.get("input_kind"),
-                       e.meta.get("pages"), e.issue_count]
+                       e.meta.get("pages"), e.issue_count, e.decisions_open]
                 row += [x for k in cell_cols for x in (values.get(k), states.get(k))]
                 stage[0] = "reports.csv"
                 w_reports.writerow([_fmt(v) for v in row])

@@ -23,7 +23,8 @@ IN_DOUBT = "in_doubt"
 WORDS = {
     "report_id": N_("report ID"), "source": N_("source file"), "agency": N_("agency"), "year": N_("year"),
     "template": N_("template"), "input_kind": N_("input kind"), "pages": N_("pages"),
-    "issue_count": N_("issues"), "kind": N_("kind"), "table": N_("table"), "message": N_("message"),
+    "issue_count": N_("issues"), "decisions_open": N_("open decisions"),
+    "kind": N_("kind"), "table": N_("table"), "message": N_("message"),
     "cells": N_("cells"), "related_report_id": N_("related report"), "severity": N_("severity"),
     "body": N_("body"), "reports": N_("reports"), "report_ids": N_("report IDs"), "date": N_("published"),
     "date_source": N_("date from"), "deadline": N_("deadline"), "deadline_status": N_("deadline kept"),

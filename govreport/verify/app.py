@@ -45,16 +45,16 @@ from typing import Any
 from urllib.parse import unquote
 
 from govreport.errors import GovreportError, OutputError
-from govreport.i18n import current_language, fill_placeholders, messages
+from govreport.i18n import _, current_language, fill_placeholders, messages
 from govreport.models.template import get_template
 from govreport.output.dataset import EXPORTS, export_dataset, load_report_file, report_files
 from govreport.output.folder import writing
 from govreport.output.html import COLORS, CSS, SEVERE, flagged_cells, header_html, issues_html, tables_html
 from govreport.output.review import PageView, bbox_units, page_figures, page_views
-from govreport.report import Cell, Report
+from govreport.report import Cell, Report, open_decisions
 from govreport.verify.apply import CONFLICT, apply_corrections, apply_decisions, check_value, write_report_json
 from govreport.verify.exports import BUSY
-from govreport.verify.store import CorrectionStore, Decision, digest, doc_hash, latest
+from govreport.verify.store import UNDO, CorrectionStore, Decision, digest, doc_hash, latest
 
 log = logging.getLogger("govreport")
 
@@ -79,7 +79,7 @@ def parse_value(text: str) -> float:
     """
     s = unicodedata.normalize("NFKC", str(text)).replace(",", "").replace(" ", "").strip()
     if not NUMBER.match(s):
-        raise ValueError(f"not a number: {text!r}")
+        raise ValueError(_("not a number: {value}").format(value=repr(text)))
     return float(s)
 
 
@@ -128,6 +128,7 @@ class Summary:
     flagged: int
     open: int
     decided: int
+    decisions: int  #: open decisions: the reading issues not yet settled (:func:`open_decisions`)
 
     def row(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if k != "stamp"}
@@ -234,12 +235,13 @@ class VerifyApp:
         kinds = [i.kind for i in report.issues]
         s = Summary(rid, stamp, report.source, report.template, report.meta.get("agency"), report.meta.get("year"),
                     len(kinds), kinds.count("inconsistent"), sum(k in SEVERE for k in kinds), len(order), len(still),
-                    len(decided))
+                    len(decided), open_decisions(report.issues))
         self.summaries[rid] = s
         return s
 
     def queue(self) -> dict[str, Any]:
-        """Every report of the folder, worst first: open cells, then inconsistent and severe issues."""
+        """Every report of the folder, worst first: those with open decisions (or cells), then by
+        inconsistent and severe issues, open decisions and open cells."""
         rows: list[Summary] = []
         fresh = 0
         for path in report_files(self.folder):
@@ -262,9 +264,10 @@ class VerifyApp:
             rows.append(s)
         if fresh:
             self._save_queue_cache(rows)
-        rows.sort(key=lambda s: (s.open == 0, -s.inconsistent, -s.severe, -s.open, s.source, s.id))
+        rows.sort(key=lambda s: (s.decisions == 0 and s.open == 0, -s.inconsistent, -s.severe, -s.decisions,
+                                 -s.open, s.source, s.id))
         return {"reports": [s.row() for s in rows], "reviewer": self.reviewer, "folder": str(self.folder),
-                "open": sum(s.open for s in rows)}
+                "open": sum(s.open for s in rows), "decisions": sum(s.decisions for s in rows)}
 
     def _load_queue_cache(self) -> None:
         """Summaries kept from an earlier run (a large folder's queue then opens without reading every JSON)."""
@@ -354,7 +357,8 @@ class VerifyApp:
         out: dict[str, Any] = {
             "id": rid, "source": report.source, "header": header_html(report),
             "issues": issues_html(report, link=lambda keys: "c-" + "-".join(keys[0]), choices=True), "cells": state,
-            "flagged": ["|".join(k) for k in order], "open": ["|".join(k) for k in order if k in still]}
+            "flagged": ["|".join(k) for k in order], "open": ["|".join(k) for k in order if k in still],
+            "decisions": open_decisions(report.issues)}
         if pages:
             labels = _labels(report.template) if report.template else {}
             views = self._views(rid, got)
@@ -393,9 +397,9 @@ class VerifyApp:
             return out
         table, row, col = (str(body.get(k, "")) for k in ("table", "row", "col"))
         if not all(KEY.match(x) for x in (table, row, col)):
-            raise ValueError("bad cell")
-        if action not in ("value", "confirm", "blank", "illegible"):
-            raise ValueError(f"unknown action {action!r}")
+            raise ValueError(_("bad cell"))
+        if action not in ("value", "confirm", "blank", "illegible", UNDO):
+            raise ValueError(_("unknown action {action}").format(action=repr(action)))
         with self.lock, self.store.locked(exclusive=True) as fd:
             got = self.load(rid, fd)  # the cached report, unless another process rewrote the JSON
             if got is None:
@@ -404,16 +408,19 @@ class VerifyApp:
             try:
                 cell = report.cell(table, row, col)
             except KeyError:
-                raise ValueError(f"no cell {table}.{row}.{col} in this report") from None
+                raise ValueError(_("no such cell in this report")) from None
             value: int | float | None = None
-            if action == "value":
+            if action == UNDO:  # withdraws the cell's decision in force (a line of its own: nothing is erased)
+                if cell.key not in latest(self.decisions(rid, fd)):
+                    raise ValueError(_("nothing to undo: no decision on this cell is in force"))
+            elif action == "value":
                 if report.template is None:
-                    raise ValueError("this report has no template")
+                    raise ValueError(_("this report has no template"))
                 value = check_value(get_template(report.template).table(table), col, parse_value(body.get("value", "")))
             elif action == "confirm":
                 if cell.value is None:
-                    raise ValueError("nothing to confirm: type the value, or mark the cell printed blank (b) "
-                                     "or not legible (x)")
+                    raise ValueError(_("nothing to confirm: type the value, or mark the cell printed blank (b) "
+                                       "or not legible (x)"))
                 value = cell.value
             self.store.append(self._decision(rid, report, cell, action, value), fd)
             self._apply(rid, path, got, fd)
@@ -436,7 +443,7 @@ class VerifyApp:
         try:
             k, j = int(body.get("issue")), int(body.get("alt"))  # type: ignore[arg-type]
         except (TypeError, ValueError):
-            raise ValueError("choose needs the issue's and the alternative's numbers") from None
+            raise ValueError(_("choose needs the issue's and the alternative's numbers")) from None
         with self.lock, self.store.locked(exclusive=True) as fd:
             got = self.load(rid, fd)
             if got is None:
@@ -444,18 +451,18 @@ class VerifyApp:
             report = got.report
             if not (0 <= k < len(report.issues)) or report.issues[k].about != "reading" \
                     or not (0 <= j < len(report.issues[k].alternatives)):
-                raise ValueError("no such alternative (the report changed: reload it)")
+                raise ValueError(_("no such alternative (the report changed: reload it)"))
             issue = report.issues[k]
             values = issue.alternatives[j].values
             if not values:
-                raise ValueError("this alternative is to re-key the cells: type each value")
+                raise ValueError(_("this alternative is to re-key the cells: type each value"))
             spec = get_template(report.template).table(issue.table) if report.template and issue.table else None
             todo = []
             for row, col, value in values:
                 try:
                     cell = report.cell(str(issue.table), str(row), str(col))
                 except KeyError:
-                    raise ValueError(f"no cell {issue.table}.{row}.{col} in this report") from None
+                    raise ValueError(_("no such cell in this report")) from None
                 if value is None:
                     todo.append(self._decision(rid, report, cell, "blank", None))
                 else:

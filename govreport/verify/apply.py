@@ -41,7 +41,7 @@ from govreport.output.export import atomic_path
 from govreport.report import Cell, Issue, Report, register_extension
 from govreport.tables.solve import analyse
 from govreport.tables.words import cell_label, equation_text
-from govreport.verify.store import CORRECTIONS, CorrectionStore, Decision, digest, doc_hash, latest
+from govreport.verify.store import CORRECTIONS, UNDO, CorrectionStore, Decision, digest, doc_hash, latest
 
 log = logging.getLogger("govreport")
 
@@ -53,6 +53,7 @@ REBUILT = ("corrected", "inconsistent", "unverified", "masked", "missing")
 #: how the "printed empty but the arithmetic needs …" ambiguities begin, in each language
 PRINTED_EMPTY = ("printed empty", "印为空白")
 CONFLICT = "verified_conflict"
+EXTRACTED = "extracted"  #: ``meta.review`` key: what the extraction gave, before any decision
 TOL = 1e-9
 
 
@@ -92,13 +93,15 @@ def check_value(spec: TableSpec, col: str, value: int | float) -> int | float:
     """
     column = spec.column(col)
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ValueError(f"not a number: {value!r}")
+        raise ValueError(_("not a number: {value}").format(value=repr(value)))
     if column.integer and abs(value - round(value)) > TOL:
-        raise ValueError(f"{col} holds whole numbers (got {value:g})")
+        raise ValueError(_("{column} holds whole numbers (got {value})").format(column=column.label,
+                                                                                value=f"{value:g}"))
     if column.lower_bound is not None and value < column.lower_bound:
-        raise ValueError(f"{col} cannot be negative (got {value:g})")
+        raise ValueError(_("{column} cannot be negative (got {value})").format(column=column.label,
+                                                                                value=f"{value:g}"))
     if abs(value) >= 1e12:
-        raise ValueError(f"{value:g} is too large")
+        raise ValueError(_("{value} is too large").format(value=f"{value:g}"))
     return number_for(spec, col, value)
 
 
@@ -267,9 +270,52 @@ def valid_decisions(report: Report, decisions: Sequence[Decision]) -> list[Decis
     return out
 
 
-def apply_decisions(report: Report, decisions: Sequence[Decision], *, fingerprint: str | None = None) -> bool:
-    """Apply ``decisions`` (file order; the last one per cell is in force) to ``report`` in place.
+def _cell_state(report: Report) -> dict[str, list[Any]]:
+    return {_name(c.key): [c.value, c.status] for c in report.cells}
 
+
+def _restore(report: Report, review: dict[str, Any], decisions: Sequence[Decision]) -> bool:
+    """Bring ``report`` back to what the extraction gave, before any decision: from the record kept in
+    ``meta.review.extracted`` (returns True), or, for a JSON reviewed before that record existed, each
+    decided cell from what its first decision found there, flagged for a fresh look (returns False)."""
+    cells = {_name(c.key): c for c in report.cells}
+    ext = review.get(EXTRACTED)
+    if isinstance(ext, dict) and isinstance(ext.get("cells"), dict) and isinstance(ext.get("issues"), list):
+        for name, state in ext["cells"].items():
+            if name in cells and isinstance(state, list) and len(state) == 2:
+                cells[name].value, cells[name].status = state[0], str(state[1])
+        report.issues = [Issue.from_dict(i) for i in ext["issues"] if isinstance(i, dict)]
+        return True
+    first: dict[Key, Decision] = {}
+    for d in decisions:
+        first.setdefault(d.key, d)
+    tpl = get_template(report.template) if report.template else None
+    for k, d in first.items():
+        c = cells.get(_name(k))
+        if c is None or d.old_status is None:
+            continue
+        c.value, c.status = d.old_value, d.old_status
+        if d.action != UNDO and any(x.key == k and x.action == UNDO for x in decisions):
+            try:
+                label = cell_label(tpl.table(k[0]), (k[1], k[2])) if tpl else _name(k)
+            except KeyError:
+                label = _name(k)
+            report.issues.append(Issue("low_confidence", k[0], _(
+                "{cell}: a reviewer's decision was withdrawn; the reading needs a fresh look").format(cell=label),
+                [[k[1], k[2]]]))
+    return False
+
+
+def apply_decisions(report: Report, decisions: Sequence[Decision], *, fingerprint: str | None = None,
+                    every: bool = True) -> bool:
+    """Apply ``decisions`` (file order; the last one per cell not withdrawn by an ``undo`` is in force)
+    to ``report`` in place.
+
+    ``every``: ``decisions`` are all the document's (``corrections.jsonl``). The report is then first
+    brought back to what its extraction gave (kept in ``meta.review.extracted``: each cell a review
+    changed, and the extraction's issues) and every decision in force applied to that, so a withdrawn
+    decision leaves no trace: its cell and issues are the extraction's again. ``every=False``
+    (:func:`verify_cell`) adds ``decisions`` to what the report holds.
     ``fingerprint``: the :func:`~govreport.verify.store.digest` of all the document's decisions; a report
     that already records it is left as it is. Returns whether the report changed.
     """
@@ -282,29 +328,35 @@ def apply_decisions(report: Report, decisions: Sequence[Decision], *, fingerprin
     if not decisions:
         return False
     fresh = "review" not in report.meta
+    kept = fresh
+    if every and not fresh:
+        kept = _restore(report, review, decisions)
+    base = _cell_state(report) if every else {}
+    base_issues = [i.to_dict() for i in report.issues] if every else []
     cells = {c.key: c for c in report.cells}
     final = {k: d for k, d in latest(decisions).items() if k in cells}
-    for k in latest(decisions):
+    for k in {d.key for d in decisions}:
         if k not in cells:
             log.warning("%s: a decision names %s, which this report does not have; ignored", report.source, _name(k))
     seen: dict[Key, list[float]] = {}
     for d in decisions:
         seen.setdefault(d.key, []).extend(v for v in (d.old_value, *d.seen) if v is not None)
     conflicts: dict[str, dict[str, Any]] = {}
-    if fresh:  # a report that has not seen these decisions: does its reading disagree with them?
+    if kept:  # the extraction's reading: does it disagree with the decisions?
         for k, d in final.items():
             c = cells[k]
             if c.value is not None and not _same(c.value, d.value) and not any(_same(c.value, s) for s in seen[k]):
                 conflicts[_name(k)] = {"value": c.value, "status": c.status, "text": c.text}
     else:
         conflicts = {n: v for n, v in (review.get("conflicts") or {}).items()
-                     if isinstance(v, dict) and not any(_same(v.get("value"), s) for s in seen.get(_key(n), ()))}
+                     if isinstance(v, dict) and (not every or _key(n) in final)
+                     and not any(_same(v.get("value"), s) for s in seen.get(_key(n), ()))}
     tpl = get_template(report.template) if report.template else None
     for k, d in final.items():
         c = cells[k]
         c.status = d.status
         c.value = None if d.value is None else (number_for(tpl.table(k[0]), k[2], d.value) if tpl else d.value)
-    decided = {_key(n) for n in review.get("decided") or () if n.count(".") >= 2} | set(final)
+    decided = set(final) if every else {_key(n) for n in review.get("decided") or () if n.count(".") >= 2} | set(final)
     recheck(report, {k[0] for k in final}, decided)
     report.issues = [i for i in report.issues if i.kind != CONFLICT]
     report.issues += [_conflict_issue(_key(n), final.get(_key(n)), v, report.template)
@@ -316,6 +368,9 @@ def apply_decisions(report: Report, decisions: Sequence[Decision], *, fingerprin
         record["digest"] = fingerprint
     if conflicts:
         record["conflicts"] = conflicts
+    if every:  # what the extraction gave, for the next replay (only the cells a review changed)
+        now = _cell_state(report)
+        record[EXTRACTED] = {"cells": {n: v for n, v in base.items() if now.get(n) != v}, "issues": base_issues}
     report.meta["review"] = record
     return True
 
@@ -334,7 +389,7 @@ def verify_cell(report: Report, table: str, row: str, col: str, value: int | flo
                               "source": report.source}
     if reviewer is not None:
         fields["reviewer"] = reviewer
-    apply_decisions(report, [Decision.make("", table, row, col, action, value, **fields)])
+    apply_decisions(report, [Decision.make("", table, row, col, action, value, **fields)], every=False)
     return cell
 
 

@@ -13,6 +13,9 @@ next append starts on a fresh line, so the torn fragment never spoils a good one
 >>> store.append(d)
 >>> [(x.key, x.value, x.status) for x in store.decisions()]
 [(('appeals', 'review', 'total'), 3, 'verified')]
+
+An ``undo`` line withdraws the cell's last decision in force (the one before it, if any, is in force
+again; with none left the cell is what the extraction gave): nothing is ever erased from the file.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ log = logging.getLogger("govreport")
 CORRECTIONS = "corrections.jsonl"
 #: what a reviewer can decide about a cell, and the status the cell gets
 ACTIONS = {"value": "verified", "confirm": "verified", "blank": "blank", "illegible": "masked"}
+UNDO = "undo"  #: withdraws the cell's last decision in force (see :func:`latest`)
 DOC_HASH = re.compile(r"^[0-9a-f]{16}$")
 MAX_LINE = 64 * 1024  #: a decision line longer than this is refused (and ignored on reading)
 FORMAT = 1
@@ -76,8 +80,8 @@ class Decision:
     table: str
     row: str
     col: str
-    action: str  #: ``value`` (typed), ``confirm`` (the value shown), ``blank`` (printed blank), ``illegible``
-    value: int | float | None  #: the value the cell takes (``None`` for blank and illegible)
+    action: str  #: ``value`` (typed), ``confirm`` (the value shown), ``blank`` (printed blank), ``illegible``, ``undo``
+    value: int | float | None  #: the value the cell takes (``None`` for blank, illegible and undo)
     old_value: int | float | None = None
     old_status: str | None = None
     old_text: str | None = None  #: what the tool read there
@@ -91,9 +95,9 @@ class Decision:
     def make(cls, doc: str, table: str, row: str, col: str, action: str, value: int | float | None = None,
              **fields: Any) -> Decision:
         """A decision stamped now, by ``reviewer`` (default: the OS user)."""
-        if action not in ACTIONS:
-            raise ValueError(f"unknown action {action!r} (one of {', '.join(ACTIONS)})")
-        if action in ("blank", "illegible"):
+        if action not in ACTIONS and action != UNDO:
+            raise ValueError(f"unknown action {action!r} (one of {', '.join(ACTIONS)}, {UNDO})")
+        if action in ("blank", "illegible", UNDO):
             value = None
         elif value is None:
             raise ValueError(f"{action}: a value is needed")
@@ -108,8 +112,8 @@ class Decision:
 
     @property
     def status(self) -> str:
-        """The status the cell gets: ``verified``, ``blank`` or ``masked``."""
-        return ACTIONS[self.action]
+        """The status the cell gets: ``verified``, ``blank`` or ``masked`` (``""`` for an undo)."""
+        return ACTIONS.get(self.action, "")
 
     def to_json(self) -> str:
         data = {"v": FORMAT, **asdict(self)}
@@ -132,9 +136,9 @@ class Decision:
                       tuple(v for v in map(_number, data.get("seen") or ()) if v is not None))
         except KeyError as exc:
             raise ValueError(f"no {exc.args[0]!r}") from None
-        if out.action not in ACTIONS:
+        if out.action not in ACTIONS and out.action != UNDO:
             raise ValueError(f"unknown action {out.action!r}")
-        if (out.value is None) != (out.action in ("blank", "illegible")):
+        if (out.value is None) != (out.action in ("blank", "illegible", UNDO)):
             raise ValueError(f"{out.action} with value {out.value!r}")
         return out
 
@@ -153,13 +157,33 @@ def _opt(v: Any) -> str | None:
     return None if v is None else str(v)
 
 
+def in_force(decisions: Sequence[Decision]) -> list[bool]:
+    """For each decision (file order), whether it is in force now: the last one written for its cell
+    that no ``undo`` has withdrawn. An ``undo`` withdraws the cell's last decision still in force, so
+    two undos after three decisions leave the first in force; an undo line itself is never in force.
+
+    >>> ds = [Decision.make("", "t", "r", "c", a, v, reviewer="x", time="t")
+    ...       for a, v in (("value", 1), ("value", 2), ("undo", None), ("value", 3), ("undo", None))]
+    >>> in_force(ds)
+    [True, False, False, False, False]
+    """
+    stacks: dict[tuple[str, str, str], list[int]] = {}
+    for n, d in enumerate(decisions):
+        stack = stacks.setdefault(d.key, [])
+        if d.action == UNDO:
+            if stack:
+                stack.pop()
+        else:
+            stack.append(n)
+    tops = {s[-1] for s in stacks.values() if s}
+    return [n in tops for n in range(len(decisions))]
+
+
 def latest(decisions: Iterable[Decision]) -> dict[tuple[str, str, str], Decision]:
-    """The decision in force for each cell: the last one written."""
-    out: dict[tuple[str, str, str], Decision] = {}
-    for d in decisions:
-        out.pop(d.key, None)
-        out[d.key] = d
-    return out
+    """The decision in force for each cell (see :func:`in_force`), in the order they were written;
+    a cell whose decisions were all withdrawn has none."""
+    ds = list(decisions)
+    return {d.key: d for d, live in zip(ds, in_force(ds), strict=True) if live}
 
 
 def digest(decisions: Sequence[Decision]) -> str:

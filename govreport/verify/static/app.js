@@ -46,6 +46,7 @@
     return api("api/queue").then(function (q) {
       S.queue = q.reports;
       root.setAttribute("data-open-total", String(q.open));
+      root.setAttribute("data-decisions-total", String(q.decisions));
       return q;
     });
   }
@@ -57,15 +58,19 @@
       var tr = document.createElement("tr");
       tr.setAttribute("data-id", r.id);
       tr.setAttribute("data-open", String(r.open));
+      tr.setAttribute("data-decisions", String(r.decisions));
       if (i === S.sel) { tr.className = "v-sel"; }
-      if (r.open === 0) { tr.className += " v-done"; }
-      [td(r.source), td(r.agency), td(r.year), td(r.template), td(r.open, r.open ? "hot" : ""), td(r.flagged),
-       td(r.decided), td(r.issues), td(r.inconsistent)].forEach(function (c) { tr.appendChild(c); });
+      if (r.open === 0 && r.decisions === 0) { tr.className += " v-done"; }
+      [td(r.source), td(r.agency), td(r.year), td(r.template), td(r.decisions, r.decisions ? "hot" : ""),
+       td(r.open, "gr-dim"), td(r.flagged, "gr-dim"), td(r.decided), td(r.issues), td(r.inconsistent)
+      ].forEach(function (c) { tr.appendChild(c); });
       tr.addEventListener("click", function () { location.hash = "#r=" + encodeURIComponent(r.id); });
       body.appendChild(tr);
     });
     $("v-title").textContent = fmt(_("{n} report(s)"), {n: S.queue.length});
-    $("v-progress").textContent = fmt(_("{n} flagged cell(s) open"), {n: root.getAttribute("data-open-total") || "0"});
+    $("v-progress").textContent = fmt(_("{n} open decision(s) · {cells} flagged cell(s) open"),
+                                      {n: root.getAttribute("data-decisions-total") || "0",
+                                       cells: root.getAttribute("data-open-total") || "0"});
   }
 
   function showQueue() {
@@ -178,12 +183,15 @@
       li.addEventListener("click", function () { select(k, true); });
       ol.appendChild(li);
     });
-    $("v-progress").textContent = fmt(_("{open} open of {flagged} flagged"), {open: d.open.length, flagged: d.flagged.length});
+    $("v-progress").textContent = fmt(_("{n} open decision(s) · {open} of {flagged} flagged cell(s) open"),
+                                      {n: d.decisions, open: d.open.length, flagged: d.flagged.length});
     root.setAttribute("data-open", String(d.open.length));
+    root.setAttribute("data-decisions", String(d.decisions));
     renderDecided(d);
   }
 
-  // the decided cells, latest first, each with the way back to it (decide it again: the latest decision stands)
+  // the decided cells, each with its undo (back to the decision before, or to what the extraction gave);
+  // a click on one selects it, to decide it again
   function renderDecided(d) {
     var ol = $("v-decided"), keys = Object.keys(d.cells).filter(function (k) { return d.cells[k][5]; });
     ol.textContent = "";
@@ -196,18 +204,40 @@
                                              " · " + (ACTION[c[5]] || c[5])));
       var btn = document.createElement("button");
       btn.type = "button";
-      btn.textContent = _("decide again");
-      btn.addEventListener("click", function (ev) { ev.stopPropagation(); again(k); });
+      btn.className = "v-undo";
+      btn.textContent = _("undo");
+      btn.title = _("withdraw this decision: the cell goes back to what it was before it");
+      btn.addEventListener("click", function (ev) { ev.stopPropagation(); undo(k, performance.now()); });
       li.appendChild(btn);
       li.addEventListener("click", function () { select(k, true); });
       ol.appendChild(li);
     });
   }
 
-  function again(k) {
-    if (!k) { flash(_("nothing decided yet in this report"), true); return; }
-    select(k, true);
-    flash(_("decide this cell again: the new decision replaces the last one"));
+  // what a decision answers: the report's new state, drawn in place
+  function update(d) {
+    S.data.header = d.header; S.data.issues = d.issues; S.data.cells = d.cells;
+    S.data.flagged = d.flagged; S.data.open = d.open; S.data.decisions = d.decisions;
+    render(S.data, false);
+  }
+
+  // withdraw the decision in force on cell k (a line of its own in corrections.jsonl)
+  function undo(k, t0) {
+    if (!k || !S.data.cells[k] || !S.data.cells[k][5]) { flash(_("nothing decided yet in this report"), true); return; }
+    if (S.busy) { flash(_("one moment: the last decision is being saved"), true); return; }
+    var p = k.split("|");
+    S.busy = true;
+    root.setAttribute("data-busy", "1");
+    api("api/decide/" + encodeURIComponent(S.rid), {table: p[0], row: p[1], col: p[2], action: "undo"})
+      .then(function (d) {
+        update(d);
+        select(k, true);
+        flash(_("undone: the cell is back to what it was before that decision"));
+        root.setAttribute("data-last-step-ms", (performance.now() - t0).toFixed(1));
+        root.setAttribute("data-undos", String(Number(root.getAttribute("data-undos") || "0") + 1));
+      })
+      .catch(function (e) { flash(e.message, true); })
+      .then(function () { S.busy = false; root.setAttribute("data-busy", "0"); });
   }
 
   function zoom(k) {
@@ -316,9 +346,7 @@
       .then(function (d) {
         var was = S.cur;
         S.last = was;
-        S.data.header = d.header; S.data.issues = d.issues; S.data.cells = d.cells;
-        S.data.flagged = d.flagged; S.data.open = d.open;
-        render(S.data, false);
+        update(d);
         var nxt = nextOpen(was);
         select(nxt, true);
         flash(nxt ? _("saved") : _("saved · every flagged cell of this report is decided (] next report)"));
@@ -339,9 +367,7 @@
     root.setAttribute("data-busy", "1");
     api("api/decide/" + encodeURIComponent(S.rid), {action: "choose", issue: issue, alt: alt})
       .then(function (d) {
-        S.data.header = d.header; S.data.issues = d.issues; S.data.cells = d.cells;
-        S.data.flagged = d.flagged; S.data.open = d.open;
-        render(S.data, false);
+        update(d);
         select(nextOpen(null), true);
         flash(_("saved"));
         root.setAttribute("data-last-step-ms", (performance.now() - t0).toFixed(1));
@@ -385,7 +411,7 @@
     } else if (k === "c") { decide("confirm", null, t0); }
     else if (k === "b") { decide("blank", null, t0); }
     else if (k === "x") { decide("illegible", null, t0); }
-    else if (k === "u") { again(S.last); }
+    else if (k === "u") { undo(S.last, t0); }
     else if (k === "n" || k === "ArrowDown") { move(1); }
     else if (k === "p" || k === "ArrowUp") { move(-1); }
     else if (k === "]") { otherReport(1); }
