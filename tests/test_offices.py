@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
 from common import load_truth, score_report
 
-from govreport.layout.grid import Roles, cluster
+from govreport.layout.grid import cluster
 from govreport.settings import ExtractSettings
 
 
@@ -52,20 +52,46 @@ def test_rules_all_under_solid_ink_do_not_crash():
     assert all(len(t.cells) >= 2 for t in grid.tables)
 
 
-# -- OCR: a reading at confidence near 0 is no value -------------------------------------------
+# -- OCR: a reading at confidence near 0 is no fact -------------------------------------------
 
 
-def test_number_at_confidence_near_zero_is_unreadable():
-    from govreport.ocr.cells import MASK, CellRead, finish_rows
-    from govreport.ocr.page import ScanPage
+def test_nothing_is_inferred_from_a_reading_at_confidence_near_zero():
+    """A fax's total read "0" at confidence 0.02, its parts printed empty: the parts are not inferred
+    as zeros from it (the arithmetic trusts no doubtful reading); the total and the parts are flagged.
+    Read at confidence 0.99 instead, the same total fixes them (so the test can fail)."""
+    import dataclasses
 
-    label = CellRead((0, 0, 100, 30), 0, 1, "行政许可", 0.99)
-    sure = CellRead((100, 0, 150, 30), 1, 2, "7", 0.98)
-    lost = CellRead((150, 0, 200, 30), 2, 3, "0", 0.02)
-    roles = Roles(label_end=1, header=frozenset(), values=frozenset({0}), numeric=frozenset({1, 2}))
-    row = finish_rows([[label, sure, lost]], ScanPage(1), roles)[0]
-    assert [c.text for c in row] == ["行政许可", "7", MASK]
-    assert row[2].confidence == 0.0
+    from govreport.layout.text import text_to_tokens
+    from govreport.layout.tokens import LayoutResult
+    from govreport.pipeline import build_report
+    from govreport.synth.truth import random_truth
+
+    from .test_review_load import tab_text
+
+    truth = random_truth("gov2021", seed=4, variant="split")
+    parts = [("appeals", "review", c) for c in ("upheld", "corrected", "other", "pending")]
+    for k in [*parts, ("appeals", "review", "total")]:
+        truth.values[k] = 0
+    text = tab_text(truth, blank=lambda k: k in parts)
+    sure = [dataclasses.replace(t, confidence=0.99) for t in text_to_tokens(text)]
+    total = _first_zero_after(sure, "行政复议")
+    key = ("appeals", "review", "total")
+    r0 = build_report(LayoutResult(sure, text, "image"), "t", ExtractSettings())
+    assert all(r0.cell(*k).status == "inferred" and r0.cell(*k).value == 0 for k in parts)
+    doubtful = [dataclasses.replace(t, confidence=0.02) if t is total else t for t in sure]
+    r = build_report(LayoutResult(doubtful, text, "image"), "t", ExtractSettings())
+    assert r.cell(*key).confidence == 0.02
+    flagged = r.issue_cells()
+    assert key in flagged
+    for k in parts:
+        assert r.cell(*k).status != "inferred", k
+        assert k in flagged, k
+
+
+def _first_zero_after(tokens, label):  # type: ignore[no-untyped-def]
+    """The first number token 0 after the token reading ``label`` (the appeals row's total here)."""
+    at = next(i for i, t in enumerate(tokens) if label in t.text)
+    return next(t for t in tokens[at:] if t.kind.value == "number" and t.value == 0)
 
 
 # -- photos: the page's quadrilateral ----------------------------------------------------------

@@ -35,7 +35,6 @@ REREAD_BELOW = 0.85  #: a one-column cell read with less confidence than this is
 TOUCHED_CONF = 0.5  #: cap on a re-read whose dropped ink ran into the digits (it stays flagged)
 SEAL_COVER = 0.25  #: share of a cell covered by red ink above which "empty" is doubted
 MASK = "■"  #: what a black box over print reads as
-UNREADABLE_CONF = 0.1  #: a number read with less confidence than this is no reading: the cell is unreadable
 
 
 def line_crop(img: np.ndarray, x0: int, y0: int, x1: int, y1: int) -> np.ndarray:
@@ -347,12 +346,10 @@ def finish_rows(reads: list[list[CellRead]], sp: ScanPage, roles: Roles) -> list
                 continue
             if cr.kind == "ink" and role in ("value", "wide"):
                 r = read_numeric(text, conf, numeric_column=True)
-                if r.kind == "number" and conf is not None and conf < UNREADABLE_CONF:
-                    # read at a confidence near 0 (a fax's broken strokes, speckle): no value, the
-                    # cell is unreadable and doubted, never a fact
-                    r = read_numeric(MASK)
-                    text, conf = MASK, 0.0
-                elif r.kind != "text":
+                # (a number read at a confidence near 0, a fax's broken strokes or speckle, stays a
+                # reading with that confidence: flagged, and never trusted by the arithmetic, which
+                # infers nothing from it: govreport.tables.build)
+                if r.kind != "text":
                     text, conf = (r.text if r.kind != "blank" else ""), r.confidence
                     if r.kind == "mask":
                         text = "****" if "*" in r.text or "＊" in r.text else MASK
