@@ -327,9 +327,11 @@ def build_tables(match: Match, settings: ExtractSettings) -> tuple[list[Cell], l
                 "count of cells puts them in").format(rows=rows_text(spec, [units[u].cells[0][0] for u in misplaced])),
                 [list(k) for k in keys]))
         suspect |= ambiguous
-        # a reading the recogniser doubts is checked, never trusted: nothing is inferred from it alone
+        # a reading the recogniser hardly believes (a fax's broken strokes: confidence near 0) is
+        # checked, never trusted: nothing is inferred from it alone (merely doubtful readings, flagged
+        # as such, still carry the arithmetic where it holds)
         shaky = {k for k, c in cells.items() if c.status == "read" and c.confidence is not None
-                 and c.confidence < settings.low_confidence}
+                 and c.confidence < DEEP_DOUBT}
         unsure = _check_table(spec, variant, cells, issues, settings.low_confidence, [u.cells for u in units],
                               set(split.doubtful), suspect | shaky)
         if ambiguous or not shaky:
