@@ -57,11 +57,12 @@ def _segments(mask: np.ndarray, horizontal: bool) -> list[Segment]:
     return out
 
 
-def rule_masks(binary: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def rule_masks(binary: np.ndarray, min_rule: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Horizontal and vertical rule masks from an ink mask (255 = ink), and the solid blocks
-    (black boxes, seals, filled headers) that may hide a rule."""
+    (black boxes, seals, filled headers) that may hide a rule. A rule is at least ``min_rule``
+    pixels long besides a share of the image (a small picture's share is shorter than a glyph)."""
     h, w = binary.shape
-    kx, ky = max(25, w // 35), max(25, h // 50)
+    kx, ky = max(25, w // 35, min_rule), max(25, h // 50, min_rule)
     horiz = cv2.morphologyEx(binary, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (kx, 1)))
     vert = cv2.morphologyEx(binary, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, ky)))
     # solid blocks (black redaction boxes, filled headers) are not rules: drop their thick parts
@@ -107,11 +108,13 @@ def _support(segs: list[Segment], seals: np.ndarray | None, blocks: np.ndarray |
     return out
 
 
-def find_tables(binary: np.ndarray, min_cells: int = 2, seals: np.ndarray | None = None) -> PageGrid:
+def find_tables(binary: np.ndarray, min_cells: int = 2, seals: np.ndarray | None = None,
+                min_rule: int = 0) -> PageGrid:
     """Ruled tables on a deskewed page's ink mask (255 = ink); ``seals`` (non-zero where a seal
-    lies) keeps a seal's straight strokes from passing for lattice lines."""
+    lies) keeps a seal's straight strokes from passing for lattice lines; ``min_rule``: pixels
+    under which no straight piece is a rule (:func:`rule_masks`)."""
     h, w = binary.shape
-    horiz, vert, solid = rule_masks(binary)
+    horiz, vert, solid = rule_masks(binary, min_rule)
     rules = cv2.bitwise_or(horiz, vert)
     grid = PageGrid((h, w), rule_mask=rules)
     n, _, stats, _ = cv2.connectedComponentsWithStats(cv2.dilate(rules, np.ones((5, 5), np.uint8)))
