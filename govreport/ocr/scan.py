@@ -63,8 +63,10 @@ from govreport.ocr.preprocess import (
     detect_orientation,
     estimate_skew,
     find_page_quad,
+    is_bilevel,
     map_bbox,
     normalize_illumination,
+    remove_streaks,
     rotate90,
     rotate_small,
     split_lines,
@@ -187,6 +189,12 @@ def _prepare(page: PageImage, engine: OcrEngine, sp: ScanPage) -> tuple[np.ndarr
         image, m_persp = unwarp(image, quad)
         sp.notes.append(f"page {page.number}: a photo; the page cut out of its background and its perspective "
                         "corrected")
+    else:  # a copier's or a fax's streak down the page is no rule (a photo's desk may run so too)
+        sp.bilevel = is_bilevel(image)
+        image, streaks = remove_streaks(image)
+        if streaks:
+            sp.notes.append(f"page {page.number}: {streaks} toner streak{'s' if streaks > 1 else ''} down the page "
+                            "removed")
     colour = image.ndim == 3
     red_px = red_mask(image[..., :3]) if colour else None
     gray, sp.red_fraction = suppress_red(image, red_px)
@@ -227,7 +235,7 @@ def _read_page(page: PageImage, engine: OcrEngine, sp: ScanPage, cell_mode: str,
     sealed = seal_area(sp, gray.shape)
     # a picture cut out of a page is as small as its table: its rules are told from strokes by length
     min_rule = round(CUTOUT_RULE_IN * page.dpi * page.scale) if page.cutout and page.dpi else 0
-    grid = find_tables(binary, seals=sealed, min_rule=min_rule)
+    grid = find_tables(binary, seals=sealed, min_rule=min_rule, repair=sp.bilevel)
     sp.grid, sp.image = grid, gray
     if not grid.tables:
         sp.notes.append(f"page {page.number}: no ruled table; rows grouped from OCR boxes")
