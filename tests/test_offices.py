@@ -273,6 +273,50 @@ def test_picture_forms(tmp_path, form):
     assert s.silent == 0 and s.accuracy >= 0.98, s.silent_examples
 
 
+# -- faxes: streaks and broken rules ----------------------------------------------------------
+
+
+def test_toner_streak_is_found_and_a_rule_is_not():
+    from govreport.ocr.preprocess import remove_streaks, toner_streaks
+
+    page = np.full((1600, 1100), 255, np.uint8)
+    page[200:1400:50, 100:1000] = 0  # a tall table's rules: none reaches the margins
+    page[200:1351, 100:1000:150] = 0
+    assert not toner_streaks(page).any()
+    rng = np.random.default_rng(1)
+    page[:, 620:624] = np.where(rng.random((1600, 4)) < 0.3, 0, 255)  # a dotted streak, top to bottom
+    cols = np.flatnonzero(toner_streaks(page))
+    assert cols.min() >= 618 and cols.max() <= 625 and 620 in cols
+    clean, n = remove_streaks(page)
+    assert n == 1 and clean[:, 620:624].min() == 255 and clean[200, 100:1000].min() == 0
+
+
+def _fax_page_tables(tmp_path: Path, mode: str, seed: int, number: int, repair: bool) -> list[tuple[int, int]]:
+    from govreport.ocr import scan
+    from govreport.ocr.engines import get_engine
+    from govreport.ocr.page import ScanPage
+    from govreport.ocr.render import image_pages
+    from govreport.ocr.rules import find_tables
+    from govreport.synth import fax
+
+    path, _ = fax.generate(mode, seed, tmp_path)
+    page = next(p for p in image_pages(path) if p.number == number)
+    sp = ScanPage(number)
+    settings = ExtractSettings()
+    _gray, binary = scan._prepare(page, get_engine(settings.engine, settings.device), sp)
+    assert sp.bilevel
+    return [(len(t.xs) - 1, len(t.ys) - 1) for t in find_tables(binary, repair=repair).tables]
+
+
+@pytest.mark.parametrize("mode", ["standard", "photocopy"])
+def test_broken_rules_of_a_fax_are_repaired(tmp_path, mode):
+    """Page 1 of a faxed report (four small ruled tables; rules of one or two pixels broken by the
+    threshold, dropouts and deskewing): each table's full lattice, not pieces of it."""
+    want = [(4, 4), (2, 3), (2, 4), (2, 3)]  # art20_1, art20_5, art20_6, art20_8: columns x rows
+    assert _fax_page_tables(tmp_path, mode, 2000, 1, repair=True) == want
+    assert _fax_page_tables(tmp_path, mode, 2000, 1, repair=False) != want
+
+
 # -- faxes and photos (slow: whole documents through OCR) --------------------------------------
 
 
