@@ -229,6 +229,66 @@ def test_tables_pasted_as_pictures_are_read(tmp_path):
     assert s.silent == 0 and s.accuracy >= 0.98, s.silent_examples
 
 
+def _pasted_picture(table: str, dpi: int, seed: int = 11) -> tuple[np.ndarray, dict]:
+    """Table ``table`` of a generated report as a clerk's screenshot at ``dpi``, shown at 200 dpi
+    (as a PDF page is rendered for OCR), with a white border; and the report's truth cells."""
+    from govreport.synth.printed import printed_document
+    from govreport.synth.render_image import render_page
+    from govreport.synth.render_pdf import layout_document
+    from govreport.synth.truth import random_truth
+
+    truth = random_truth("gov2021", seed=seed)
+    for page in layout_document(printed_document(truth)):
+        for tid, (x0, y0, x1, y1) in page.tables:
+            if tid == table:
+                s = dpi / 72
+                shot = render_page(page, dpi).convert("RGB").crop(
+                    (round((x0 - 3) * s), round((y0 - 3) * s), round((x1 + 3) * s), round((y1 + 3) * s)))
+                f = 200 / dpi
+                img = cv2.resize(np.asarray(shot), None, fx=f, fy=f, interpolation=cv2.INTER_LINEAR)
+                img = cv2.copyMakeBorder(img, 24, 24, 24, 24, cv2.BORDER_CONSTANT, value=(255, 255, 255))
+                return img, dict(truth.values)
+    raise AssertionError(f"no {table} table")
+
+
+@pytest.mark.parametrize("table", ["art20_5", "art20_8"])
+def test_lattice_of_a_small_low_resolution_picture(table):
+    """A one-row table pasted as a 1x screenshot: at 200 dpi its glyphs' strokes are longer than a
+    share of so small an image, and once cut its cells into columns (issue 31's lost tables)."""
+    from govreport.ocr.preprocess import binarize, normalize_illumination
+    from govreport.ocr.rules import find_tables
+    from govreport.ocr.scan import CUTOUT_RULE_IN
+
+    img, _ = _pasted_picture(table, 96)
+    binary = binarize(normalize_illumination(cv2.cvtColor(img, cv2.COLOR_RGB2GRAY)))
+    grid = find_tables(binary, min_rule=round(CUTOUT_RULE_IN * 200))
+    assert [len(t.xs) for t in grid.tables] == [3]  # label and value columns, no glyph strokes
+    assert [len(t.ys) for t in grid.tables] == [4]  # title, header, the one row
+    assert len(find_tables(binary).tables[0].xs) > 3  # what a share of the image alone found
+
+
+def test_pasted_table_is_read_as_a_picture_not_a_photo(monkeypatch):
+    """A cut-out picture whose table frame fills it is never taken for a photographed page (such a
+    frame, rendered by pdfium, once passed for the page's quadrilateral and was "unwarped"); a
+    1x screenshot of the appeals table reads right."""
+    from govreport.ocr import scan
+    from govreport.ocr.render import PageImage
+    from govreport.ocr.scan import tokens_from_page_images
+
+    img, truth = _pasted_picture("appeals", 96)
+    h, w = img.shape[:2]
+    seen = np.array([[20, 10], [w - 5, 30], [w - 30, h - 5], [5, h - 20]], np.float64)
+    monkeypatch.setattr(scan, "find_page_quad", lambda image: seen)  # what a frame may pass for
+    scans: list = []
+    _toks, text = tokens_from_page_images([PageImage(1, img, 200, 1.0, cutout=True)], ExtractSettings(), scans=scans)
+    assert not any("photo" in n for n in scans[0].notes), scans[0].notes
+    assert len(scans[0].grid.tables) == 1
+    rows = ("review", "direct_suit", "suit_after_review")
+    cols = ("upheld", "corrected", "other", "pending", "total")
+    want = " ".join(str(truth[("appeals", r, c)]) for r in rows for c in cols)
+    assert want in text.splitlines(), text
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("form", ["screenshot1x", "jpeg", "scan_parts"])
 def test_picture_forms(tmp_path, form):
@@ -237,6 +297,50 @@ def test_picture_forms(tmp_path, form):
     path, truth = picture_pdf.generate(form, 6, tmp_path)
     s = score_report(_extract_json(path), truth)
     assert s.silent == 0 and s.accuracy >= 0.98, s.silent_examples
+
+
+# -- faxes: streaks and broken rules ----------------------------------------------------------
+
+
+def test_toner_streak_is_found_and_a_rule_is_not():
+    from govreport.ocr.preprocess import remove_streaks, toner_streaks
+
+    page = np.full((1600, 1100), 255, np.uint8)
+    page[200:1400:50, 100:1000] = 0  # a tall table's rules: none reaches the margins
+    page[200:1351, 100:1000:150] = 0
+    assert not toner_streaks(page).any()
+    rng = np.random.default_rng(1)
+    page[:, 620:624] = np.where(rng.random((1600, 4)) < 0.3, 0, 255)  # a dotted streak, top to bottom
+    cols = np.flatnonzero(toner_streaks(page))
+    assert cols.min() >= 618 and cols.max() <= 625 and 620 in cols
+    clean, n = remove_streaks(page)
+    assert n == 1 and clean[:, 620:624].min() == 255 and clean[200, 100:1000].min() == 0
+
+
+def _fax_page_tables(tmp_path: Path, mode: str, seed: int, number: int, repair: bool) -> list[tuple[int, int]]:
+    from govreport.ocr import scan
+    from govreport.ocr.engines import get_engine
+    from govreport.ocr.page import ScanPage
+    from govreport.ocr.render import image_pages
+    from govreport.ocr.rules import find_tables
+    from govreport.synth import fax
+
+    path, _ = fax.generate(mode, seed, tmp_path)
+    page = next(p for p in image_pages(path) if p.number == number)
+    sp = ScanPage(number)
+    settings = ExtractSettings()
+    _gray, binary = scan._prepare(page, get_engine(settings.engine, settings.device), sp)
+    assert sp.bilevel
+    return [(len(t.xs) - 1, len(t.ys) - 1) for t in find_tables(binary, repair=repair).tables]
+
+
+@pytest.mark.parametrize("mode", ["standard", "photocopy"])
+def test_broken_rules_of_a_fax_are_repaired(tmp_path, mode):
+    """Page 1 of a faxed report (four small ruled tables; rules of one or two pixels broken by the
+    threshold, dropouts and deskewing): each table's full lattice, not pieces of it."""
+    want = [(4, 4), (2, 3), (2, 4), (2, 3)]  # art20_1, art20_5, art20_6, art20_8: columns x rows
+    assert _fax_page_tables(tmp_path, mode, 2000, 1, repair=True) == want
+    assert _fax_page_tables(tmp_path, mode, 2000, 1, repair=False) != want
 
 
 # -- faxes and photos (slow: whole documents through OCR) --------------------------------------

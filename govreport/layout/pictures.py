@@ -172,7 +172,7 @@ def read_pictures(pdf: Any, path: Path, pages: list[Any], tri: Any, settings: Ex
                 continue
             crop = cv2.copyMakeBorder(np.ascontiguousarray(page.image[c:d, a:b]), BORDER, BORDER, BORDER, BORDER,
                                       cv2.BORDER_CONSTANT, value=(255, 255, 255) if page.image.ndim == 3 else 255)
-            toks, text = tokens_from_page_images([PageImage(page.number, crop, dpi, page.scale)], settings)
+            toks, text = tokens_from_page_images([PageImage(page.number, crop, dpi, page.scale, cutout=True)], settings)
             ox, oy = a / px - BORDER / px, c / px - BORDER / px
             f = 72 / dpi
             moved: list[Token] = [

@@ -18,6 +18,7 @@ class ScanPage:
     rotation: int = 0  #: degrees clockwise applied to make the page upright
     skew: float = 0.0  #: degrees of skew corrected
     red_fraction: float = 0.0
+    bilevel: bool = False  #: black and white only (a fax): its broken rules are repaired
     grid: PageGrid | None = None
     image: np.ndarray | None = None  #: the corrected gray page the cells were cut from
     red: np.ndarray | None = None  #: red-ink mask (seals) in the corrected page's coordinates

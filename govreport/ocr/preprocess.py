@@ -44,6 +44,46 @@ def binarize(gray: np.ndarray) -> np.ndarray:
     return b
 
 
+STREAK_BANDS = 20  #: a page cut into this many bands from top to bottom to find toner streaks ...
+STREAK_INK = 0.1  #: ... a column with at least this share of ink in a band ...
+STREAK_COVER = 0.9  #: ... in this share of the bands, the first and the last (the margins) among them
+BILEVEL_GRAY = 0.005  #: share of gray (neither near black nor near white) pixels under which a page is bilevel
+
+
+def is_bilevel(image: np.ndarray) -> bool:
+    """Whether a page image is black and white only (a fax, a thresholded scan)."""
+    a = image[..., 0] if image.ndim == 3 else image
+    sample = a[::4, ::4]
+    return bool(sample.size) and float(((sample > 16) & (sample < 240)).mean()) < BILEVEL_GRAY
+
+
+def toner_streaks(gray: np.ndarray) -> np.ndarray:
+    """Columns of the scanner's pixel grid (bool per column) where a streak runs down the whole
+    page: a photocopier's or fax's dirty drum or sensor leaves a line through the top and bottom
+    margins too, which no printed rule does."""
+    ink = gray < 128
+    h = ink.shape[0]
+    if h < STREAK_BANDS * 4:
+        return np.zeros(ink.shape[1], bool)
+    edges = np.linspace(0, h, STREAK_BANDS + 1).astype(int)
+    bands = np.stack([ink[a:b].mean(axis=0) for a, b in zip(edges[:-1], edges[1:], strict=True)]) >= STREAK_INK
+    streak = (bands.mean(axis=0) >= STREAK_COVER) & bands[0] & bands[-1]
+    # the streak's fringe: the columns beside it, dimmer
+    return streak | np.roll(streak, 1) | np.roll(streak, -1)
+
+
+def remove_streaks(image: np.ndarray) -> tuple[np.ndarray, int]:
+    """``image`` with its toner streaks (:func:`toner_streaks`) painted white, and their number."""
+    gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY) if image.ndim == 3 else image
+    cols = toner_streaks(gray)
+    if not cols.any():
+        return image, 0
+    out = image.copy()
+    out[:, cols] = 255
+    n = int(np.count_nonzero(np.diff(np.concatenate([[0], cols.astype(np.int8), [0]])) == 1))
+    return out, n
+
+
 # --------------------------------------------------------------------------------------------
 # geometry
 

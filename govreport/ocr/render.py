@@ -35,6 +35,9 @@ class PageImage:
     image: np.ndarray  #: uint8 RGB (H, W, 3) or gray (H, W)
     dpi: int | None
     scale: float = 1.0
+    #: a picture cut out of a born-digital page (:mod:`govreport.layout.pictures`): never a photo
+    #: of a page, and ``dpi`` is exact, so rules are told from strokes by their length in inches
+    cutout: bool = False
 
 
 def _fit(w: float, h: float, max_pixels: int) -> float:

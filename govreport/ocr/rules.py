@@ -21,6 +21,8 @@ MIN_LINE_SHARE = 0.15  #: a lattice line's rule length, as a share of the table'
 SEAL_RULE_WEIGHT = 0.5  #: what a rule piece's length counts where it lies under a seal
 BLOCK_MARGIN = 9  #: pixels around a solid block within which straight pieces are its edges, not rules
 RULE_COVER = 0.6  #: share of a lattice unit's side a rule must run along to separate two units
+REPAIR_ACROSS = 3  #: pixels across a rule of a binarised page within which its pieces are one rule ...
+REPAIR_GAP = 3  #: ... and the gaps along it that are bridged before a rule must run unbroken
 
 
 @dataclass(slots=True)
@@ -57,13 +59,26 @@ def _segments(mask: np.ndarray, horizontal: bool) -> list[Segment]:
     return out
 
 
-def rule_masks(binary: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def rule_masks(binary: np.ndarray, min_rule: int = 0, repair: bool = False,
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Horizontal and vertical rule masks from an ink mask (255 = ink), and the solid blocks
-    (black boxes, seals, filled headers) that may hide a rule."""
+    (black boxes, seals, filled headers) that may hide a rule. A rule is at least ``min_rule``
+    pixels long besides a share of the image (a small picture's share is shorter than a glyph).
+
+    ``repair`` (a binarised page: a fax, a thresholded copy): a thin rule there steps a pixel up
+    or down where it was deskewed and loses pixels to the threshold and to dropouts, so it is
+    looked for a pixel across (:data:`REPAIR_ACROSS`) and over gaps up to :data:`REPAIR_GAP`
+    pixels along it (a gap between two glyphs is a gap across a text line, never along it)."""
     h, w = binary.shape
-    kx, ky = max(25, w // 35), max(25, h // 50)
-    horiz = cv2.morphologyEx(binary, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (kx, 1)))
-    vert = cv2.morphologyEx(binary, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, ky)))
+    kx, ky = max(25, w // 35, min_rule), max(25, h // 50, min_rule)
+    src_h = src_v = binary
+    if repair:
+        src_h = cv2.dilate(binary, np.ones((REPAIR_ACROSS, 1), np.uint8))
+        src_v = cv2.dilate(binary, np.ones((1, REPAIR_ACROSS), np.uint8))
+        src_h = cv2.morphologyEx(src_h, cv2.MORPH_CLOSE, np.ones((1, REPAIR_GAP), np.uint8))
+        src_v = cv2.morphologyEx(src_v, cv2.MORPH_CLOSE, np.ones((REPAIR_GAP, 1), np.uint8))
+    horiz = cv2.morphologyEx(src_h, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (kx, 1)))
+    vert = cv2.morphologyEx(src_v, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, ky)))
     # solid blocks (black redaction boxes, filled headers) are not rules: drop their thick parts
     t = max(7, h // 250)
     # (with a small margin: blurred box edges leave one-pixel fringes that would pass for rules)
@@ -107,11 +122,14 @@ def _support(segs: list[Segment], seals: np.ndarray | None, blocks: np.ndarray |
     return out
 
 
-def find_tables(binary: np.ndarray, min_cells: int = 2, seals: np.ndarray | None = None) -> PageGrid:
+def find_tables(binary: np.ndarray, min_cells: int = 2, seals: np.ndarray | None = None,
+                min_rule: int = 0, repair: bool = False) -> PageGrid:
     """Ruled tables on a deskewed page's ink mask (255 = ink); ``seals`` (non-zero where a seal
-    lies) keeps a seal's straight strokes from passing for lattice lines."""
+    lies) keeps a seal's straight strokes from passing for lattice lines; ``min_rule``: pixels
+    under which no straight piece is a rule; ``repair``: a binarised page's broken rules
+    (:func:`rule_masks`)."""
     h, w = binary.shape
-    horiz, vert, solid = rule_masks(binary)
+    horiz, vert, solid = rule_masks(binary, min_rule, repair)
     rules = cv2.bitwise_or(horiz, vert)
     grid = PageGrid((h, w), rule_mask=rules)
     n, _, stats, _ = cv2.connectedComponentsWithStats(cv2.dilate(rules, np.ones((5, 5), np.uint8)))

@@ -63,8 +63,10 @@ from govreport.ocr.preprocess import (
     detect_orientation,
     estimate_skew,
     find_page_quad,
+    is_bilevel,
     map_bbox,
     normalize_illumination,
+    remove_streaks,
     rotate90,
     rotate_small,
     split_lines,
@@ -86,6 +88,7 @@ PAGE_GEOMETRY_ERRORS = (ZeroDivisionError, FloatingPointError, np.linalg.LinAlgE
 DESKEW_FROM = 0.15  #: degrees of skew from which a page is rotated straight
 CONTINUED_WIDTH = 0.02  #: a table continued on the next page: the same width within this share
 CONTINUED_SHIFT = 0.06  #: ... and its left edge within this share of its width more
+CUTOUT_RULE_IN = 0.17  #: inches under which a straight piece of a cut-out picture is a glyph's stroke, not a rule
 
 
 def read_scanned(source: Source | Path, settings: ExtractSettings) -> LayoutResult:
@@ -181,11 +184,17 @@ def _prepare(page: PageImage, engine: OcrEngine, sp: ScanPage) -> tuple[np.ndarr
     first cut out of its background and seen square on."""
     image = page.image
     m_persp = np.eye(3)
-    quad = find_page_quad(image)
+    quad = None if page.cutout else find_page_quad(image)  # a pasted table's frame is no page in a photo
     if quad is not None:
         image, m_persp = unwarp(image, quad)
         sp.notes.append(f"page {page.number}: a photo; the page cut out of its background and its perspective "
                         "corrected")
+    else:  # a copier's or a fax's streak down the page is no rule (a photo's desk may run so too)
+        sp.bilevel = is_bilevel(image)
+        image, streaks = remove_streaks(image)
+        if streaks:
+            sp.notes.append(f"page {page.number}: {streaks} toner streak{'s' if streaks > 1 else ''} down the page "
+                            "removed")
     colour = image.ndim == 3
     red_px = red_mask(image[..., :3]) if colour else None
     gray, sp.red_fraction = suppress_red(image, red_px)
@@ -224,7 +233,9 @@ def _read_page(page: PageImage, engine: OcrEngine, sp: ScanPage, cell_mode: str,
     gray, binary = _prepare(page, engine, sp)
     sp.seals = find_seals(gray)
     sealed = seal_area(sp, gray.shape)
-    grid = find_tables(binary, seals=sealed)
+    # a picture cut out of a page is as small as its table: its rules are told from strokes by length
+    min_rule = round(CUTOUT_RULE_IN * page.dpi * page.scale) if page.cutout and page.dpi else 0
+    grid = find_tables(binary, seals=sealed, min_rule=min_rule, repair=sp.bilevel)
     sp.grid, sp.image = grid, gray
     if not grid.tables:
         sp.notes.append(f"page {page.number}: no ruled table; rows grouped from OCR boxes")
