@@ -430,6 +430,8 @@ def _pinned_by_arithmetic(spec: TableSpec, variant: str | None, cells: dict[Cell
         for other in others:
             if other == row:
                 continue
+            if all(values.get((row, c.id)) == values.get((other, c.id)) for c in spec.columns):
+                continue  # the same numbers either way: which row they are says nothing of any value
             swapped = dict(values)
             for col in spec.columns:
                 a, b = (row, col.id), (other, col.id)
