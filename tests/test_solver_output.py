@@ -61,29 +61,3 @@ def test_summary_on_stdout_carries_no_solver_line() -> None:
     assert p.stderr.count("solver call") > 0
     assert NOISE not in p.stdout and "第二十条" in p.stdout
 
-
-_LIBRARY = r'''
-import ctypes, os, sys
-import scipy.optimize as so
-libc = ctypes.CDLL(None)
-def loud(fn):
-    def wrapper(*a, **k):
-        os.write(2, b"solver call\n")
-        libc.printf(NOISE.encode() + b"\n")  # as HiGHS does, from inside the solver
-        return fn(*a, **k)
-    return wrapper
-so.milp = loud(so.milp)
-so.linprog = loud(so.linprog)
-import govreport
-report = govreport.extract(sys.argv[1])
-print("cells", len(report.cells))
-'''.replace("NOISE", repr(NOISE))
-
-
-def test_the_library_keeps_the_solvers_printf_off_stdout() -> None:
-    """In a notebook or a script (no CLI around it), what HiGHS prints inside a solve goes nowhere."""
-    p = subprocess.run([sys.executable, "-c", _LIBRARY, "samples/sample_2021_tabs.txt"], capture_output=True,
-                       text=True, timeout=300, cwd=ROOT)
-    assert p.returncode == 0, p.stderr
-    assert p.stderr.count("solver call") > 0
-    assert NOISE not in p.stdout and p.stdout.startswith("cells ")

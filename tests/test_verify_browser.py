@@ -72,7 +72,9 @@ def _keyboard_and_restart(driver, ds: Path, truths: dict) -> None:
         rows = driver.find_elements("css selector", "#v-queue-table tbody tr")
         assert len(rows) == 2
         opened = [int(r.get_attribute("data-open")) for r in rows]
-        assert opened[0] >= opened[1] > 0  # worst first
+        decisions = [int(r.get_attribute("data-decisions")) for r in rows]
+        assert min(opened) > 0
+        assert (decisions[0], opened[0]) >= (decisions[1], opened[1])  # worst first: open decisions, then cells
         rid = rows[0].get_attribute("data-id")
         press(driver, Keys.ENTER)  # the selected (worst) report
         wait_attr(driver, "data-report", rid)

@@ -241,7 +241,7 @@ def chart_font() -> tuple[str, Any] | None:
     """The font family the charts use for Chinese (registered with matplotlib) and its weight, or ``None``."""
     from matplotlib import font_manager
 
-    from govreport.output.memo_pdf import font_files
+    from govreport.output.font_files import font_files
 
     files = font_files()
     for name in FONT_FILES:

@@ -10,13 +10,13 @@ and are skipped.
 
 from __future__ import annotations
 
-import os
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from govreport.errors import MissingDependencyError
 from govreport.i18n import _
+from govreport.output.font_files import font_files
 from govreport.output.memo_parts import (
     COLOURS,
     MARGIN_MM,
@@ -27,8 +27,6 @@ from govreport.output.memo_parts import (
     finding_lines,
 )
 
-FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts", "~/.fonts", "~/.local/share/fonts",
-             "C:/Windows/Fonts", "/Library/Fonts", "/System/Library/Fonts")
 #: per role, font files in order of preference (file name, subfont index of a collection)
 CANDIDATES = {
     "body": [("simfang.ttf", 0), ("STFANGSO.TTF", 0), ("ukai.ttc", 0), ("wqy-zenhei.ttc", 0), ("wqy-microhei.ttc", 0),
@@ -38,20 +36,6 @@ CANDIDATES = {
     "title": [("simsun.ttc", 0), ("uming.ttc", 0), ("wqy-zenhei.ttc", 0), ("wqy-microhei.ttc", 0),
               ("DroidSansFallbackFull.ttf", 0)],
 }
-
-
-@cache
-def font_files() -> dict[str, Path]:
-    """The font files under the font folders (``GOVREPORT_FONT_DIR`` first), by lower-case file name."""
-    dirs = [os.environ.get("GOVREPORT_FONT_DIR", ""), *FONT_DIRS]
-    found: dict[str, Path] = {}
-    for d in dirs:
-        root = Path(d).expanduser() if d else None
-        if root is None or not root.is_dir():
-            continue
-        for path in root.rglob("*"):
-            found.setdefault(path.name.lower(), path)
-    return found
 
 
 @cache

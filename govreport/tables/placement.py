@@ -10,7 +10,6 @@ numbers could sit elsewhere at no cost is reported as ambiguous.
 >>> from govreport.layout.tokens import classify
 >>> from govreport.models.template import get_template
 >>> from govreport.tables.match import Unit
-from govreport.tables.solve import native_quiet
 >>> t = get_template("gov2021").table("appeals")
 >>> cells = [(r.id, c.id) for r in t.rows for c in t.columns]
 >>> u = Unit("appeals", cells, [classify(x) for x in "2 0 0 0 2 1 2 3 1 0 1".split()])
@@ -30,7 +29,6 @@ import numpy as np
 from govreport.layout.tokens import WEAK_BLANK, Kind, Token
 from govreport.models.template import TableSpec
 from govreport.tables.match import Unit
-from govreport.tables.solve import native_quiet
 from govreport.types import CellKey
 
 W_SLACK = 1000.0
@@ -369,9 +367,11 @@ class _Program:
         integrality = np.zeros(self.nvar)
         integrality[self.base:] = 1
         # disp=False keeps HiGHS silent; nothing here may touch the process's stdout (other threads own it)
-        with native_quiet():  # HiGHS prints debug lines with printf on some tables, whatever disp says
-            res = milp(c, constraints=LinearConstraint(A.tocsr(), lo, hi), integrality=integrality,
-                       bounds=Bounds(self.lb, self.ub), options={"time_limit": 10.0, "disp": False})
+        # disp=False keeps HiGHS's log quiet; the debug line it printf's on some tables is kept off the
+        # CLI's stdout by the CLI (govreport.cli.common.native_stdout_away): a library call never touches
+        # the host process's file descriptors, which other threads own
+        res = milp(c, constraints=LinearConstraint(A.tocsr(), lo, hi), integrality=integrality,
+                   bounds=Bounds(self.lb, self.ub), options={"time_limit": 10.0, "disp": False})
         return None if res.x is None else res.x
 
     def solve(self) -> tuple[float, dict[int, list[tuple[int, CellKey]]]] | None:

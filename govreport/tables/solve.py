@@ -20,12 +20,7 @@ freedom.
 
 from __future__ import annotations
 
-import contextlib
-import functools
-import os
-import sys
-import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -70,48 +65,8 @@ def linprog(*args, **kwargs):  # type: ignore[no-untyped-def]
     """scipy's HiGHS LP, imported on first use (scipy.optimize takes ~0.4 s to import)."""
     from scipy.optimize import linprog as _linprog
 
-    with native_quiet():
-        return _linprog(*args, **kwargs)
+    return _linprog(*args, **kwargs)
 
-
-_QUIET = threading.Lock()
-
-
-@contextlib.contextmanager
-def native_quiet() -> Iterator[None]:
-    """While the solver runs, file descriptor 1 points at the null device: HiGHS prints some debug
-    lines with C's ``printf`` whatever its options say, and none of it may reach a program's stdout
-    (the CLI's ``--json``, a notebook's cell). Python's ``sys.stdout`` is flushed first and C's stdio
-    after, so nothing of anybody else's is held back; one solve at a time holds the redirection."""
-    with _QUIET:
-        with contextlib.suppress(Exception):
-            sys.stdout.flush()
-        try:
-            saved = os.dup(1)
-        except OSError:  # no fd 1 at all: nothing to protect
-            yield
-            return
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        try:
-            os.dup2(devnull, 1)
-            yield
-        finally:
-            _flush_c_stdio()
-            os.dup2(saved, 1)
-            os.close(saved)
-            os.close(devnull)
-
-
-def _flush_c_stdio() -> None:
-    with contextlib.suppress(Exception):
-        _libc().fflush(None)
-
-
-@functools.cache
-def _libc():  # type: ignore[no-untyped-def]
-    import ctypes
-
-    return ctypes.CDLL(None)
 
 
 def propagate(eqs: Sequence[Equation], known: Mapping[CellKey, float], unknown: Sequence[CellKey],
