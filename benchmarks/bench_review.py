@@ -94,19 +94,8 @@ def shared_docs(folder: Path) -> Iterator[tuple[Path, Path]]:
 
 def generated_text(n: int, seed: int) -> Iterator[tuple[str, str, Truth]]:
     """Review-load classes printed as tab text (see tests/test_review_load.py)."""
-    from govreport.synth.printed import PrintedTable, printed_document
+    from govreport.synth.tabtext import tab_text as tab
     from govreport.synth.truth import random_truth
-
-    def tab(truth, blank, drop):  # type: ignore[no-untyped-def]
-        lines = []
-        for b in printed_document(truth).blocks:
-            if not isinstance(b, PrintedTable):
-                lines.append(b.text)
-                continue
-            for r, row in enumerate(b.rows):
-                texts = ["" if (c.key is not None and blank(c.key)) else c.text for c in row]
-                lines.append("\t".join(t for t in texts if t.strip()) if drop(r) else "\t".join(texts))
-        return "\n".join(lines)
 
     for i in range(n):
         t = random_truth("gov2021", seed=seed + i, variant="split")

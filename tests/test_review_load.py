@@ -12,7 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import govreport
-from govreport.synth.printed import PrintedTable, printed_document
+from govreport.synth.printed import printed_document
+from govreport.synth.tabtext import tab_text
 from govreport.synth.truth import random_truth
 
 APPS = "applications"
@@ -21,23 +22,6 @@ OUTCOMES = ("disclosed", "partially_disclosed", "withheld_state_secret", "withhe
             "withheld_query", "unable_not_held", "unable_needs_creation", "unable_unclear", "rejected_petition",
             "rejected_duplicate", "rejected_publication", "rejected_excessive", "rejected_confirmation",
             "other_no_correction", "other_no_fee", "other_misc")
-
-
-def tab_text(truth, blank=lambda key: False, drop_empty=lambda row: False) -> str:
-    """The report as tab-separated text, as a Word table saved as text: merged cells printed once,
-    cells for which ``blank(key)`` holds printed empty, and, in rows where ``drop_empty(r)`` holds,
-    empty fields dropped (a converter collapsing runs of tabs)."""
-    lines = []
-    for b in printed_document(truth).blocks:
-        if not isinstance(b, PrintedTable):
-            lines.append(b.text)
-            continue
-        for r, row in enumerate(b.rows):
-            texts = ["" if (c.key is not None and blank(c.key)) else c.text for c in row]
-            if drop_empty(r):
-                texts = [t for t in texts if t.strip()]
-            lines.append("\t".join(texts))
-    return "\n".join(lines)
 
 
 def _silent(report, truth, printed_blank=frozenset()) -> list:
