@@ -40,23 +40,10 @@ from govreport.layout.grid import (
     table_roles,
 )
 from govreport.layout.tokens import BREAK, CellText, Kind, LayoutResult, Token, tokens_from_rows
-from govreport.ocr.band import reread_on_band, through_ring
-from govreport.ocr.cells import (
-    CellRead,
-    cell_readings,
-    cell_window,
-    despeckle,
-    finish_rows,
-    line_crop,
-    read_beside_boxes,
-    read_cells,
-    reread_doubtful,
-    resplit_tall,
-    split_merged_values,
-)
+from govreport.ocr.cells import CellRead, cell_readings, cut_merged_values, despeckle, finish_rows, line_crop
 from govreport.ocr.engines import OcrBox, OcrEngine, get_engine
 from govreport.ocr.numbers import looks_numeric, read_numeric
-from govreport.ocr.overlays import SEAL_OVERLAP, light_ink, reread_without, ring_ink, seal_area
+from govreport.ocr.overlays import seal_area
 from govreport.ocr.page import ScanPage
 from govreport.ocr.preprocess import (
     binarize,
@@ -73,6 +60,7 @@ from govreport.ocr.preprocess import (
 from govreport.ocr.render import PageImage, image_pages, render_pdf
 from govreport.ocr.rules import PageGrid, find_tables
 from govreport.ocr.seals import find_seals, red_mask, seal_residue, suppress_red
+from govreport.ocr.views import Prepared, read_views
 from govreport.settings import ExtractSettings
 from govreport.sources import Source, as_source
 
@@ -251,13 +239,14 @@ def _read_page(page: PageImage, engine: OcrEngine, sp: ScanPage, cell_mode: str,
     going_on = (open_ is not None and not any(y < first.bbox[1] for y, _, _ in said)
                 and continues(open_.last, first, tol, CONTINUED_SHIFT * (first.xs[-1] - first.xs[0])))
     boxes_by_table = _detect_in_tables(clean, grid, engine) if cell_mode == "detect" else None
+    pg = Prepared(clean, ink, sp, residue, sealed)
     last: OpenTable | None = None
     for ti, table in enumerate(grid.tables):
         carry = open_ if ti == 0 and going_on else None
         if boxes_by_table is None:
-            reads = _table_reads(table, clean, ink, engine, sp)
-            roles = _roles(table, reads, carry, sp, lambda crs: read_cells(crs, clean, ink, engine, sp))
-            _second_readings(reads, roles, clean, ink, engine, sp, residue, sealed)
+            reads = _table_reads(table, pg, engine)
+            roles = _roles(table, reads, carry, sp, lambda crs: read_views(crs, pg, "first", engine))
+            _second_readings(reads, roles, pg, engine)
         else:
             boxes = boxes_by_table[ti]
             reads = _table_reads_by_detection(table, boxes)
@@ -374,39 +363,27 @@ def _band_text(
 # table cells
 
 
-def _table_reads(table: Grid, clean: np.ndarray, ink: np.ndarray, engine: OcrEngine, sp: ScanPage,
-                 ) -> list[list[CellRead]]:
-    """First readings of one table's cells (and of doubtful ones, lines cut apart and stray ink
-    lifted), row by row as ``table.rows``."""
+def _table_reads(table: Grid, pg: Prepared, engine: OcrEngine) -> list[list[CellRead]]:
+    """First readings of one table's cells, row by row as ``table.rows``: every cell in the views
+    of the stages ``first`` and ``doubt`` (:data:`govreport.ocr.views.VIEWS`)."""
     reads = [[CellRead(cell.bbox, cell.c0, cell.c1) for cell in row] for row in table.rows]
-    read_cells([cr for row in reads for cr in row], clean, ink, engine, sp)
-    resplit_tall(reads, clean, ink, engine)
-    reread_doubtful(reads, clean, ink, engine)
+    pg.reads, pg.roles = reads, None
+    cells = [cr for row in reads for cr in row]
+    read_views(cells, pg, "first", engine)
+    read_views(cells, pg, "doubt", engine)
     return reads
 
 
-def _second_readings(
-    reads: list[list[CellRead]], roles: Roles, clean: np.ndarray, ink: np.ndarray, engine: OcrEngine,
-    sp: ScanPage, residue: np.ndarray | None = None, sealed: np.ndarray | None = None,
-) -> None:
-    """Second readings, once the cells' roles are known: what a box leaves legible of a label or
-    title, a value cell far wider than its column cut at gaps in its ink, and cells under a seal
-    read without its residue, lighter overlay and ring (keeping the print that shows through the
-    ring), then on their row's line of print (:mod:`govreport.ocr.band`)."""
-    read_beside_boxes([cr for ri, row in enumerate(reads) for cr in row
-                       if roles.role(ri, cr.c0, cr.c1) in ("header", "label")], clean, ink, engine, sp)
-    split_merged_values(reads, roles, clean, ink, engine, sp)
-    if residue is not None:
-        reread_without(reads, residue, clean, ink, engine, sp)
-    reread_without(reads, light_ink(reads, clean, ink), clean, ink, engine, sp)
-    ring = ring_ink(sp, ink) if sp.seals else None
-    if ring is not None:
-        reread_without(reads, ring & ~through_ring(clean, ring), clean, ink, engine, sp)
-    if sealed is not None:
-        for row in reads:
-            for cr in row:
-                cr.under_seal = bool(sealed[cell_window(cr)].mean() >= SEAL_OVERLAP) if cr.kind == "ink" else False
-        reread_on_band(reads, roles.values, clean, ink, engine, ring)
+def _second_readings(reads: list[list[CellRead]], roles: Roles, pg: Prepared, engine: OcrEngine) -> None:
+    """Second readings, once the cells' roles are known: a value cell far wider than its column cut
+    at gaps in its ink and its pieces read, then every cell in the views of the stage ``seal``
+    (what a box leaves of a label, a cell without a seal's residue, lighter ink or ring, on its
+    row's line of print)."""
+    pg.reads, pg.roles = reads, roles
+    pieces = cut_merged_values(reads, roles, pg.ink)
+    if pieces:
+        read_views(pieces, pg, "first", engine)
+    read_views([cr for row in reads for cr in row], pg, "seal", engine)
 
 
 def _detect_in_tables(clean: np.ndarray, grid: PageGrid, engine: OcrEngine) -> list[list[OcrBox]]:
