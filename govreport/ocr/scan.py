@@ -1,13 +1,13 @@
 """Scanned pages -> token stream.
 
-Per page: red seals painted out, lighting flattened, orientation (0/90/180/270) and skew fixed
-(:mod:`govreport.ocr.preprocess`), round seals found by shape (:mod:`govreport.ocr.seals`), ruled
-tables found (:mod:`govreport.ocr.rules`), then every table cell is cut out, split into text
-lines and read by the recognition model alone, in one batch per page (:mod:`govreport.ocr.cells`);
-cells under a seal get second readings without it (:mod:`govreport.ocr.overlays`) and on their
-row's line of print (:mod:`govreport.ocr.band`). Text outside
-tables (title, prose) is read band by band. Pages without rules fall back to a full detection pass
-whose boxes are grouped into rows.
+A page's story, top to bottom (:func:`_read_page`): it is prepared (red seals painted out,
+lighting flattened, orientation 0/90/180/270 and skew fixed, :mod:`govreport.ocr.preprocess`; round
+seals found by shape, :mod:`govreport.ocr.seals`), its ruled tables are found
+(:mod:`govreport.ocr.rules`), their cells are read (every view of a cell in
+:data:`govreport.ocr.views.VIEWS`, by the one reader :func:`govreport.ocr.views.read_views`: first
+readings, the cells' roles decided from them, then the views a seal or a box calls for), and the
+text outside tables (title, prose) is read band by band. Pages without rules fall back to a full
+detection pass whose boxes are grouped into rows.
 
 Boxes are reported in pixels of the page as rendered at ``LayoutResult.dpi`` (image files: pixels
 of the file), whatever rotation or resampling happened in between.
