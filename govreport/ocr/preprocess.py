@@ -123,8 +123,9 @@ def find_page_quad(image: np.ndarray) -> np.ndarray | None:
     if not PAGE_MIN <= share <= PAGE_MAX:
         return None
     contours, _ = cv2.findContours(np.where(labels == i, 255, 0).astype(np.uint8), cv2.RETR_EXTERNAL,
-                                   cv2.CHAIN_APPROX_SIMPLE)
-    hull = cv2.convexHull(max(contours, key=cv2.contourArea))
+                                   cv2.CHAIN_APPROX_NONE)
+    outline = max(contours, key=cv2.contourArea)
+    hull = cv2.convexHull(outline)
     perimeter = cv2.arcLength(hull, True)
     quad = None
     for eps in (0.01, 0.02, 0.03, 0.05, 0.08):
@@ -141,7 +142,37 @@ def find_page_quad(image: np.ndarray) -> np.ndarray | None:
                         quad[np.argmax(by_diff)]])
     if len({tuple(p) for p in ordered.tolist()}) < 4:
         return None
-    return ordered * f
+    return _fit_sides(ordered, outline.reshape(-1, 2).astype(np.float64)) * f
+
+
+def _fit_sides(quad: np.ndarray, outline: np.ndarray) -> np.ndarray:
+    """Corners refined as the meeting points of straight lines fitted to the outline along each
+    side (away from the corners): a hull's vertex is a pixel or two off, a side fitted over its
+    length is not, and the page's far corners are multiplied by the search's scale."""
+    lines = []
+    for k in range(4):
+        a, b = quad[k], quad[(k + 1) % 4]
+        d = b - a
+        length = float(np.hypot(*d))
+        if length < 1:
+            return quad
+        t = ((outline - a) @ d) / length**2
+        dist = np.abs((outline[:, 0] - a[0]) * d[1] - (outline[:, 1] - a[1]) * d[0]) / length
+        near = outline[(t > 0.1) & (t < 0.9) & (dist < max(3.0, 0.02 * length))]
+        if len(near) < 10:
+            return quad
+        vx, vy, x0, y0 = cv2.fitLine(near.astype(np.float32), cv2.DIST_HUBER, 0, 0.01, 0.01).ravel()
+        lines.append((np.array([x0, y0], float), np.array([vx, vy], float)))
+    out = []
+    for k in range(4):
+        (p1, d1), (p2, d2) = lines[k - 1], lines[k]  # the side ending at corner k and the one starting there
+        m = np.array([d1, -d2]).T
+        if abs(np.linalg.det(m)) < 1e-6:
+            return quad
+        t = np.linalg.solve(m, p2 - p1)
+        out.append(p1 + t[0] * d1)
+    refined = np.array(out)
+    return refined if np.abs(refined - quad).max() < 0.05 * max(np.ptp(quad[:, 0]), 1.0) else quad
 
 
 def unwarp(image: np.ndarray, quad: np.ndarray) -> tuple[np.ndarray, Matrix]:

@@ -134,10 +134,12 @@ def find_tables(binary: np.ndarray, min_cells: int = 2, seals: np.ndarray | None
         ys = cluster([s[1] for s in hs], _support(hs, seals, blocks), tol, MIN_LINE_SHARE)
         xs = cluster([s[0] for s in vs], _support(vs, seals, blocks), tol, MIN_LINE_SHARE)
         # tables printed without outer vertical borders: close them on the rules' extent
+        # (a rule's end a few pixels past the outer border, as a photo's or a fax's blur leaves it,
+        # is no border of its own: the margin is two tolerances)
         left, right = min(s[0] for s in hs), max(s[2] for s in hs)
-        if not xs or xs[0] - left > tol:
+        if not xs or xs[0] - left > 2 * tol:
             xs.insert(0, float(left))
-        if xs[-1] < right - tol:
+        if xs[-1] < right - 2 * tol:
             xs.append(float(right))
         if len(xs) < 2 or len(ys) < 2 or (len(xs) - 1) * (len(ys) - 1) < min_cells:
             continue
