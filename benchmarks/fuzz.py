@@ -7,6 +7,7 @@ acceptable outcomes are a result or a ``GovreportError``; anything else is a cra
     python benchmarks/fuzz.py --examples 1000            # per target
     python benchmarks/fuzz.py --examples 200 --targets pdf,docx --timeout 20 --seed 7
     python benchmarks/fuzz.py --hostile                  # the hostile cases through the CLI (README table)
+    python benchmarks/fuzz.py --names 60 --seed 3        # file names through a batch and its exports
 
 Prints, per target: inputs run, ok, GovreportError by exit code, crashes, hangs; and the first
 few crashing inputs are saved under ``benchmarks/_work/fuzz/`` for reproduction.
@@ -15,6 +16,13 @@ few crashing inputs are saved under ``benchmarks/_work/fuzz/`` for reproduction.
 each other, huge pages, a million paths per page, a 100,000-member zip, hostile and non-UTF-8
 names, a FIFO) through the ``govreport`` command as a user would, and prints a Markdown table:
 exit code, the stderr line, the peak memory of the largest process and the wall time per input.
+
+``--names N`` writes the sample report under N generated file names (CR, LF, TAB, bytes that are not
+UTF-8, Chinese, formula characters, up to 255 bytes; the fixed cases of
+``tests.hostile_inputs.FILE_NAME_CASES`` first) beside symlink loops, runs one batch over them and
+reads ``reports.csv``, ``reports.xlsx`` and ``cells.parquet`` back with pandas: every name must come
+back exactly as the report JSON records it (bytes that are not UTF-8 as ``\\xNN``), every loop must be
+a recorded failure.
 """
 
 from __future__ import annotations
@@ -181,6 +189,75 @@ def run_hostile(timeout: float, per_document: float) -> int:
     return 0 if all(g["rc"] != "hang" and g["mb"] < 2048 for _, g in rows) else 1
 
 
+_NAME_PARTS = [b"a", b"Z", b"7", b" ", b"\t", b"\r", b"\n", b"\r\n", b"=", b"+", b"-", b"@", b"'", b'"', b",",
+               "年度报告".encode(), "（2024）".encode(), b"\xff", b"\xc4\xea", b"\x80", b"\xe2\x80\xae"]
+
+
+def random_name(rng: random.Random) -> bytes:
+    """A file name of 5..255 bytes that ends ``.txt`` (no ``/``, no NUL, not hidden)."""
+    size = rng.choice([rng.randint(1, 40), rng.randint(40, 251)])
+    out = bytearray(rng.choice([b"r", "报".encode(), b"\xff", b"=", b"\t"]))
+    while len(out) < size:
+        out += rng.choice(_NAME_PARTS)
+    return bytes(out[:251]) + b".txt"
+
+
+def run_names(n: int, seed: int) -> int:
+    """See the module docstring (``--names``); returns 0 when every name round-trips."""
+    import json
+    import os
+    import shutil
+
+    import pandas as pd
+
+    from govreport.cli import main as cli
+    from govreport.names import display
+    from tests import hostile_inputs as h
+
+    work = ROOT / "benchmarks" / "_work" / "names"
+    shutil.rmtree(work, ignore_errors=True)
+    src = work / "in"
+    rng = random.Random(seed)
+    names: dict[str, bytes] = dict(h.FILE_NAME_CASES)
+    while len(names) < max(n, len(names)):
+        raw = random_name(rng)
+        if raw not in names.values():
+            names[f"random{len(names)}"] = raw
+    paths = h.write_named(src, names, (ROOT / "samples" / "sample_2021_tabs.txt").read_bytes())
+    loops = h.symlink_loops(src)
+    t = time.perf_counter()
+    rc = cli(["batch", str(src), "--out", str(work / "out"), "--workers", "0", "-q"])
+    seconds = time.perf_counter() - t
+    out = work / "out"
+    want = sorted(display(json.loads(p.read_text(encoding="utf-8"))["source"]) for p in out.glob("*.json"))
+    given = sorted(display(str(p)) for p in paths.values())
+    failed = {json.loads(ln)["source"] for ln in (out / "failures.jsonl").read_text(encoding="utf-8").splitlines()}
+    read = {"csv": pd.read_csv(out / "reports.csv", encoding="utf-8-sig")["source"],
+            "xlsx": pd.read_excel(out / "reports.xlsx", sheet_name="reports")["source"],
+            "parquet": pd.read_parquet(out / "cells.parquet")["source"].drop_duplicates()}
+    exact = {fmt: sum(a == b for a, b in zip(sorted(col), want, strict=False)) if len(col) == len(want) else 0
+             for fmt, col in read.items()}
+    counts = [sum(c in raw for raw in names.values()) for c in (b"\r", b"\n", b"\t")]
+    print(f"{len(names)} names ({counts[0]} with CR, {counts[1]} with LF, {counts[2]} with TAB, "
+          f"{sum(not _utf8(raw) for raw in names.values())} not UTF-8, "
+          f"{sum(len(raw) == 255 for raw in names.values())} of 255 bytes) and {len(loops)} symlink loops: "
+          f"batch exit {rc} in {seconds:.1f} s")
+    print(f"report JSONs: {len(want)} of {len(given)} names; symlink loops recorded as failures: "
+          f"{len({str(p) for p in loops} & failed)} of {len(loops)}; exact round trips: "
+          + ", ".join(f"{fmt} {k}/{len(given)}" for fmt, k in exact.items()))
+    ok = (want == given and all(k == len(given) for k in exact.values())
+          and {str(p) for p in loops} <= failed and os.path.isdir(out))
+    return 0 if ok else 1
+
+
+def _utf8(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def main(argv: list[str] | None = None) -> int:
     from tests.hostile_inputs import MUTATORS, TARGETS, seeds
 
@@ -192,8 +269,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--generated", type=float, default=0.2, help="share of generated (not mutated) inputs")
     ap.add_argument("--hostile", action="store_true", help="run the hostile cases through the CLI instead")
     ap.add_argument("--per-document", type=float, default=120.0, help="--hostile: govreport's --timeout")
+    ap.add_argument("--names", type=int, default=0, metavar="N",
+                    help="run N generated file names (and symlink loops) through a batch and its exports instead")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    if args.names:
+        return run_names(args.names, args.seed)
     if args.hostile:
         return run_hostile(max(args.timeout, 3 * args.per_document), args.per_document)
     out_dir = ROOT / "benchmarks" / "_work" / "fuzz"

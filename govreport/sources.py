@@ -20,6 +20,7 @@ from __future__ import annotations
 import errno
 import logging
 import os
+import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -210,10 +211,16 @@ def open_source(path: str | os.PathLike[str], settings: ExtractSettings) -> Sour
     return source
 
 
+_BREAKS = re.compile(r"\s*[\r\n]+\s*")
+
+
 def one_line(exc: GovreportError, name: str) -> GovreportError:
     """``exc`` itself, or a copy of its class whose message names the input on a single line."""
     message = str(exc)
-    flat = " ".join(message.split()) if ("\n" in message or "\r" in message) else message
+    flat = message
+    if "\n" in message or "\r" in message:  # line breaks in the reason, not in the name (a name may hold one)
+        parts = message.split(name) if name else [message]
+        flat = name.join(_BREAKS.sub(" ", part) for part in parts)
     if name not in flat:
         flat = f"{name}: {flat}"
     if flat == message:

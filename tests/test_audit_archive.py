@@ -161,7 +161,8 @@ def test_memo_docx(archives, tmp_path):
     headings = [p.text for p in d.paragraphs if p.style.name.startswith(("Heading", "Title"))]
     assert headings[0] == "Audit memo" and "Bodies ranked by the reports' own defects" in headings
     text = "\n".join(p.text for p in d.paragraphs)
-    assert "deadline [art49]" in text and "cross_year_stock_flow" in text
+    assert "deadline [art49]" in text and "carried-over mismatch" in text  # cross_year_stock_flow, in words
+    assert "Advice: " in text and "Basis: " in text  # each finding about the report: its basis and what to put right
     assert len(d.tables) > 24 * 5
 
 
@@ -224,7 +225,7 @@ def test_audit_cli_and_meta(tmp_path, capsys):
     assert main(["audit", str(ds), "-o", str(tmp_path / "m.html")]) == 0
     assert "late" in (tmp_path / "m.html").read_text(encoding="utf-8")
     # usage and input errors: one line, documented exit codes
-    assert main(["audit", str(text), "-o", str(tmp_path / "m.pdf")]) == ExitCode.USAGE
+    assert main(["audit", str(text), "-o", str(tmp_path / "m.rtf")]) == ExitCode.USAGE
     assert main(["audit", str(tmp_path / "nope.txt"), "-o", str(tmp_path / "m.html")]) == ExitCode.INPUT_NOT_FOUND
     meta.write_text("file,date\nx.txt,someday\n", encoding="utf-8")
     assert main(["audit", str(text), "-o", str(tmp_path / "m.html"), "--meta", str(meta)]) == ExitCode.BAD_INPUT

@@ -816,6 +816,16 @@ def test_a_file_named_with_a_newline_is_a_file(tmp_path, capsys, label):
     assert json.loads(capsys.readouterr().out)["source"] == str(path)
 
 
+@pytest.mark.parametrize("raw", [b"bad\nname.pdf", b"bad\rname.pdf", b"bad\r\nname.pdf"])
+def test_an_error_about_a_name_with_a_line_break_is_one_line(tmp_path, capsys, raw):
+    path = H.write_named(tmp_path, {"x": raw}, b"%PDF-1.4 junk")["x"]
+    assert main(["extract", str(path)]) == ExitCode.BAD_INPUT
+    err = capsys.readouterr().err
+    shown = str(path).replace("\r", "\\r").replace("\n", "\\n")
+    assert err.count("\n") == 1 and "\r" not in err, repr(err)
+    assert err.startswith(f"govreport: error: {shown}: not a readable PDF") and err.count(shown) == 1, repr(err)
+
+
 def test_review_folder_with_a_long_name_twice(tmp_path, capsys):
     src = tmp_path / "in"
     long_name = H.write_named(src, {"long": b"r" * 236 + b".txt"}, TABS.read_bytes())["long"]

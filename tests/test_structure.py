@@ -175,3 +175,26 @@ def test_appeals_values_off_their_titles_are_flagged() -> None:
     wrong = {(c.row, c.col) for c in r.cells if c.table == "appeals" and c.value is not None
              and c.value != truth.values[("appeals", c.row, c.col)]}
     assert wrong and wrong <= doubted
+
+
+def test_an_ordinal_the_arithmetic_contradicts_is_no_doubt() -> None:
+    """一、本年新收 printed as 三、本年新收 (a misprint, as in a real county report): every equation
+    holds as printed and the row's numbers would break them in any other row, so its place is not
+    in doubt."""
+    text, truth = _tab_text(12, {})
+    assert "一、本年新收" in text
+    text = text.replace("一、本年新收", "三、本年新收", 1)
+    r = build_report(LayoutResult(text_to_tokens(text), text, "text"), "t", S)
+    doubted = {tuple(k) for i in r.issues if i.kind == "structure" for k in i.cells}
+    assert not any(k[0] == "new" for k in doubted)
+    assert score_report(r, _truth_json(truth)).silent == 0
+    assert r.value("applications", "new", "total") == truth.values[("applications", "new", "total")]
+
+
+def test_an_ordinal_doubt_stays_where_rows_could_trade_places() -> None:
+    """Two rows of （三） whose numbers could trade places without breaking an equation: the
+    contradicting ordinal keeps its doubt (the arithmetic cannot tell them apart)."""
+    text, _ = _tab_text(12, {"withheld_security": "4.■■■■"})
+    r = build_report(LayoutResult(text_to_tokens(text), text, "text"), "t", S)
+    doubted = {tuple(k) for i in r.issues if i.kind == "structure" for k in i.cells}
+    assert ("withheld_security", "natural_person") in doubted

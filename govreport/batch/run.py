@@ -202,7 +202,8 @@ def _plan(inputs: Iterable[str | os.PathLike[str]], out: Path, settings: Extract
             prev = manifest.records.get(found.id)
             if prev is None or prev.get("reason") != str(found.error):
                 manifest.append(_record(failure(found, found.error)))
-            log.warning("%s: %s", found.source, found.error)
+            said = str(found.error)
+            log.warning("%s", said if said.startswith(found.source) else f"{found.source}: {said}")
             continue
         target = out / f"{found.id}.json"
         if target.exists() and load_report_file(target) is not None:

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from govreport.checks.findings import Finding, quote
+from govreport.i18n import N_, _, ngettext
 
 SHINGLE = 12  #: characters per shingle (normalised text)
 MIN_PART_CHARS = 80  #: parts shorter than this (normalised) are not compared: short statements repeat by nature
@@ -141,7 +142,7 @@ def sketch_parts(report_id: str, source: str, body: str, agency: str, year: int 
 
 
 def _label(s: PartSketch, source: bool = True) -> str:
-    label = f"{s.agency} {s.year if s.year is not None else '(year unknown)'}"
+    label = f"{s.agency} {s.year if s.year is not None else _('(year unknown)')}"
     return f"{label} ({s.source})" if source else label
 
 
@@ -169,11 +170,13 @@ def boilerplate_findings(sketches: list[PartSketch],
         return res if res.share >= MIN_SHARE else None
 
     def finding(a: PartSketch, b: PartSketch, res: Shared, whose: str, more: int = 0) -> Finding:
-        others = f" (and {more} other bod{'y' if more == 1 else 'ies'})" if more else ""
+        others = ngettext(" (and {n} other body)", " (and {n} other bodies)", more).format(n=more) if more else ""
         return Finding("boilerplate", "warning",
-                       f"{_label(a, source=False)}: part “{a.heading}”: {res.share:.0%} of its text repeats {whose}: "
-                       f"{_label(b)}{others}; "
-                       f"longest shared passage ({res.chars} characters): {quote(res.passage, PASSAGE_CHARS)}",
+                       _label(a, source=False) + ": " + _(
+                           "part “{heading}”: {share} of its text repeats {whose}: {other}{others}; longest shared "
+                           "passage ({chars} characters): {quote}").format(
+                           heading=a.heading, share=f"{res.share:.0%}", whose=_(whose), other=_label(b),
+                           others=others, chars=res.chars, quote=quote(res.passage, PASSAGE_CHARS)),
                        evidence=res.passage, report_id=a.report_id, related_report_id=b.report_id)
 
     # 1. the same body's latest earlier report
@@ -191,7 +194,7 @@ def boilerplate_findings(sketches: list[PartSketch],
             for p in parts:
                 q = prev.get(p.part)
                 if q is not None and (res := check(p, q)) is not None:
-                    out.append(finding(p, q, res, "the same body's report"))
+                    out.append(finding(p, q, res, N_("the same body's report")))
     # 2. other bodies: LSH candidates per part, checked on the full text
     rows = NUM_PERM // BANDS
     candidates: dict[int, set[int]] = defaultdict(set)
@@ -214,5 +217,5 @@ def boilerplate_findings(sketches: list[PartSketch],
                 if (res := check(a, sketches[r])) is not None]
         if hits:
             res, b = max(hits, key=lambda h: (h[0].share, h[0].chars))
-            out.append(finding(a, b, res, "another body's report", len({h[1].body for h in hits}) - 1))
+            out.append(finding(a, b, res, N_("another body's report"), len({h[1].body for h in hits}) - 1))
     return out

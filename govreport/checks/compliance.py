@@ -23,9 +23,13 @@ from typing import Any
 
 from govreport.checks.findings import Finding, quote
 from govreport.checks.rules import ContentRule, body_kind, rules
-from govreport.i18n import _
+from govreport.i18n import N_, _
 
 _SENTENCE = re.compile(r"[^。;!?\n]*[。;!?]?")
+
+#: kinds of issuing body, as the messages name them
+BODY_KINDS = {"department": N_("department"), "government": N_("government"),
+              "township_government": N_("township government")}
 
 
 def _sentence_at(text: str, pos: int) -> str:
@@ -48,7 +52,8 @@ def _parts_findings(parts: list[dict[str, Any]]) -> list[Finding]:
         p = by_id.get(rule.id)
         if p is None:
             out.append(Finding("compliance", rule.missing,
-                               f"part {rule.title} not found: no heading such as “{rule.title}” in the report",
+                               _("part {title} not found: no heading such as “{title}” in the report").format(
+                                   title=rule.title),
                                rule=rule.rule, source=rule.source))
             continue
         body = _compact(p.get("text") or "")
@@ -61,12 +66,15 @@ def _parts_findings(parts: list[dict[str, Any]]) -> list[Finding]:
                                rule=rule.rule, source=rule.source, evidence=first))
         if not body and not p.get("table_lines"):
             i = order.index(rule.id)
-            after = (f"the next part, “{by_id[order[i + 1]]['heading']}”, follows at once" if i + 1 < len(order)
-                     else "nothing follows it")
-            out.append(Finding("compliance", rule.empty, f"part “{heading}” is present but empty ({after})",
+            after = (_("the next part, “{heading}”, follows at once").format(heading=by_id[order[i + 1]]["heading"])
+                     if i + 1 < len(order) else _("nothing follows it"))
+            out.append(Finding("compliance", rule.empty,
+                               _("part “{heading}” is present but empty ({after})").format(heading=heading,
+                                                                                          after=after),
                                rule=rule.rule, source=rule.source, evidence=heading))
         elif not p.get("table_lines") and r.says_none.match(body):
-            out.append(Finding("compliance", rule.says_none, f"part “{heading}” says only {quote(body)}",
+            out.append(Finding("compliance", rule.says_none,
+                               _("part “{heading}” says only {quote}").format(heading=heading, quote=quote(body)),
                                rule=rule.rule, source=rule.source, evidence=body))
     return out
 
@@ -86,21 +94,25 @@ def _content_finding(rule: ContentRule, parts: list[dict[str, Any]]) -> Finding 
     if rule.part:
         title = rules().part(rule.part).title
         if where is None:
-            place = f"the report, whose part {title} is missing"
+            place = _("the report, whose part {title} is missing").format(title=title)
         else:
-            said = quote(where.get("text") or "", 60) if where.get("text") else "empty"
-            place = f"part “{where.get('heading')}” ({said}) nor anywhere else in the report"
+            said = quote(where.get("text") or "", 60) if where.get("text") else _("empty")
+            place = _("part “{heading}” ({said}) nor anywhere else in the report").format(
+                heading=where.get("heading"), said=said)
         elsewhere = [(t.name, m) for t in rule.terms if (m := t.pattern.search(everywhere))]
         if elsewhere and len(elsewhere) == len(rule.terms):
             sentence = _sentence_at(everywhere, elsewhere[0][1].start())
-            return Finding("compliance", "info", f"{rule.name} is stated outside part {title}: {quote(sentence)}",
+            return Finding("compliance", "info", _("{rule} is stated outside part {title}: {quote}").format(
+                               rule=rule.name, title=title, quote=quote(sentence)),
                            rule=rule.id, source=rule.source, evidence=sentence)
         return Finding("compliance", rule.severity,
-                       f"{rule.name} not stated: no {'、'.join(missing)} in {place}",
+                       _("{rule} not stated: no {missing} in {place}").format(rule=rule.name,
+                                                                               missing="、".join(missing), place=place),
                        rule=rule.id, source=rule.source, evidence=(where.get("text") or None) if where else None)
-    said = "; ".join(f"{name}: {quote(s, 80)}" for name, s in found)
-    msg = f"{rule.name}: {'、'.join(missing)} not stated anywhere in the report"
-    return Finding("compliance", rule.severity, msg + (f" (found {said})" if said else ""), rule=rule.id,
+    said = _("; ").join(f"{name}{_(': ')}{quote(s, 80)}" for name, s in found)
+    msg = _("{rule}: {missing} not stated anywhere in the report").format(rule=rule.name, missing="、".join(missing))
+    return Finding("compliance", rule.severity, msg + (_(" (found {said})").format(said=said) if said else ""),
+                   rule=rule.id,
                    source=rule.source, evidence=found[0][1] if found else None)
 
 
@@ -109,16 +121,17 @@ def check_compliance(parts: list[dict[str, Any]] | None, year: int | None, agenc
     """Findings about the report's required content; ``parts`` as :func:`govreport.checks.parts.split_parts`
     gives them (``None``: the prose was not kept, so nothing can be checked)."""
     if parts is None:
-        return [Finding("compliance", "info", "the report's prose was not kept with its tables (extracted by an "
-                        "earlier version): its required content was not checked")]
+        return [Finding("compliance", "info", _("the report's prose was not kept with its tables (extracted by an "
+                                                "earlier version): its required content was not checked"))]
     out = _parts_findings(parts)
     kind = kind or body_kind(agency)
     for rule in rules().content:
         if rule.applies_to and kind not in rule.applies_to:
             if kind in (None, "other"):
-                out.append(Finding("compliance", "info", f"{rule.name}: required of "
-                                   f"{' and '.join(k.replace('_', ' ') for k in rule.applies_to)} reports; the issuing "
-                                   "body's kind is not clear from its name, so this was not checked",
+                kinds = _(" and ").join(_(BODY_KINDS.get(k, k)) for k in rule.applies_to)
+                out.append(Finding("compliance", "info", _("{rule}: required of {kinds} reports; the issuing body's "
+                                                           "kind is not clear from its name, so this was not "
+                                                           "checked").format(rule=rule.name, kinds=kinds),
                                    rule=rule.id, source=rule.source))
             continue
         if year is None or year < rule.from_year:

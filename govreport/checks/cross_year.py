@@ -188,7 +188,7 @@ def cross_year_findings(points: Iterable[YearPoint]) -> list[Finding]:
             prev = min(years[y0], key=lambda p: (p.source, p.id))
             cur = min(years[y1], key=lambda p: (p.source, p.id))
             if y1 - y0 > 1:
-                missing = ", ".join(str(y) for y in range(y0 + 1, y1))
+                missing = _(", ").join(str(y) for y in range(y0 + 1, y1))
                 out.append(Finding("cross_year_gap", "warning",
                                    _("{body}: no report for {missing} between {y0} ({a}) and {y1} ({b})").format(
                                        body=cur.agency, missing=missing, y0=y0, a=Path(prev.source).name, y1=y1,

@@ -32,6 +32,7 @@ from typing import Any
 from govreport.checks.cn_numbers import cn_to_int
 from govreport.checks.findings import Finding, quote
 from govreport.checks.rules import body_kind, rules
+from govreport.i18n import N_, _
 
 HEAD_CHARS = 2000  #: a web page's 发布日期 is looked for this far into the text
 SIGN_LINES = 12  #: the closing date is looked for in this many last lines
@@ -112,7 +113,8 @@ class DeadlineCheck:
                 "evidence": self.evidence, "deadline": self.deadline}
 
 
-_SOURCE_WORD = {"meta": "given in the metadata CSV as", "published": "published", "signed": "signed"}
+_SOURCE_WORD = {"meta": N_("given in the metadata CSV as"), "published": N_("published"), "signed": N_("signed")}
+_KIND_WORD = {"township_government": N_("township government"), "subdistrict": N_("subdistrict")}
 
 
 def check_deadline(year: int | None, agency: str | None, dates: dict[str, dict[str, str]] | None,
@@ -141,21 +143,22 @@ def check_deadline(year: int | None, agency: str | None, dates: dict[str, dict[s
     if chosen is not None:
         res.date_source, res.date, res.evidence = chosen
     if year is None:
-        note("info", "the report's year is not known: the deadline was not checked")
+        note("info", _("the report's year is not known: the deadline was not checked"))
         return res
     if year < r.deadline_from_year:
-        note("info", f"a report for {year} predates the 2019 revision's deadlines: not checked")
+        note("info", _("a report for {year} predates the 2019 revision's deadlines: not checked").format(year=year))
         return res
     if chosen is None:
         res.status = "unknown"
-        note("info", "no signing or publication date is printed in the report (and none was given with --meta): "
-                     "the deadline was not checked")
+        note("info", _("no signing or publication date is printed in the report (and none was given with --meta): "
+                       "the deadline was not checked"))
         return res
     source, iso, evidence = chosen
     when = dt.date.fromisoformat(iso)
-    said = f"{_SOURCE_WORD[source]} {iso} ({quote(evidence, 60)})"
+    said = _("{how} {date} ({quote})").format(how=_(_SOURCE_WORD[source]), date=iso, quote=quote(evidence, 60))
     if when < dt.date(year + 1, 1, 1):
-        note("warning", f"{said}: before the end of the year {year} it reports on", evidence)
+        note("warning", _("{said}: before the end of the year {year} it reports on").format(said=said, year=year),
+             evidence)
     dept, gov = r.deadline("department"), r.deadline("government")
     assert dept is not None and gov is not None
     limits = {d.kind: (dt.date(year + 1, d.month, d.day), d.text) for d in (dept, gov)}
@@ -164,21 +167,23 @@ def check_deadline(year: int | None, agency: str | None, dates: dict[str, dict[s
         res.deadline = limit.isoformat()
         res.status = "late" if when > limit else "on_time"
         if when > limit:
-            note("error", f"{said}: {(when - limit).days} day(s) after the deadline {limit.isoformat()} "
-                          f"({text})", evidence)
+            note("error", _("{said}: {days} day(s) after the deadline {deadline} ({rule})").format(
+                said=said, days=(when - limit).days, deadline=limit.isoformat(), rule=text), evidence)
         return res
     if kind in ("township_government", "subdistrict"):
-        note("info", f"{said}: 条例第四十九条 sets no date for a {kind.replace('_', ' ')}; not checked", evidence)
+        note("info", _("{said}: 条例第四十九条 sets no date for a {kind}; not checked").format(
+            said=said, kind=_(_KIND_WORD[kind])), evidence)
         return res
     first, last = limits["department"][0], limits["government"][0]
     if when > last:
         res.status, res.deadline = "late", last.isoformat()
-        note("error", f"{said}: after both deadlines of art. 49 ({first.isoformat()} for a department, "
-                      f"{last.isoformat()} for a government)", evidence)
+        note("error", _("{said}: after both deadlines of art. 49 ({first} for a department, {last} for a "
+                        "government)").format(said=said, first=first.isoformat(), last=last.isoformat()), evidence)
     elif when > first:
         res.status = "unknown"
-        note("warning", f"{said}: late if the body is a department (deadline {first.isoformat()}), in time if it is "
-                        f"a government ({last.isoformat()}); the name does not say which", evidence)
+        note("warning", _("{said}: late if the body is a department (deadline {first}), in time if it is a "
+                          "government ({last}); the name does not say which").format(
+            said=said, first=first.isoformat(), last=last.isoformat()), evidence)
     else:
         res.status, res.deadline = "on_time", first.isoformat()
     return res

@@ -36,9 +36,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from govreport.checks.cn_numbers import CN_NUMERAL, cn_to_int
+from govreport.i18n import _
 from govreport.models.prose import Pattern, prose
 from govreport.models.template import TableSpec, templates
 from govreport.report import Issue, Report
+from govreport.tables.words import col_label, rows_text
 from govreport.types import CellRef
 
 __all__ = ["Figure", "check_narrative", "find_figures", "prose_paragraphs"]
@@ -231,6 +233,18 @@ class _Cells:
             if quoted and self.total(members) == figure:
                 found.append(members)
         return found[0] if len(found) == 1 else None
+
+    def words(self, keys: list[CellRef]) -> str:
+        """The cells a quantity sums, named by the table's printed labels (rows, then the column)."""
+        spec = self.specs.get(keys[0][0])
+        if spec is None:
+            return ".".join(keys[0])
+        rows = list(dict.fromkeys(k[1] for k in keys))
+        cols = list(dict.fromkeys(k[2] for k in keys))
+        name = f"{spec.title}：{rows_text(spec, rows)}"
+        if len(cols) == 1 and len(spec.columns) > 1:
+            name += f"·{col_label(spec, cols[0])}"
+        return name
 
     def total(self, keys: list[CellRef]) -> int | float | None:
         vals = [self.cells[k].value for k in keys]
@@ -481,10 +495,15 @@ def check_narrative(text: str, report: Report) -> tuple[list[dict[str, Any]], li
         entries.append(entry)
         if agrees is False and keys and (qid, float(figure)) not in seen:
             seen.add((qid, float(figure)))
-            said = (f"the prose says {_fmt(figure)} for {scope} (another scope than the table's), the table "
-                    if scope else f"the prose says {_fmt(figure)}, the table ")
-            issues.append(Issue("narrative_mismatch", keys[0][0], f"{qid}: {said}{_fmt(table_value)} "
-                                f"(“{sentence[:80]}”)", [[k[1], k[2]] for k in keys]))
+            what = cells.words(keys)
+            if scope:
+                message = _("{what}: the prose says {figure} for {scope} (another scope than the table's), the "
+                            "table {value} (“{sentence}”)")
+            else:
+                message = _("{what}: the prose says {figure}, the table {value} (“{sentence}”)")
+            issues.append(Issue("narrative_mismatch", keys[0][0], message.format(
+                what=what, figure=_fmt(figure), scope=scope, value=_fmt(table_value), sentence=sentence[:80]),
+                [[k[1], k[2]] for k in keys]))
 
     section: str | None = None
     for para in prose_paragraphs(text):

@@ -87,8 +87,9 @@ def _run_in_language(args: list[str]) -> int:
     try:
         with stdout_guard():
             rc = localised_command(app).main(args=args, prog_name="govreport", standalone_mode=False)
-    except GovreportError as exc:
-        sys.stderr.write(_("govreport: error: {message}").format(message=exc) + "\n")
+    except GovreportError as exc:  # one line, even where a file name holds a line break
+        message = str(exc).replace("\r", "\\r").replace("\n", "\\n")
+        sys.stderr.write(_("govreport: error: {message}").format(message=message) + "\n")
         return int(exc.exit_code)
     except typer.Exit as exc:
         if _TERM["seen"]:

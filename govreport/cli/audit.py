@@ -128,7 +128,7 @@ def audit_json(audit: Audit) -> dict[str, Any]:
 
 
 def write_audit(audit: Audit, load: Loader, target: Path, failures: list[dict[str, Any]] = ()) -> Path:
-    """Write the memo (``.docx``/``.html``) or the audit as JSON (``.json``)."""
+    """Write the memo (``.docx``/``.pdf``/``.html``) or the audit as JSON (``.json``)."""
     if target.suffix.lower() == ".json":
         data = audit_json(audit)
         data["failures"] = list(failures)
@@ -170,8 +170,8 @@ def write_beside(audit: Audit, load: Loader, output: Path, batch_dir: str | Path
 def audit_command(
     inputs: Annotated[list[str], typer.Argument(
         help=N_("report files, folders, globs, .zip archives, or batch folders of report JSONs"), show_default=False)],
-    output: Annotated[Path, typer.Option("-o", "--output", help=N_("the memo: .docx or .html (or .json: the audit "
-                                         "as data)"))],
+    output: Annotated[Path, typer.Option("-o", "--output", help=N_("the memo: .docx, .pdf or .html (or .json: the "
+                                         "audit as data)"))],
     meta: common.Meta = None,
     workers: common.Workers = 1,
     work: Annotated[Optional[Path], typer.Option(  # noqa: UP045
@@ -193,7 +193,7 @@ def audit_command(
 ) -> None:
     """Audit reports: required content, deadlines, cross-year series, indicators, boilerplate; write a memo."""
     common.setup_logging(common.verbosity(verbose))
-    common.check_output(output, [Path(p) for p in inputs], (".docx", ".html", ".htm", ".json"))
+    common.check_output(output, [Path(p) for p in inputs], (".docx", ".pdf", ".html", ".htm", ".json"))
     common.check_workers(workers)
     settings = common.extract_settings(engine=engine, device=device, dpi=dpi, password=password, template=template,
                                        max_pages=max_pages, max_memory_mb=max_memory, max_seconds=timeout)

@@ -30,10 +30,12 @@ from typing import IO, Any
 
 from govreport.checks.audit import Audit, Auditor, series_columns
 from govreport.checks.deadlines import MetaRow, read_meta_csv
+from govreport.checks.findings import flagged_cells
 from govreport.checks.rules import norm_agency
 from govreport.errors import BadInputError, InputNotFoundError, OutputError
 from govreport.names import display
 from govreport.output.export import CsvWriter, atomic_path, neutralise
+from govreport.output.headings import STATUS_SUFFIX, heading, state_word, value_state
 from govreport.verify.apply import apply_corrections
 
 log = logging.getLogger("govreport")
@@ -186,7 +188,7 @@ def _write_series(fh: IO[str], xlsx: _XlsxStream, series: list[dict[str, Any]]) 
     header = series_columns()
     writer = CsvWriter(fh)
     writer.writerow(header)
-    xlsx.series(header)
+    xlsx.series([heading(h) for h in header])
     for srow in series:
         values = [srow.get(k) for k in header]
         writer.writerow([_fmt(v) for v in values])
@@ -216,6 +218,13 @@ def _add_cells(columns: dict[str, list[Any]], e: Entry, cells: list[dict[str, An
     return values
 
 
+def _value_states(data: dict[str, Any]) -> dict[str, str]:
+    """Each cell's state by ``table.row.col``: its status, or ``in_doubt`` (see :func:`value_state`)."""
+    doubted = flagged_cells(data)
+    return {f"{c['table']}.{c['row']}.{c['col']}":
+            value_state(c, doubted.get((c["table"], c["row"], c["col"]), set())) for c in data["cells"]}
+
+
 def _write_exports(folder: Path, entries: list[Entry], audit: Audit, series: list[dict[str, Any]],
                    stage: list[str]) -> int:
     """The five exports written in one pass over the report JSONs, each to its temporary file and
@@ -225,7 +234,7 @@ def _write_exports(folder: Path, entries: list[Entry], audit: Audit, series: lis
     import pyarrow.parquet as pq
 
     cell_cols = list(dict.fromkeys(col for layout in dict.fromkeys(e.columns for e in entries) for col in layout))
-    header = [*REPORT_COLS, *cell_cols]
+    header = [*REPORT_COLS, *(x for k in cell_cols for x in (k, k + STATUS_SUFFIX))]  # each value, then its state
     schema = _parquet_schema()
     n_issues = 0
     with contextlib.ExitStack() as stack:
@@ -253,16 +262,19 @@ def _write_exports(folder: Path, entries: list[Entry], audit: Audit, series: lis
                 if data is None:
                     raise OSError(f"{e.path}: changed while the exports were written")
                 values = _add_cells(columns, e, data["cells"])
+                states = _value_states(data)
                 if n % PARQUET_BATCH == 0 or n == len(entries):
                     stage[0] = "cells.parquet"
                     writer.write_table(pa.table(columns, schema=schema))
                     columns = {name: [] for name in schema.names}
                 row = [e.id, e.source, e.meta.get("agency"), e.meta.get("year"), e.template, e.meta.get("input_kind"),
-                       e.meta.get("pages"), e.issue_count] + [values.get(k) for k in cell_cols]
+                       e.meta.get("pages"), e.issue_count]
+                row += [x for k in cell_cols for x in (values.get(k), states.get(k))]
                 stage[0] = "reports.csv"
                 w_reports.writerow([_fmt(v) for v in row])
                 stage[0] = "reports.xlsx"
-                xlsx.report(row)
+                xlsx.report([state_word(v) if n >= len(REPORT_COLS) and (n - len(REPORT_COLS)) % 2 and v else v
+                             for n, v in enumerate(row)])
                 for irow in _issue_rows(e, audit):
                     stage[0] = "issues.csv"
                     w_issues.writerow([_fmt(v) for v in irow])
@@ -321,11 +333,11 @@ def clean_scratch(folder: Path) -> int:
     return gone
 
 
-def _restore_cr(path: Path) -> None:
+def _restore_cr(path: Path, scratch: Path) -> None:
     """Write the workbook's carriage returns as ``&#13;``: xlsxwriter writes OOXML's ``_x000D_``,
     which Excel reads back but openpyxl (and so pandas) does not; an XML character reference reads
     back as ``\\r`` everywhere. A literal ``_x000D_`` (escaped ``_x005F_x000D_``) is left alone."""
-    fixed = path.with_name(path.name + ".cr")
+    fixed = scratch / "cr.xlsx"  # same file system as ``path``; removed with the scratch folder
     with zipfile.ZipFile(path) as src, zipfile.ZipFile(fixed, "w") as out:
         for info in src.infolist():
             data = src.read(info)
@@ -355,8 +367,8 @@ class _XlsxStream:
         self.reports, self.issues = self.wb.add_worksheet("reports"), self.wb.add_worksheet("issues")
         self.series_sheet = self.wb.add_worksheet("series")
         self.n_reports = self.n_issues = self.n_series = 0
-        self.report(header)
-        self.issue(list(ISSUE_COLS))
+        self.report([heading(h) for h in header])  # for people; the CSV and Parquet keep the IDs
+        self.issue([heading(h) for h in ISSUE_COLS])
         self.closed = False
 
     def _shown(self, row: list[Any]) -> list[Any]:
@@ -381,10 +393,10 @@ class _XlsxStream:
             self.closed = True
             try:
                 self.wb.close()
+                if self.has_cr:
+                    _restore_cr(self.path, self.scratch)
             finally:
                 shutil.rmtree(self.scratch, ignore_errors=True)
-            if self.has_cr:
-                _restore_cr(self.path)
 
     def abort(self) -> None:
         """Give up (the export failed or was stopped): no workbook, and no scratch file left."""

@@ -17,7 +17,7 @@ from govreport.tables.glued import Memo, Split, prints_empty_cells, split_glued
 from govreport.tables.match import Match, Unit
 from govreport.tables.placement import Placement, place
 from govreport.tables.solve import analyse
-from govreport.tables.words import col_label, equation_text, row_label, rows_text
+from govreport.tables.words import cell_label, col_label, equation_text, row_label, rows_text
 from govreport.types import CellKey
 
 log = logging.getLogger("govreport")
@@ -151,7 +151,8 @@ def _check_table(spec: TableSpec, variant: str | None, cells: dict[CellKey, Cell
         c = cells[k]
         c.status, c.value = "corrected", int(round(v))
         issues.append(Issue("corrected", spec.id,
-                            f"{k[0]}.{k[1]}: read {c.text!r}, the table's arithmetic fixes it to {c.value}",
+                            _("{cell}: read “{text}”, the table's arithmetic fixes it to {value}").format(
+                                cell=cell_label(spec, k), text=c.text, value=c.value),
                             [list(k)]))
     elif violated:
         fixed = _set_doubtful_aside(spec, cells, eqs, known, unknown, lower, low_confidence, issues,
@@ -174,13 +175,14 @@ def _check_table(spec: TableSpec, variant: str | None, cells: dict[CellKey, Cell
     if printed_empty:
         # a cell printed empty that the arithmetic needs non-zero: the document disagrees with
         # itself, or a number went missing and the rest of its printed row moved over by one
-        names = ", ".join(f"{k[0]}.{k[1]} = {_fmt(cells[k].value)}" for k in printed_empty)
+        names = "、".join(f"{cell_label(spec, k)} = {_fmt(cells[k].value)}" for k in printed_empty)
         # (with the equations of a cell corrected alongside: the correction may be the move)
         suspects = set(printed_empty) | {k for k, c in cells.items() if c.status == "corrected"}
         rows = {k for e in eqs if any(x in suspects for x in e.cells) for k in e.cells}
         rows |= {k for unit in units for k in unit if any(x in suspects for x in unit)}
-        issues.append(Issue("ambiguous", spec.id, f"printed empty but the arithmetic needs {names}: a number may "
-                            "be missing and the others in its row moved over", [list(k) for k in sorted(rows)]))
+        issues.append(Issue("ambiguous", spec.id, _(
+            "printed empty but the arithmetic needs {cells}: a number may be missing and the others in its row "
+            "moved over").format(cells=names), [list(k) for k in sorted(rows)]))
     for eq in violated:
         issues.append(Issue("inconsistent", spec.id, _eq_message(spec, eq, cells), [list(k) for k in eq.cells],
                             about=_printed_as_such(eq, cells, suspect)))
@@ -205,8 +207,9 @@ def _check_table(spec: TableSpec, variant: str | None, cells: dict[CellKey, Cell
         # the arithmetic cannot vouch for anything in this table: cells left empty may have lost a number
         unverified = [list(k) for k, c in cells.items() if c.status == "blank" and c.value is None]
         if unverified:
-            issues.append(Issue("unverified", spec.id, f"{len(unverified)} cell(s) printed empty cannot be confirmed "
-                                "by the arithmetic, which fails in this table", unverified))
+            issues.append(Issue("unverified", spec.id, _(
+                "{n} cell(s) printed empty cannot be confirmed by the arithmetic, which fails in this table").format(
+                n=len(unverified)), unverified))
     return unsure
 
 
@@ -252,8 +255,10 @@ def _set_doubtful_aside(spec: TableSpec, cells: dict[CellKey, Cell], eqs: list[E
         c = cells[k]
         c.status, c.value = "corrected", int(round(v))
         issues.append(Issue("corrected", spec.id,
-                            f"{k[0]}.{k[1]}: read {c.text!r} with confidence {c.confidence}; with the table's "
-                            f"most doubtful readings set aside its arithmetic fixes it to {c.value}", [list(k)]))
+                            _("{cell}: read “{text}” with confidence {confidence}; with the table's most doubtful "
+                              "readings set aside its arithmetic fixes it to {value}").format(
+                                cell=cell_label(spec, k), text=c.text, confidence=c.confidence, value=c.value),
+                            [list(k)]))
     for k in doubtful:
         v = res.fixed.get(k)
         if v is None or abs(v - known[k]) < 1e-9 or (spec.column(k[1]).integer and abs(v - round(v)) > 1e-6):
@@ -261,8 +266,10 @@ def _set_doubtful_aside(spec: TableSpec, cells: dict[CellKey, Cell], eqs: list[E
         c = cells[k]
         c.status, c.value = "corrected", int(round(v)) if spec.column(k[1]).integer else round(v, 4)
         issues.append(Issue("corrected", spec.id,
-                            f"{k[0]}.{k[1]}: read {c.text!r} with confidence {c.confidence}; with the table's "
-                            f"doubtful readings set aside its arithmetic fixes it to {c.value}", [list(k)]))
+                            _("{cell}: read “{text}” with confidence {confidence}; with the table's doubtful "
+                              "readings set aside its arithmetic fixes it to {value}").format(
+                                cell=cell_label(spec, k), text=c.text, confidence=c.confidence, value=c.value),
+                            [list(k)]))
     return {k: v for k, v in res.fixed.items() if k in unknown}
 
 
@@ -308,7 +315,8 @@ def build_tables(match: Match, settings: ExtractSettings) -> tuple[list[Cell], l
             if placement.unplaced[u]:
                 extra = [unit.slots[i].text for i in placement.unplaced[u]]
                 issues.append(Issue("unplaced", spec.id,
-                                    f"row {unit.cells[0][0]}: numbers {', '.join(extra)} have no column",
+                                    _("{row}: the numbers {numbers} have no column").format(
+                                        row=row_label(spec, unit.cells[0][0]), numbers="、".join(extra)),
                                     [list(k) for k in unit.cells]))
         _convert_amounts(spec, units, placement, cells, issues)
         _glued_issues(spec, split, cells, issues)
@@ -316,13 +324,22 @@ def build_tables(match: Match, settings: ExtractSettings) -> tuple[list[Cell], l
         if misplaced:
             keys = sorted({k for u in misplaced for k in units[u].cells})
             suspect |= set(keys)
-            issues.append(Issue("structure", spec.id, "rows " + ", ".join(units[u].cells[0][0] for u in misplaced)
-                                + ": their numbers stand under other column names in the header rows than the "
-                                "columns their count of cells puts them in", [list(k) for k in keys]))
+            issues.append(Issue("structure", spec.id, _(
+                "{rows}: their numbers stand under other column names in the header rows than the columns their "
+                "count of cells puts them in").format(rows=rows_text(spec, [units[u].cells[0][0] for u in misplaced])),
+                [list(k) for k in keys]))
         suspect |= ambiguous
+        # a reading the recogniser doubts is checked, never trusted: nothing is inferred from it alone
+        shaky = {k for k, c in cells.items() if c.status == "read" and c.confidence is not None
+                 and c.confidence < settings.low_confidence}
         unsure = _check_table(spec, variant, cells, issues, settings.low_confidence, [u.cells for u in units],
-                              set(split.doubtful), suspect)
-        ambiguous |= unsure
+                              set(split.doubtful), suspect | shaky)
+        if ambiguous or not shaky:
+            ambiguous |= unsure
+        elif unsure:
+            issues.append(Issue("low_confidence", spec.id, _(
+                "{n} cell(s) that only doubtful readings would fix are left open").format(n=len(unsure)),
+                [list(k) for k in sorted(unsure)]))
         assumed = {key for blanks in placement.blanks for i, key in blanks if i is None}
         for key in unsure & assumed:  # taken to be empty by a placement in question: not known to be
             if cells[key].status == "blank":
@@ -501,9 +518,10 @@ def _structure(spec: TableSpec, variant: str | None, units: list[Unit], placemen
     for u in scattered:  # a wide table's numbers in runs that are no whole rows: their order is in question
         keys = sorted(units[u].cells)
         out |= set(keys)
-        issues.append(Issue("structure", spec.id, "the table's numbers are printed in runs of "
-                            + ", ".join(map(str, units[u].parts)) + " between its header words, not in whole rows: "
-                            "which cell each belongs to is in question", [list(k) for k in keys]))
+        issues.append(Issue("structure", spec.id, _(
+            "the table's numbers are printed in runs of {runs} between its header words, not in whole rows: which "
+            "cell each belongs to is in question").format(runs=", ".join(map(str, units[u].parts))),
+            [list(k) for k in keys]))
     overflow = [u for u, extra in enumerate(placement.unplaced) if extra]
     if overflow:
         every = set(cells)
@@ -511,10 +529,10 @@ def _structure(spec: TableSpec, variant: str | None, units: list[Unit], placemen
             for i, key in blanks:
                 if i is None and cells[key].status == "blank":  # assumed empty, not printed empty
                     cells[key].status, cells[key].text = "missing", None
-        rows = ", ".join(units[u].cells[0][0] for u in overflow)
-        issues.append(Issue("structure", spec.id, f"rows {rows} show more numbers than the table has columns: "
-                            "numbers of other rows are in them, so no row or column of the table is certain",
-                            [list(k) for k in sorted(every)]))
+        rows = rows_text(spec, [units[u].cells[0][0] for u in overflow])
+        issues.append(Issue("structure", spec.id, _(
+            "{rows}: more numbers than the table has columns: numbers of other rows are in them, so no row or "
+            "column of the table is certain").format(rows=rows), [list(k) for k in sorted(every)]))
         return every
     order = [r.id for r in spec.active_rows(variant)]
     at = {u: order.index(unit.cells[0][0]) for u, unit in enumerate(units)
@@ -531,8 +549,9 @@ def _structure(spec: TableSpec, variant: str | None, units: list[Unit], placemen
     if gap_rows:
         keys = {k for k in cells if k[0] in gap_rows}
         out |= keys
-        issues.append(Issue("structure", spec.id, "rows printed without a readable label were placed by their order "
-                            "alone, and another placement fits as well", [list(k) for k in sorted(keys)]))
+        issues.append(Issue("structure", spec.id, _(
+            "rows printed without a readable label were placed by their order alone, and another placement fits as "
+            "well"), [list(k) for k in sorted(keys)]))
     return out
 
 
@@ -552,8 +571,9 @@ def _convert_amounts(spec: TableSpec, units: list[Unit], placement: Placement, c
             if name is not None:
                 cell.value = round(float(tok.value) * AMOUNT_UNITS[name], 6)
             elif abs(float(tok.value)) >= UNEXPLAINED_AMOUNT:
-                issues.append(Issue("unit", spec.id, f"{key[0]}.{key[1]} = {tok.text} 万元 with no unit printed: "
-                                    "too large for 万元, it may be in 元", [list(key)]))
+                issues.append(Issue("unit", spec.id, _(
+                    "{cell} = {text} 万元 with no unit printed: too large for 万元, it may be in 元").format(
+                    cell=cell_label(spec, key), text=tok.text), [list(key)]))
 
 
 def _glued_issues(spec: TableSpec, split: Split, cells: dict[CellKey, Cell], issues: list[Issue]) -> None:
@@ -565,9 +585,9 @@ def _glued_issues(spec: TableSpec, split: Split, cells: dict[CellKey, Cell], iss
     for u in split.unsplittable:
         unit = split.units[u]
         digits = " ".join(t.text for t in unit.slots if t.kind is not Kind.BLANK)
-        issues.append(Issue("inconsistent", spec.id, f"row {unit.cells[0][0]}: no split of the digits {digits!r} "
-                            f"into its {len(unit.cells)} cells satisfies its arithmetic",
-                            [list(k) for k in unit.cells]))
+        issues.append(Issue("inconsistent", spec.id, _(
+            "{row}: no split of the digits “{digits}” into its {n} cells satisfies its arithmetic").format(
+            row=row_label(spec, unit.cells[0][0]), digits=digits, n=len(unit.cells)), [list(k) for k in unit.cells]))
     open_cells = sorted(k for k in split.doubtful if k not in bad)
     if open_cells:
         alternatives = [Alternative([[k[0], k[1], choice.get(k)] for k in open_cells],
@@ -579,24 +599,25 @@ def _glued_issues(spec: TableSpec, split: Split, cells: dict[CellKey, Cell], iss
                             [list(k) for k in open_cells], alternatives=alternatives))
     if split.inconsistent:
         glued = sorted({k for unit in split.units for k in unit.cells if unit.slots and k in cells})
-        issues.append(Issue("inconsistent", spec.id, "no split of the digits printed without separators satisfies "
-                            "the table's arithmetic", [list(k) for k in glued]))
+        issues.append(Issue("inconsistent", spec.id, _(
+            "no split of the digits printed without separators satisfies the table's arithmetic"),
+            [list(k) for k in glued]))
 
 
 def _status_issues(spec: TableSpec, cells: dict[CellKey, Cell], units: list, settings: ExtractSettings,
                    issues: list[Issue]) -> None:
     masked = [list(k) for k, c in cells.items() if c.status == "masked"]
     if masked:
-        issues.append(Issue("masked", spec.id, f"{len(masked)} redacted cell(s) the arithmetic cannot recover",
-                            masked))
+        issues.append(Issue("masked", spec.id, _("{n} redacted cell(s) the arithmetic cannot recover").format(
+            n=len(masked)), masked))
     missing = [list(k) for k, c in cells.items() if c.status == "missing"]
     if missing:
-        msg = (f"table {spec.id} ({spec.title}) not found" if not units
-               else f"{len(missing)} cell(s) not found")
+        msg = (_("table {title} not found").format(title=spec.title) if not units
+               else _("{n} cell(s) not found").format(n=len(missing)))
         issues.append(Issue("missing", spec.id, msg, missing))
     low = [list(k) for k, c in cells.items()
            if c.status in ("read", "blank") and c.confidence is not None and c.confidence < settings.low_confidence]
     if low:
         issues.append(Issue("low_confidence", spec.id,
-                            f"{len(low)} cell(s) read (as a number or as empty) with confidence under "
-                            f"{settings.low_confidence}", low))
+                            _("{n} cell(s) read (as a number or as empty) with confidence under {limit}").format(
+                                n=len(low), limit=settings.low_confidence), low))

@@ -35,12 +35,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from govreport.i18n import _
 from govreport.layout.tokens import Kind, Token
 from govreport.models.template import TableSpec
 from govreport.report import Cell, Issue
 from govreport.tables.labels import norm, similarity
 from govreport.tables.match import Match, Unit
 from govreport.tables.segments import Segment
+from govreport.tables.words import cell_label, row_label
 from govreport.types import CellKey
 
 log = logging.getLogger("govreport")
@@ -370,7 +372,8 @@ def check_structure(match: Match | None, segments: Sequence[Segment], cells: lis
         table_cells = by_table.get(t.spec.id, {})
         found: list[tuple[str, set[CellKey]]] = []
         if t.spec.layout == "rows":
-            found += _ordinal_doubts(t)
+            found += [(m, keys) for m, keys, named in _ordinal_doubts(t)
+                      if not _pinned_by_arithmetic(t.spec, t.variant, table_cells, {k[0] for k in keys}, named)]
             found += _count_doubts(t, segments, index, taken)
             found += _lattice_doubts(t, table_cells)
         else:
@@ -379,6 +382,42 @@ def check_structure(match: Match | None, segments: Sequence[Segment], cells: lis
             keys = keys | _resting_on(t.spec, t.variant, table_cells, keys)
             issues.append(Issue("structure", t.spec.id, message, [list(k) for k in sorted(keys)]))
     return issues
+
+
+def _pinned_by_arithmetic(spec: TableSpec, variant: str | None, cells: dict[CellKey, Cell], rows: set[str],
+                          named: list[str] | None = None) -> bool:
+    """Whether the table's arithmetic itself says these rows are where they are: every equation holds
+    as read (an empty cell as 0), and moving any of them to any row the doubt names (``named``; all
+    rows where it names none) breaks one (the two rows' numbers swapped). Then a label's ordinal that
+    names another row is a misprint, not a doubt; with a masked or missing cell, or numbers that
+    could trade rows, the doubt stands."""
+    eqs = spec.equations(variant)
+    values: dict[CellKey, float] = {}
+    for k, c in cells.items():
+        if c.status in ("masked", "missing") or (c.value is None and c.status != "blank"):
+            return False
+        values[k] = float(c.value or 0)
+
+    def holds(v: dict[CellKey, float]) -> bool:
+        return all(abs(sum(v[k] for k in e.lhs) - sum(v[k] for k in e.rhs)) < 1e-6 for e in eqs)
+
+    if not eqs or not holds(values):
+        return False
+    others = named if named is not None else [r.id for r in spec.active_rows(variant)]
+    if not others:
+        return False
+    for row in rows:
+        for other in others:
+            if other == row:
+                continue
+            swapped = dict(values)
+            for col in spec.columns:
+                a, b = (row, col.id), (other, col.id)
+                if a in values and b in values:
+                    swapped[a], swapped[b] = values[b], values[a]
+            if holds(swapped):
+                return False
+    return True
 
 
 def _resting_on(spec: TableSpec, variant: str | None, cells: dict[CellKey, Cell], doubted: set[CellKey],
@@ -395,7 +434,9 @@ def _row_keys(t: _Table, rows: Sequence[str]) -> set[CellKey]:
     return {(r, c.id) for r in rows for c in t.spec.columns}
 
 
-def _ordinal_doubts(t: _Table) -> list[tuple[str, set[CellKey]]]:
+def _ordinal_doubts(t: _Table) -> list[tuple[str, set[CellKey], list[str] | None]]:
+    """Rows whose printed ordinal or label words are another row's: (message, cells, the rows the
+    ordinal would fit, or ``None`` where words, not an ordinal, name the other row)."""
     want = expected_ordinals(t.spec, t.variant)
     out = []
     for i, (unit, seg) in enumerate(zip(t.units, t.segs, strict=True)):
@@ -403,11 +444,15 @@ def _ordinal_doubts(t: _Table) -> list[tuple[str, set[CellKey]]]:
             continue
         row = unit.cells[0][0]
         printed = printed_ordinals(seg)
+        named: list[str] | None = None
         if _contradicts(printed, want.get(row, {})):
-            what = f"the ordinal {_show(printed)}, which is not its row's ({_show(want.get(row, {}))})"
+            what = _("the ordinal {printed}, which is not its row's ({wanted})").format(
+                printed=_show(printed), wanted=_show(want.get(row, {})))
+            named = [r for r, w in want.items() if r != row and not _contradicts(printed, w)]
         else:
-            what = f"{'…'.join(legible(seg))!r} of its label, which is another row's label"
-        out.append((f"row {row} prints {what}: the numbers may belong to another row", _row_keys(t, [row])))
+            what = _("“{words}” of its label, which is another row's label").format(words="…".join(legible(seg)))
+        out.append((_("{row} prints {what}: the numbers may belong to another row").format(
+            row=row_label(t.spec, row), what=what), _row_keys(t, [row]), named))
     return out
 
 
@@ -431,11 +476,11 @@ def _count_doubts(t: _Table, segments: Sequence[Segment], index: dict[int, int],
             continue
         between = order[max(r0, 0):min(r1, len(order) - 1) + 1]
         pages = {tok.page for i in (s0, s1) if 0 <= i < len(segments) for tok in segments[i].slots if tok.page}
-        where = " at a page break" if len(pages) > 1 else ""
-        names = " and ".join(order[r] for r in (r0, r1) if 0 <= r < len(order))
-        out.append((f"{len(stray)} printed row(s) of values next to {names}{where} match no template row: the "
-                    "table prints more rows than the template there, and which row each of these numbers "
-                    "belongs to is in doubt", _row_keys(t, between)))
+        where = _(" at a page break") if len(pages) > 1 else ""
+        names = _(" and ").join(row_label(t.spec, order[r]) for r in (r0, r1) if 0 <= r < len(order))
+        out.append((_("{n} printed row(s) of values next to {rows}{where} match no template row: the table prints "
+                      "more rows than the template there, and which row each of these numbers belongs to is in "
+                      "doubt").format(n=len(stray), rows=names, where=where), _row_keys(t, between)))
     return out
 
 
@@ -479,9 +524,9 @@ def _lattice_doubts(t: _Table, cells: dict[CellKey, Cell]) -> list[tuple[str, se
         doubted |= _off_lattice(pts, len(cols), cols)
     if not doubted:
         return []
-    names = ", ".join(f"{r}.{c}" for r, c in sorted(doubted))
-    return [(f"{names}: not in the column of the table's lattice that the other rows put "
-             f"{'it' if len(doubted) == 1 else 'them'} in: a number may have moved to another column", doubted)]
+    names = "、".join(cell_label(t.spec, k) for k in sorted(doubted))
+    return [(_("{cells}: not in the column of the table's lattice that the other rows put them in: a number may "
+               "have moved to another column").format(cells=names), doubted)]
 
 
 def _off_lattice(pts: list[tuple[str, int, float, float]], ncols: int, cols: list[str]) -> set[CellKey]:
@@ -510,7 +555,7 @@ def _off_lattice(pts: list[tuple[str, int, float, float]], ncols: int, cols: lis
     keep = np.ones(len(pts), bool)
     line = np.zeros(ncols)
     slope = 0.0
-    for _ in range(2):
+    for _round in range(2):
         design = np.zeros((int(keep.sum()), ncols + 1))
         idx = np.nonzero(keep)[0]
         design[np.arange(len(idx)), j[idx]] = 1.0
@@ -571,9 +616,9 @@ def _title_doubts(t: _Table, cells: dict[CellKey, Cell], segments: Sequence[Segm
             doubted.add(k)
     if not doubted:
         return []
-    shown = ", ".join(f"{r}.{c}" for r, c in sorted(doubted))
-    return [(f"{shown}: not under the column title printed for {'it' if len(doubted) == 1 else 'them'}: "
-             "the numbers may have moved to other columns", doubted)]
+    shown = "、".join(cell_label(t.spec, k) for k in sorted(doubted))
+    return [(_("{cells}: not under the column title printed for them: the numbers may have moved to other "
+               "columns").format(cells=shown), doubted)]
 
 
 def _align_titles(texts: list[str], names: list[str]) -> dict[int, int]:

@@ -35,11 +35,12 @@ from pathlib import Path
 from typing import Any
 
 from govreport.errors import OutputError
-from govreport.models.template import Equation, TableSpec, get_template
+from govreport.i18n import _
+from govreport.models.template import TableSpec, get_template
 from govreport.output.export import atomic_path
 from govreport.report import Cell, Issue, Report, register_extension
 from govreport.tables.solve import analyse
-from govreport.types import CellKey
+from govreport.tables.words import cell_label, equation_text
 from govreport.verify.store import CORRECTIONS, CorrectionStore, Decision, digest, doc_hash, latest
 
 log = logging.getLogger("govreport")
@@ -49,7 +50,8 @@ Key = tuple[str, str, str]
 #: issue kinds rebuilt from the arithmetic of a re-checked table
 REBUILT = ("corrected", "inconsistent", "unverified", "masked", "missing")
 #: the start of the ``ambiguous`` message about printed-empty cells the arithmetic needs (also rebuilt)
-PRINTED_EMPTY = "printed empty"
+#: how the "printed empty but the arithmetic needs …" ambiguities begin, in each language
+PRINTED_EMPTY = ("printed empty", "印为空白")
 CONFLICT = "verified_conflict"
 TOL = 1e-9
 
@@ -110,18 +112,6 @@ def _variant(spec: TableSpec, rows: set[str], meta: dict[str, Any]) -> str | Non
     return named if named in spec.variants else spec.default_variant
 
 
-def _equation_message(eq: Equation, cells: dict[CellKey, Cell]) -> str:
-    same_row = len({k[0] for k in eq.cells}) == 1
-
-    def side(keys: tuple[CellKey, ...]) -> tuple[str, float]:
-        return ("+".join(k[1] if same_row else k[0] for k in keys),
-                sum(float(cells[k].value or 0) for k in keys))
-
-    ln, lv = side(eq.lhs)
-    rn, rv = side(eq.rhs)
-    return f"{eq.name}: {rn} = {_fmt(rv)}, {ln} = {_fmt(lv)} (with the reviewed cells)"
-
-
 def _recheck_table(report: Report, spec: TableSpec, decided: set[Key], old: list[Issue]) -> list[Issue]:
     """Re-run one table's arithmetic trusting its verified cells; returns its rebuilt issues."""
     cells = {(c.row, c.col): c for c in report.cells if c.table == spec.id}
@@ -154,28 +144,31 @@ def _recheck_table(report: Report, spec: TableSpec, decided: set[Key], old: list
         if c.status == "corrected":
             prev = reuse.get(((k[0], k[1]),))
             out.append(prev if prev is not None and prev.kind == "corrected" else Issue(
-                "corrected", spec.id, f"{k[0]}.{k[1]}: read {c.text!r}, the table's arithmetic with the reviewed "
-                f"cells fixes it to {c.value}", [list(k)]))
+                "corrected", spec.id, _("{cell}: read “{text}”, the table's arithmetic with the reviewed cells "
+                                        "fixes it to {value}").format(cell=cell_label(spec, k), text=c.text,
+                                                                      value=c.value), [list(k)]))
     needed = [k for k, v in res.fixed.items() if k in empty and abs(v) > 1e-9]
     if needed:
-        names = ", ".join(f"{k[0]}.{k[1]} = {_fmt(cells[k].value)}" for k in needed)
+        names = "、".join(f"{cell_label(spec, k)} = {_fmt(cells[k].value)}" for k in needed)
         involved = set(needed) | {x for e in eqs if any(k in e.cells for k in needed) for x in e.cells}
-        out.append(Issue("ambiguous", spec.id, f"{PRINTED_EMPTY} but the arithmetic with the reviewed cells needs "
-                         f"{names}: a number may be missing and the others in its row moved over",
-                         [list(k) for k in sorted(involved - trusted)]))
+        out.append(Issue("ambiguous", spec.id, _(
+            "printed empty but the arithmetic with the reviewed cells needs {cells}: a number may be missing and "
+            "the others in its row moved over").format(cells=names), [list(k) for k in sorted(involved - trusted)]))
     for eq in res.violated:
         blanks = [k for k in eq.cells if k in kept_blank]
-        why = (f"; a reviewer found {', '.join(f'{k[0]}.{k[1]}' for k in blanks)} printed blank, which stands"
-               if blanks else "")
-        out.append(Issue("inconsistent", spec.id, _equation_message(eq, cells) + why, [list(k) for k in eq.cells]))
+        why = (_("; a reviewer found {cells} printed blank, which stands").format(
+            cells="、".join(cell_label(spec, k) for k in blanks)) if blanks else "")
+        out.append(Issue("inconsistent", spec.id, equation_text(spec, eq, {k: cells[k].value for k in eq.cells})
+                         + why, [list(k) for k in eq.cells]))
     if res.violated:
         open_blanks = [list(k) for k, c in cells.items()
                        if c.status == "blank" and c.value is None and (spec.id, *k) not in decided]
         if open_blanks:
-            out.append(Issue("unverified", spec.id, f"{len(open_blanks)} cell(s) printed empty cannot be confirmed "
-                             "by the arithmetic, which fails in this table", open_blanks))
-    for status, message in (("masked", "{n} cell(s) redacted or not legible that the arithmetic cannot recover"),
-                            ("missing", "{n} cell(s) not found")):
+            out.append(Issue("unverified", spec.id, _(
+                "{n} cell(s) printed empty cannot be confirmed by the arithmetic, which fails in this table").format(
+                n=len(open_blanks)), open_blanks))
+    for status, message in (("masked", _("{n} cell(s) redacted or not legible that the arithmetic cannot recover")),
+                            ("missing", _("{n} cell(s) not found"))):
         keys = tuple((k[0], k[1]) for k, c in cells.items() if c.status == status)
         if keys:
             prev = reuse.get(keys)
@@ -231,24 +224,29 @@ def recheck(report: Report, tables: Iterable[str], decided: set[Key]) -> None:
         cells = [rc for rc in i.cells if len(rc) != 2 or (i.table, rc[0], rc[1]) not in decided]
         if i.cells and not cells:
             continue  # every cell it named has been reviewed
-        if i.kind == "narrative_mismatch" and any(i.message.startswith(q + ":") and json.dumps(cells) == c
-                                                  for q, c in agree):
+        if i.kind == "narrative_mismatch" and any(json.dumps(cells) == c for _q, c in agree):
             continue
         message = i.message
         if len(cells) != len(i.cells):  # "12 cell(s) ..." -> the count left
-            message = re.sub(r"^\d+(?= cell)", str(len(cells)), message)
+            message = re.sub(r"^\d+(?= cell| 个)", str(len(cells)), message)
         kept.append(Issue(i.kind, i.table, message, cells, i.about, i.alternatives))
     report.issues = kept + rebuilt + [i for i in report.issues if i.kind == CONFLICT]
 
 
 # -- decisions ---------------------------------------------------------------------------------------
-def _conflict_issue(k: Key, d: Decision | None, seen: dict[str, Any]) -> Issue:
-    said = {"blank": "found it printed blank", "illegible": "found it not legible"}.get(
-        d.action if d else "", f"verified {_fmt(d.value) if d else '?'}")
+def _conflict_issue(k: Key, d: Decision | None, seen: dict[str, Any], report_template: str | None = None) -> Issue:
+    said = {"blank": _("found it printed blank"), "illegible": _("found it not legible")}.get(
+        d.action if d else "", _("verified {value}").format(value=_fmt(d.value) if d else "?"))
     who = f" ({d.reviewer}, {d.time})" if d else ""
-    read = f", read {seen.get('text')!r}" if seen.get("text") not in (None, "") else ""
-    return Issue(CONFLICT, k[0], f"{k[1]}.{k[2]}: a reviewer {said}{who}; a new extraction gives "
-                 f"{_fmt(seen.get('value'))} ({seen.get('status')}{read}); the reviewed value stands", [[k[1], k[2]]])
+    read = _(", read “{text}”").format(text=seen.get("text")) if seen.get("text") not in (None, "") else ""
+    try:
+        name = cell_label(get_template(report_template).table(k[0]), (k[1], k[2])) if report_template else None
+    except KeyError:
+        name = None
+    return Issue(CONFLICT, k[0], _("{cell}: a reviewer {said}{who}; a new extraction gives {value} ({status}{read}); "
+                                   "the reviewed value stands").format(
+        cell=name or f"{k[1]}.{k[2]}", said=said, who=who, value=_fmt(seen.get("value")), status=seen.get("status"),
+        read=read), [[k[1], k[2]]])
 
 
 def valid_decisions(report: Report, decisions: Sequence[Decision]) -> list[Decision]:
@@ -275,11 +273,13 @@ def apply_decisions(report: Report, decisions: Sequence[Decision], *, fingerprin
     ``fingerprint``: the :func:`~govreport.verify.store.digest` of all the document's decisions; a report
     that already records it is left as it is. Returns whether the report changed.
     """
-    decisions = valid_decisions(report, decisions)
     if not decisions:
         return False
     review = dict(report.meta.get("review") or {})
     if fingerprint is not None and review.get("digest") == fingerprint:
+        return False
+    decisions = valid_decisions(report, decisions)  # a hand-edited value: warned about once, left out
+    if not decisions:
         return False
     fresh = "review" not in report.meta
     cells = {c.key: c for c in report.cells}
@@ -307,7 +307,8 @@ def apply_decisions(report: Report, decisions: Sequence[Decision], *, fingerprin
     decided = {_key(n) for n in review.get("decided") or () if n.count(".") >= 2} | set(final)
     recheck(report, {k[0] for k in final}, decided)
     report.issues = [i for i in report.issues if i.kind != CONFLICT]
-    report.issues += [_conflict_issue(_key(n), final.get(_key(n)), v) for n, v in sorted(conflicts.items())]
+    report.issues += [_conflict_issue(_key(n), final.get(_key(n)), v, report.template)
+                      for n, v in sorted(conflicts.items())]
     reviewers = set(review.get("reviewers") or ()) | {d.reviewer for d in decisions if d.reviewer}
     record: dict[str, Any] = {"decided": sorted(_name(k) for k in decided), "reviewers": sorted(reviewers),
                               "last": max([str(review.get("last") or "")] + [d.time for d in decisions])}
