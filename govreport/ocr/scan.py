@@ -1,13 +1,16 @@
 """Scanned pages -> token stream.
 
-A page's story, top to bottom (:func:`_read_page`): it is prepared (red seals painted out,
-lighting flattened, orientation 0/90/180/270 and skew fixed, :mod:`govreport.ocr.preprocess`; round
-seals found by shape, :mod:`govreport.ocr.seals`), its ruled tables are found
-(:mod:`govreport.ocr.rules`), their cells are read (every view of a cell in
+A page's story, top to bottom (:func:`_read_page`): it is prepared (:func:`_prepare`: a photo cut
+out of its background, red seals painted out, lighting flattened, orientation 0/90/180/270 and skew
+fixed, :mod:`govreport.ocr.preprocess`), its ruled tables are found (:func:`_find_tables`: round
+seals found by shape first, :mod:`govreport.ocr.seals`, then the lattice, :mod:`govreport.ocr.rules`),
+their cells are read (:func:`_read_tables`: every view of a cell in
 :data:`govreport.ocr.views.VIEWS`, by the one reader :func:`govreport.ocr.views.read_views`: first
 readings, the cells' roles decided from them, then the views a seal or a box calls for), and the
-text outside tables (title, prose) is read band by band. Pages without rules fall back to a full
-detection pass whose boxes are grouped into rows.
+text outside tables (title, prose) is read band by band (:class:`_Prose`; the bands above the first
+table are read first where it may continue the page before's table, which only a page number
+above it allows). Pages without rules fall back to a full detection pass whose boxes are grouped
+into rows.
 
 Boxes are reported in pixels of the page as rendered at ``LayoutResult.dpi`` (image files: pixels
 of the file), whatever rotation or resampling happened in between.
@@ -207,60 +210,102 @@ def _prepare(page: PageImage, engine: OcrEngine, sp: ScanPage) -> tuple[np.ndarr
 
 def _read_page(page: PageImage, engine: OcrEngine, sp: ScanPage, cell_mode: str,
                open_: OpenTable | None = None) -> tuple[list[Token], list[str], OpenTable | None]:
-    """One page's tokens and text lines, and the table it ends with (which the next page may
-    continue); ``open_`` is the table the page before ended with."""
+    """One page's story: its tokens and text lines, and the table it ends with (which the next
+    page may continue); ``open_`` is the table the page before ended with.
+
+    The page is prepared, its tables are found, their cells are read (the first table as the rest
+    of the page before's where nothing but a page number is printed above it), the prose around
+    them is read, and what was read is put in the page's order."""
     gray, binary = _prepare(page, engine, sp)
+    grid, pg = _find_tables(gray, binary, sp)
+    if not grid.tables:
+        sp.notes.append(f"page {page.number}: no ruled table; rows grouped from OCR boxes")
+        return (*_loose_page(gray, engine, sp), None)
+    prose = _Prose(pg, _free_bands(grid, binary), engine)
+    carry = open_ if _goes_on(open_, grid.tables[0], prose) else None
+    tables, roles = _read_tables(grid, pg, engine, cell_mode, carry)
+    blocks = sorted(prose.blocks() + tables, key=lambda b: b[0])
+    said = prose.said()
+    last = grid.tables[-1]
+    ends_with = None if any(y > last.bbox[3] for y in said) else (  # only a page number after it
+        OpenTable(carry.first, carry.roles, last) if carry is not None and len(grid.tables) == 1
+        else OpenTable(last, roles, last))
+    return [t for b in blocks for t in b[1]], [line for b in blocks for line in b[2]], ends_with
+
+
+def _find_tables(gray: np.ndarray, binary: np.ndarray, sp: ScanPage) -> tuple[PageGrid, Prepared]:
+    """The page's ruled tables (round seals found first: their rings are no rules), and the page
+    prepared for reading their cells: the rules lifted, and what may be a red seal's residue."""
     sp.seals = find_seals(gray)
     sealed = seal_area(sp, gray.shape)
     grid = find_tables(binary, seals=sealed)
     sp.grid, sp.image = grid, gray
-    if not grid.tables:
-        sp.notes.append(f"page {page.number}: no ruled table; rows grouped from OCR boxes")
-        return (*_loose_page(gray, engine, sp), None)
-
-    rules = cv2.dilate(grid.rule_mask, np.ones((5, 5), np.uint8)) if grid.rule_mask is not None else None
-    clean = gray.copy()
-    ink = binary.copy()
-    if rules is not None:
+    clean, ink = gray.copy(), binary.copy()
+    if grid.rule_mask is not None:
+        rules = cv2.dilate(grid.rule_mask, np.ones((5, 5), np.uint8))
         clean[rules > 0] = 255
         ink[rules > 0] = 0
-    # what may be a red seal's residue: cells it touches get a second reading without it
+    # what may be a red seal's residue: cells it touches are read again without it
     residue = seal_residue(gray, sp.red) & (ink > 0) if sp.red is not None else None
+    return grid, Prepared(clean, ink, sp, residue, sealed)
 
+
+def _read_tables(grid: PageGrid, pg: Prepared, engine: OcrEngine, cell_mode: str, carry: OpenTable | None,
+                 ) -> tuple[list[tuple[float, list[Token], list[str]]], Roles]:
+    """Every table's cells read (``carry``: the table the first one continues), as blocks
+    ``(top, tokens, lines)``, and the last table's roles."""
+    boxes_by_table = _detect_in_tables(pg.clean, grid, engine) if cell_mode == "detect" else None
     blocks: list[tuple[float, list[Token], list[str]]] = []
-    for y0, y1 in _free_bands(grid, binary):
-        toks, lines = _band_text(clean, ink, y0, y1, engine, sp)
-        if toks:
-            blocks.append((float(y0), toks, lines))
-    # the first table continues the page before's last one if nothing but a page number is above it
-    said = [b for b in blocks if not all(is_page_number(line) for line in b[2])]
-    first = grid.tables[0]
-    tol = CONTINUED_WIDTH * (first.xs[-1] - first.xs[0])
-    going_on = (open_ is not None and not any(y < first.bbox[1] for y, _, _ in said)
-                and continues(open_.last, first, tol, CONTINUED_SHIFT * (first.xs[-1] - first.xs[0])))
-    boxes_by_table = _detect_in_tables(clean, grid, engine) if cell_mode == "detect" else None
-    pg = Prepared(clean, ink, sp, residue, sealed)
-    last: OpenTable | None = None
+    roles: Roles | None = None
     for ti, table in enumerate(grid.tables):
-        carry = open_ if ti == 0 and going_on else None
+        go_on = carry if ti == 0 else None
         if boxes_by_table is None:
             reads = _table_reads(table, pg, engine)
-            roles = _roles(table, reads, carry, sp, lambda crs: read_views(crs, pg, "first", engine))
+            roles = _roles(table, reads, go_on, pg.sp, lambda crs: read_views(crs, pg, "first", engine))
             _second_readings(reads, roles, pg, engine)
         else:
             boxes = boxes_by_table[ti]
             reads = _table_reads_by_detection(table, boxes)
-            roles = _roles(table, reads, carry, sp, lambda crs, boxes=boxes: _assign_boxes(crs, boxes))
-        rows = finish_rows(reads, sp, roles)
-        toks = tokens_from_rows(rows)
-        blocks.append((table.bbox[1], toks, [" ".join(c.text for c in r if c.text) for r in rows]))
-        last = OpenTable(carry.first, carry.roles, table) if carry is not None else OpenTable(table, roles, table)
-    blocks.sort(key=lambda b: b[0])
-    # the page ends with its last table if only a page number comes after it
-    bottom = grid.tables[-1].bbox[3]
-    if any(y > bottom for y, _, _ in said):
-        last = None
-    return [t for b in blocks for t in b[1]], [line for b in blocks for line in b[2]], last
+            roles = _roles(table, reads, go_on, pg.sp, lambda crs, boxes=boxes: _assign_boxes(crs, boxes))
+        rows = finish_rows(reads, pg.sp, roles)
+        blocks.append((table.bbox[1], tokens_from_rows(rows), [" ".join(c.text for c in r if c.text) for r in rows]))
+    assert roles is not None
+    return blocks, roles
+
+
+class _Prose:
+    """The text outside a page's tables, band by band, each band read once, when first asked for."""
+
+    def __init__(self, pg: Prepared, bands: list[tuple[int, int]], engine: OcrEngine) -> None:
+        self.pg, self.bands, self.engine = pg, bands, engine
+        self.read: dict[tuple[int, int], tuple[list[Token], list[str]]] = {}
+
+    def _band(self, band: tuple[int, int]) -> tuple[list[Token], list[str]]:
+        if band not in self.read:
+            self.read[band] = _band_text(self.pg.clean, self.pg.ink, *band, self.engine, self.pg.sp)
+        return self.read[band]
+
+    def blocks(self, above: float | None = None) -> list[tuple[float, list[Token], list[str]]]:
+        """The bands (``above``: those that start above that line) that hold text: (top, tokens, lines)."""
+        out = []
+        for band in self.bands:
+            if above is None or band[0] < above:
+                toks, lines = self._band(band)
+                if toks:
+                    out.append((float(band[0]), toks, lines))
+        return out
+
+    def said(self, above: float | None = None) -> list[float]:
+        """The tops of the bands that say more than a page number."""
+        return [y for y, _, lines in self.blocks(above) if not all(is_page_number(line) for line in lines)]
+
+
+def _goes_on(open_: OpenTable | None, first: Grid, prose: _Prose) -> bool:
+    """The page's first table continues the page before's last one: of its width and place, and
+    nothing but a page number printed above it."""
+    width = first.xs[-1] - first.xs[0]
+    return (open_ is not None and continues(open_.last, first, CONTINUED_WIDTH * width, CONTINUED_SHIFT * width)
+            and not prose.said(above=first.bbox[1]))
 
 
 def _roles(table: Grid, reads: list[list[CellRead]], carry: OpenTable | None, sp: ScanPage,

@@ -81,7 +81,8 @@ class Crop:
 class Prepared:
     """A page prepared for reading one table's cells: the gray page with rules lifted, its ink,
     what may be a seal (red residue, seal area), the table's readings so far and, once known, the
-    cells' roles. What views derive from it (masks, line heights) is kept in ``memo`` for a stage."""
+    cells' roles. What views derive from the readings (masks, line heights) is kept in ``memo`` for
+    one call to the recogniser; what they derive from the page alone (a seal's ring), in ``lasting``."""
 
     clean: np.ndarray
     ink: np.ndarray
@@ -91,23 +92,26 @@ class Prepared:
     reads: list[list[CellRead]] = field(default_factory=list)
     roles: Roles | None = None
     memo: dict[str, Any] = field(default_factory=dict)
+    lasting: dict[str, Any] = field(default_factory=dict)
 
-    def once(self, key: str, make: Callable[[], Any]) -> Any:
-        if key not in self.memo:
-            self.memo[key] = make()
-        return self.memo[key]
+    def once(self, key: str, make: Callable[[], Any], page: bool = False) -> Any:
+        """``make()``, made once per call to the recogniser (``page``: once per page)."""
+        memo = self.lasting if page else self.memo
+        if key not in memo:
+            memo[key] = make()
+        return memo[key]
 
     def row_of(self, cr: CellRead) -> int:
         rows = self.once("rows", lambda: {id(c): ri for ri, row in enumerate(self.reads) for c in row})
         return int(rows.get(id(cr), -1))
 
-    def lifted(self, key: str, drop: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def lifted(self, key: str, drop: np.ndarray, page: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """The page with the ink in ``drop`` taken out: (gray, ink)."""
         def make() -> tuple[np.ndarray, np.ndarray]:
             gray, ink = self.clean.copy(), self.ink.copy()
             gray[drop], ink[drop] = 255, 0
             return gray, ink
-        return self.once("lifted:" + key, make)
+        return self.once("lifted:" + key, make, page)
 
 
 #: a view: (cell, prepared page) -> its candidate crops, or None where it does not apply
@@ -290,14 +294,15 @@ def _lift_boxes(pg: Prepared, boxes: dict[int, tuple[float, Box]]) -> tuple[np.n
     return gray, ink
 
 
-def _without(key: str, drop: Callable[[Prepared], np.ndarray | None]) -> ViewFn:
+def _without(key: str, drop: Callable[[Prepared], np.ndarray | None], page: bool = True) -> ViewFn:
     """A view of a cell with the ink in ``drop`` taken out: the cell read again, and its inner
-    print (:func:`inner`) as a second candidate."""
+    print (:func:`inner`) as a second candidate. ``page``: ``drop`` depends on the page alone,
+    not on the readings."""
     def view(cr: CellRead, pg: Prepared) -> list[Crop] | None:
-        mask = pg.once("drop:" + key, lambda: drop(pg))
+        mask = pg.once("drop:" + key, lambda: drop(pg), page)
         if mask is None or cr.kind != "ink" or int(mask[cell_window(cr)].sum()) < 6:
             return None
-        gray, ink = pg.lifted(key, mask)
+        gray, ink = pg.lifted(key, mask, page)
         crops = [cell_lines(cr, gray, ink, pg.sp)]
         second = _inner(cr, gray, ink)
         return crops + [second] if second is not None else crops
@@ -307,7 +312,7 @@ def _without(key: str, drop: Callable[[Prepared], np.ndarray | None]) -> ViewFn:
 
 
 def _ring(pg: Prepared) -> np.ndarray | None:
-    return pg.once("ring", lambda: ring_ink(pg.sp, pg.ink) if pg.sp.seals else None)
+    return pg.once("ring", lambda: ring_ink(pg.sp, pg.ink) if pg.sp.seals else None, page=True)
 
 
 def _ring_drop(pg: Prepared) -> np.ndarray | None:
@@ -316,7 +321,7 @@ def _ring_drop(pg: Prepared) -> np.ndarray | None:
 
 
 without_residue = _without("residue", lambda pg: pg.residue)
-without_light = _without("light", lambda pg: light_ink(pg.reads, pg.clean, pg.ink))
+without_light = _without("light", lambda pg: light_ink(pg.reads, pg.clean, pg.ink), page=False)
 without_ring = _without("ring", _ring_drop)  # print that shows through the ring (darker) is kept
 
 
@@ -341,8 +346,8 @@ def on_band(cr: CellRead, pg: Prepared) -> list[Crop] | None:
         return None
     anchors = pg.once("anchors", lambda: column_anchors(pg.reads, pg.roles.values if pg.roles else frozenset()))
     ring = _ring(pg)
-    ring = ring if ring is not None else pg.once("no_ring", lambda: np.zeros(pg.ink.shape, bool))
-    dark = pg.once("through", lambda: through_ring(pg.clean, ring))
+    ring = ring if ring is not None else pg.once("no_ring", lambda: np.zeros(pg.ink.shape, bool), page=True)
+    dark = pg.once("through", lambda: through_ring(pg.clean, ring), page=True)
     b0, b1 = band
     slack = max(2.0, BAND_SLACK * (b1 - b0))
     win = cell_window(cr)
@@ -363,8 +368,13 @@ class View:
     stage: str  #: first | doubt | seal
     crops: ViewFn
     trust: Trust
-    #: how the view's own candidates are weighed against each other (the first stands otherwise)
+    #: how the view's own candidates are weighed against each other (the first stands otherwise);
+    #: where it has a ``when``, the further candidates are read only where the first leaves it open
     among: Trust | None = None
+    #: the view is cut from the readings the views before it in its stage left (what it takes away
+    #: is measured on them: lighter ink than the print, the row's line of print), so it is read in
+    #: a call of its own after theirs; otherwise it shares their call
+    after: bool = False
 
 
 def _lifts_ink(r: ViewReading, cr: CellRead) -> bool:
@@ -390,10 +400,10 @@ VIEWS: list[View] = [
     View("beside_box", "seal", beside_box, Trust(needs=lambda r: r.kind == "ink" and bool(r.text.strip()),
                                                   margin=-1.0)),
     View("without_residue", "seal", without_residue, _WITHOUT, among=_INNER),
-    View("without_light", "seal", without_light, _WITHOUT, among=_INNER),
-    View("without_ring", "seal", without_ring, _WITHOUT, among=_INNER),
+    View("without_light", "seal", without_light, _WITHOUT, among=_INNER, after=True),
+    View("without_ring", "seal", without_ring, _WITHOUT, among=_INNER, after=True),
     View("on_band", "seal", on_band, Trust(needs=_number, form=_number, cap=PART_READ_CONF, when=_no_number),
-         among=_BAND),
+         among=_BAND, after=True),
 ]
 
 
@@ -403,22 +413,46 @@ VIEWS: list[View] = [
 
 def read_views(cells: list[CellRead], pg: Prepared, stage: str, engine: OcrEngine,
                views: list[View] | None = None) -> None:
-    """Read ``cells`` in every view of ``stage`` (of ``views``, default :data:`VIEWS`): all the
-    crops in one call to the recogniser, then per cell each view's reading weighed by
-    :func:`judge` in the list's order. Every view's reading is kept in the cell's evidence."""
-    pg.memo.clear()
-    jobs: list[tuple[CellRead, View, list[Crop]]] = []
+    """Read ``cells`` in every view of ``stage`` (of ``views``, default :data:`VIEWS`) and weigh
+    each view's reading by :func:`judge`, in the list's order. The views of a stage share one call
+    to the recogniser, but for a view marked ``after``, which is cut from what the views before it
+    left and so starts a call of its own. Every view's reading is kept in the cell's evidence."""
+    group: list[View] = []
     for view in views if views is not None else VIEWS:
         if view.stage != stage:
             continue
+        if view.after and group:
+            _read_group(cells, pg, group, engine)
+            group = []
+        group.append(view)
+    if group:
+        _read_group(cells, pg, group, engine)
+    if stage == "seal":
+        for row in pg.reads:
+            for cr in row:
+                cr.under_seal = under_seal(cr, pg)
+
+
+def _read_group(cells: list[CellRead], pg: Prepared, group: list[View], engine: OcrEngine) -> None:
+    """Views read in one call: each view's crops cut, recognised together, then judged in order.
+    A view's further candidates whose ``among`` rule would not look at them (its first reading is
+    clear) are not recognised."""
+    pg.memo.clear()
+    jobs: list[tuple[CellRead, View, list[Crop]]] = []
+    for view in group:
         for cr in cells:
             got = view.crops(cr, pg)
             if got:
                 jobs.append((cr, view, got))
-    images = [im for _, _, crops in jobs for c in crops for im in c.lines]
-    results = iter(engine.recognize(images) if images else [])
-    readings = [[_reading(c, results, view.name) for c in crops] for _, view, crops in jobs]
-    for (cr, view, _), got in zip(jobs, readings, strict=True):
+    lazy = [view.among is not None and view.among.when is not None and len(crops) > 1 for _, view, crops in jobs]
+    firsts = _recognize([crops if not lz else crops[:1] for (_, _, crops), lz in zip(jobs, lazy, strict=True)],
+                        [view.name for _, view, _ in jobs], engine)
+    open_ = [i for i, ((cr, view, _), lz) in enumerate(zip(jobs, lazy, strict=True))
+             if lz and view.among is not None and view.among.when is not None and view.among.when(firsts[i][0], cr)]
+    more = _recognize([jobs[i][2][1:] for i in open_], [jobs[i][1].name for i in open_], engine)
+    for i, got in zip(open_, more, strict=True):
+        firsts[i] = firsts[i] + got
+    for (cr, view, _), got in zip(jobs, firsts, strict=True):
         best = got[0]
         if view.among is not None:
             for cand in got[1:]:
@@ -427,10 +461,13 @@ def read_views(cells: list[CellRead], pg: Prepared, stage: str, engine: OcrEngin
                     best = _capped(ViewReading(cand.kind, cand.text, cand.conf, lines, cand.view), view.among)
         cr.evidence.append(best)
         _apply(cr, best, view.trust, judge(cr.reading(), best, view.trust, cr))
-    if stage == "seal":
-        for row in pg.reads:
-            for cr in row:
-                cr.under_seal = under_seal(cr, pg)
+
+
+def _recognize(jobs: list[list[Crop]], names: list[str], engine: OcrEngine) -> list[list[ViewReading]]:
+    """Each job's crops read, all in one call to the recogniser."""
+    images = [im for crops in jobs for c in crops for im in c.lines]
+    results = iter(engine.recognize(images) if images else [])
+    return [[_reading(c, results, name) for c in crops] for crops, name in zip(jobs, names, strict=True)]
 
 
 def _capped(r: ViewReading, trust: Trust) -> ViewReading:
