@@ -6,8 +6,12 @@ read with that view taken out of :data:`~govreport.ocr.views.VIEWS`, the same ce
 (:func:`test_each_view_reads_a_cell_no_other_view_reads_right`). The pages and cells were found by
 reading such pages with each view taken out in turn; the truth is the page's own (what was drawn).
 VIEWS_WITHOUT_A_PAGE names the views for which no generated page was found where they alone read a
-cell right; they stay for the corpora they were added for, and say so here rather than in a test
-that could not fail.
+cell right: ``lines_cut`` (a doubtful label whose wrapped lines blur or a seal's stroke tied into one
+tall "line"): on the pages tried (strokes tying a wrapped label's two lines, a label crossed by
+strokes) the other views and the label matching read them as well without it. It stays for now
+because it is cheap (it cuts only doubtful, non-numeric, twice-line-tall readings) and the scan
+benchmarks were measured with it; it is the first candidate to drop if no page is found for it.
+The other views' pages say nothing about how often each view decides a cell on real scans.
 """
 
 from __future__ import annotations
@@ -103,11 +107,11 @@ def _scanned(img: Image.Image, *, blur: float, quality: int, shrink: float = 1.0
     """A gray scan of ``img``: optionally at a lower resolution, blurred, JPEG-compressed."""
     g = img.convert("L")
     if shrink != 1.0:
-        g = g.resize((round(g.width * shrink), round(g.height * shrink)), Image.Resampling.BILINEAR)
+        g = g.resize((round(g.width * shrink), round(g.height * shrink)), Image.Resampling.BICUBIC)
     buf = io.BytesIO()
     g.filter(ImageFilter.GaussianBlur(blur)).save(buf, "JPEG", quality=quality)
     out = Image.open(buf).convert("L")
-    return out.resize(img.size, Image.Resampling.BILINEAR) if shrink != 1.0 else out
+    return out.resize(img.size, Image.Resampling.BICUBIC) if shrink != 1.0 else out
 
 
 def _colour_seal() -> Image.Image:
@@ -134,11 +138,28 @@ def _box_over_label() -> Image.Image:
     return page.image
 
 
+def _dark_red_seal() -> Image.Image:
+    """A dark red seal's ring and a stroke of it across a number (body row 7-8), JPEG 45: what
+    painting red out leaves of it is residue."""
+    page = make_table_page(6)
+    x0, y0, x1, y1 = page.cell_boxes[(7, 3)]
+    layer = Image.new("RGB", page.image.size, "white")
+    d = ImageDraw.Draw(layer)
+    cx, cy = (x0 + x1) // 2 + 20, (y0 + y1) // 2
+    d.ellipse((cx - 110, cy - 110, cx + 110, cy + 110), outline=(150, 25, 35), width=9)
+    d.line((x0 + 10, y0 + 30, x1 - 10, y1 - 30), fill=(150, 25, 35), width=6)
+    stamped = np.asarray(page.image, dtype=np.float32) * np.asarray(layer, dtype=np.float32) / 255.0
+    buf = io.BytesIO()
+    Image.fromarray(stamped.astype(np.uint8)).save(buf, "JPEG", quality=45)
+    return Image.open(buf).convert("RGB")
+
+
 PAGES: dict[str, tuple[Callable[[], Image.Image], int]] = {  # name: (drawing, seed of its numbers)
     "colour_seal": (_colour_seal, 3),
     "gray_seal": (_gray_seal, 3),
     "poor_seal": (_poor_seal, 4),
     "box_over_label": (_box_over_label, 8),
+    "dark_red_seal": (_dark_red_seal, 6),
 }
 
 
@@ -170,12 +191,13 @@ EARNS: dict[str, tuple[str, Callable[[list[Token], int], bool]]] = {
     "plain": ("colour_seal", _value(3, 4)),  # inner print reads the others; the printed-empty cell is plain's
     "inner": ("gray_seal", _value(5, 1)),
     "beside_box": ("box_over_label", _label("■第三方合法权益")),
+    "without_residue": ("dark_red_seal", _value(8, 3)),
     "without_light": ("poor_seal", _value(9, 3)),
     "without_ring": ("gray_seal", _value(7, 3)),
     "on_band": ("gray_seal", _value(6, 3)),
 }
 #: views no generated page was found for (see the module's docstring and README's How it works)
-VIEWS_WITHOUT_A_PAGE = {"lines_cut", "without_residue"}
+VIEWS_WITHOUT_A_PAGE = {"lines_cut"}
 
 _READ: dict[tuple[str, str | None], list[Token]] = {}
 
