@@ -38,6 +38,9 @@ class Cell:
     confidence: float | None = None
     page: int | None = None
     bbox: list[float] | None = None
+    #: other values the reader's views read in the cell (not part of the contract: they become the
+    #: alternatives of the cell's reading issue)
+    others: tuple[int | float, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def key(self) -> CellRef:

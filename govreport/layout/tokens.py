@@ -47,6 +47,8 @@ class Token:
     pos: int | None = None
     #: a digit run that may hold several cells run together (text extracted without cell separators)
     glued: bool = False
+    #: other values the reader's views read in this cell (a scanned cell's evidence), best first
+    others: tuple[int | float, ...] = ()
 
 
 BREAK = Token(Kind.BREAK)
@@ -160,6 +162,7 @@ class CellText:
     bbox: BBox | None = None
     confidence: float | None = None
     label: bool = False  #: the source says this is a row label: text even if it reads "3", nothing if empty
+    others: tuple[int | float, ...] = ()  #: other values read in the cell (views of a scan that disagree)
 
 
 def tokens_from_rows(rows: Iterable[Sequence[CellText | str]]) -> list[Token]:
@@ -172,6 +175,7 @@ def tokens_from_rows(rows: Iterable[Sequence[CellText | str]]) -> list[Token]:
                 if normalize(c.text):
                     out.append(Token(Kind.TEXT, normalize(c.text), None, c.page, c.bbox, c.confidence))
                 continue
-            out.append(classify(c.text, page=c.page, bbox=c.bbox, confidence=c.confidence))
+            geometry: dict[str, Any] = {"others": c.others} if c.others else {}
+            out.append(classify(c.text, page=c.page, bbox=c.bbox, confidence=c.confidence, **geometry))
         out.append(BREAK)
     return out

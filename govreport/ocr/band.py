@@ -4,8 +4,8 @@ In a gray scan a seal is ink like the print, and where its ring, its large chara
 star run into a digit the recogniser reads neither. But the numbers of a table row are printed
 on one line (:func:`row_band`) and those of a column aligned one way (:func:`column_anchors`),
 while a seal's strokes reach far above and below that line; and seal ink pressed over toner
-darkens it, so print shows through the ring (:func:`through_ring`). :func:`reread_on_band`
-reads doubtful cells under a seal in views that keep only what may be print.
+darkens it, so print shows through the ring (:func:`through_ring`). The view ``on_band``
+(:mod:`govreport.ocr.views`) reads doubtful cells under a seal in views that keep only what may be print.
 
 Coordinates are pixels of the corrected (upright, deskewed) page.
 """
@@ -17,9 +17,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from govreport.ocr.cells import PART_READ_CONF, CellRead, cell_window, confident, despeckle, line_crop
-from govreport.ocr.engines import OcrEngine
-from govreport.ocr.numbers import read_numeric
+from govreport.ocr.cells import CellRead, confident, despeckle, line_crop
 
 THROUGH_RING_GAP = 25  #: gray levels darker than a seal's ring from which ink on it is print under it
 BAND_SLACK = 0.25  #: share of the row's line height that print may reach above or below the line
@@ -106,7 +104,7 @@ def at_anchor(part: np.ndarray, anchor: Anchor, x_off: int) -> np.ndarray | None
     return keep
 
 
-def _band_views(sub: np.ndarray, ring: np.ndarray, through: np.ndarray, off: np.ndarray, anchor: Anchor | None,
+def band_views(sub: np.ndarray, ring: np.ndarray, through: np.ndarray, off: np.ndarray, anchor: Anchor | None,
                 x_off: int) -> list[np.ndarray]:
     """Ways to keep only a cell's print on its row's line, as masks of the ink kept.
 
@@ -137,7 +135,7 @@ def _band_views(sub: np.ndarray, ring: np.ndarray, through: np.ndarray, off: np.
     return out
 
 
-def _view_crop(clean: np.ndarray, sub: np.ndarray, kept: np.ndarray) -> tuple[np.ndarray, tuple[int, int, int, int]]:
+def view_crop(clean: np.ndarray, sub: np.ndarray, kept: np.ndarray) -> tuple[np.ndarray, tuple[int, int, int, int]]:
     """A cell's view as a line crop for the recogniser: the ink not ``kept`` (and its rim) turned
     white, cut to the kept ink; and the kept ink's box in the cell's pixels."""
     lifted = clean.copy()
@@ -146,55 +144,3 @@ def _view_crop(clean: np.ndarray, sub: np.ndarray, kept: np.ndarray) -> tuple[np
     yy, xx = np.nonzero(kept)
     box = (int(xx.min()), int(yy.min()), int(xx.max()) + 1, int(yy.max()) + 1)
     return line_crop(lifted, *box), box
-
-
-def reread_on_band(
-    reads: list[list[CellRead]], values: frozenset[int], clean: np.ndarray, ink: np.ndarray, engine: OcrEngine,
-    ring: np.ndarray | None = None,
-) -> None:
-    """Doubtful value cells under a seal (``CellRead.under_seal``), read again with only the ink on
-    their row's line.
-
-    The numbers of a table row are printed on one line (:func:`row_band`), and those of a
-    column aligned one way (:func:`column_anchors`); what a seal lays over a cell (its ring, its
-    large characters, its star) reaches far above or below that line, a digit does not. Each
-    doubtful cell is read in the views of :func:`_band_views`; the most confident number
-    replaces a reading that was no number. Such a reading is deeply doubted (capped at
-    ``PART_READ_CONF``): where the table's arithmetic fails it is the first set aside, so that a
-    wrong one never stops the arithmetic from recovering what it would recover without it.
-    """
-    anchors = column_anchors(reads, values)
-    ring = ring if ring is not None else np.zeros(ink.shape, bool)
-    dark = through_ring(clean, ring)
-    todo: list[tuple[CellRead, tuple[int, int, int, int]]] = []
-    crops: list[np.ndarray] = []
-    for ri, row in enumerate(reads):
-        band = row_band(row) if ri in values else None
-        if band is None:
-            continue
-        b0, b1 = band
-        slack = max(2.0, BAND_SLACK * (b1 - b0))
-        for cr in row:
-            if not cr.under_seal or cr.c1 - cr.c0 != 1 or (cr.text and read_numeric(cr.text).kind == "number"):
-                continue
-            win = cell_window(cr)
-            sub = ink[win]
-            y0, x0 = win[0].start, win[1].start
-            ys = np.arange(win[0].start, win[0].stop)[:, None]
-            off = np.broadcast_to((ys < b0 - slack) | (ys > b1 + slack), sub.shape)
-            for kept in _band_views(sub, ring[win], dark[win], off, anchors.get(cr.c0), x0):
-                crop, box = _view_crop(clean[win], sub, kept)
-                crops.append(crop)
-                todo.append((cr, (x0 + box[0], y0 + box[1], x0 + box[2], y0 + box[3])))
-    if not crops:
-        return
-    best: dict[int, tuple[float, str, tuple[int, int, int, int]]] = {}
-    for (cr, box), (text, conf) in zip(todo, engine.recognize(crops), strict=True):
-        if text and read_numeric(text).kind == "number" and conf > best.get(id(cr), (-1.0,))[0]:
-            best[id(cr)] = (conf, text, box)
-    for cr, _ in todo:
-        got = best.pop(id(cr), None)
-        if got is not None:
-            conf, cr.text, box = got
-            cr.lines = [box]
-            cr.conf = round(min(conf, PART_READ_CONF), 4)

@@ -1,10 +1,10 @@
 """Reading the cells of a ruled table on a scanned page.
 
-Each cell is cut out (less :data:`CELL_INSET` pixels of rule remnants), split into text lines and
-read by the recognition model alone; black boxes become masks without OCR. Doubtful readings get
-second readings (lines cut apart, stray ink lifted, merged cells split), and
-:func:`finish_rows` turns the readings into :class:`~govreport.layout.tokens.CellText` rows:
-numbers cleaned in value cells, text only in label columns and header rows.
+A cell's readings (:class:`CellRead`), the geometry its views cut it by (:mod:`govreport.ocr.views`
+reads them: the cell less :data:`CELL_INSET` pixels of rule remnants, its inner print, its line
+height), merged value cells cut apart, and :func:`finish_rows`, which turns the readings into
+:class:`~govreport.layout.tokens.CellText` rows: numbers cleaned in value cells, text only in label
+columns and header rows, and the numbers other views read kept as the cell's alternatives.
 
 Coordinates are pixels of the corrected (upright, deskewed) page.
 """
@@ -16,14 +16,11 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from govreport.layout.assemble import join_lines
 from govreport.layout.grid import Grid, Reading, Roles
 from govreport.layout.tokens import CellText
-from govreport.ocr.engines import OcrEngine
 from govreport.ocr.numbers import looks_numeric, read_numeric
 from govreport.ocr.page import ScanPage
-from govreport.ocr.preprocess import map_bbox, split_lines, split_tall
-from govreport.ocr.seals import is_redacted, redaction_box
+from govreport.ocr.preprocess import map_bbox, split_lines
 from govreport.types import BBox
 
 CELL_INSET = 3  #: pixels cut off each side of a cell before reading it (rule remnants)
@@ -55,6 +52,24 @@ class CellRead:
     kind: str = "ink"  #: ink | blank | mask
     lines: list[tuple[int, int, int, int]] = field(default_factory=list)  #: text-line boxes, page px
     under_seal: bool = False  #: a seal lies over it: a stroke of the seal may have been read as print
+    #: what each view of the cell read (:mod:`govreport.ocr.views`), in the order they were weighed
+    evidence: list[ViewReading] = field(default_factory=list)
+
+    def reading(self) -> ViewReading:
+        """The cell's reading as it stands."""
+        return ViewReading(self.kind, self.text, self.conf, self.lines)
+
+
+@dataclass(slots=True)
+class ViewReading:
+    """What one view of a cell read: ``lines`` are its text lines' boxes (page px), or None where
+    the view keeps the cell's own."""
+
+    kind: str
+    text: str
+    conf: float | None
+    lines: list[tuple[int, int, int, int]] | None = None
+    view: str = ""
 
 
 def cell_window(cr: CellRead) -> tuple[slice, slice]:
@@ -62,52 +77,15 @@ def cell_window(cr: CellRead) -> tuple[slice, slice]:
     return slice(y0 + CELL_INSET, y1 - CELL_INSET), slice(x0 + CELL_INSET, x1 - CELL_INSET)
 
 
-def read_cells(cells: list[CellRead], clean: np.ndarray, ink: np.ndarray, engine: OcrEngine, sp: ScanPage) -> None:
-    """Read cells in place: black boxes and empty cells without OCR, every text line of the rest
-    by the recogniser in one batch."""
-    crops: list[np.ndarray] = []
-    owners: list[CellRead] = []
-    for cr in cells:
-        x0, y0, x1, y1 = (int(round(v)) for v in cr.cell_bbox)
-        win = cell_window(cr)
-        sub_gray, sub_ink = clean[win], ink[win]
-        if sub_gray.size == 0:
-            cr.kind, cr.conf = "blank", 1.0
-            continue
-        if is_redacted(sub_gray):
-            cr.kind, cr.text, cr.conf = "mask", "■", 1.0
-            continue
-        lines = split_lines(despeckle(sub_ink))
-        if not lines:
-            # no print; under a seal that is less certain (print may have gone with the seal)
-            cr.kind, cr.conf = "blank", UNDER_SEAL_BLANK if _under_seal(sp, x0, y0, x1, y1) else 1.0
-        for lx0, ly0, lx1, ly1 in lines:
-            gy0, gy1 = y0 + CELL_INSET + ly0, y0 + CELL_INSET + ly1
-            gx0, gx1 = x0 + CELL_INSET + lx0, x0 + CELL_INSET + lx1
-            crops.append(line_crop(clean, gx0, gy0, gx1, gy1))
-            owners.append(cr)
-            cr.lines.append((gx0, gy0, gx1, gy1))
-    parts: dict[int, list[tuple[str, float]]] = {}
-    for cr, res in zip(owners, engine.recognize(crops), strict=True):
-        parts.setdefault(id(cr), []).append(res)
-    for cr in cells:
-        got = parts.get(id(cr))
-        if got:
-            cr.text = join_lines([t for t, _ in got])
-            cr.conf = round(min(s for _, s in got), 4)
-
-
-def split_merged_values(
-    reads: list[list[CellRead]], roles: Roles, clean: np.ndarray, ink: np.ndarray, engine: OcrEngine, sp: ScanPage,
-) -> None:
+def cut_merged_values(reads: list[list[CellRead]], roles: Roles, ink: np.ndarray) -> list[CellRead]:
     """In rows of values, a value cell far wider than a value column: the lattice lost a column
-    line (a seal or a smudge over all of it), so the cell is cut where its ink leaves wide gaps
-    and each piece read on its own. (Cells over several lattice columns were cut on the lattice
-    already, :func:`govreport.layout.grid.recut`.)"""
+    line (a seal or a smudge over all of it), so the cell is cut where its ink leaves wide gaps,
+    in place in ``reads``; the pieces (each to be read on its own) are returned. (Cells over
+    several lattice columns were cut on the lattice already, :func:`govreport.layout.grid.recut`.)"""
     widths = [cr.cell_bbox[2] - cr.cell_bbox[0] for row in reads for cr in row
               if cr.c1 - cr.c0 == 1 and cr.c0 >= roles.label_end and confident(cr, "number")]
     if not widths:
-        return
+        return []
     col_w = float(np.median(widths))
     pieces: list[CellRead] = []
     for ri, row in enumerate(reads):
@@ -119,8 +97,7 @@ def split_merged_values(
             out.extend(split)
             pieces.extend(q for q in split if q is not cr)
         reads[ri] = out
-    if pieces:
-        read_cells(pieces, clean, ink, engine, sp)
+    return pieces
 
 
 def _cut_at_gaps(cr: CellRead, ink: np.ndarray, col_w: float) -> list[CellRead]:
@@ -142,75 +119,17 @@ def _cut_at_gaps(cr: CellRead, ink: np.ndarray, col_w: float) -> list[CellRead]:
     return [CellRead((left + a - 5, y0, left + b + 6, y1), cr.c0, cr.c1) for a, b in zip(starts, ends, strict=True)]
 
 
-def resplit_tall(reads: list[list[CellRead]], clean: np.ndarray, ink: np.ndarray, engine: OcrEngine) -> None:
-    """Doubtful cells whose "line" is two or more lines tall are cut into lines and read again.
-
-    Blur closes the gap between a wrapped label's lines, and a seal's ring ties them together;
-    read as one crop they come out as one or two wrong characters. The typical line height is the
-    table's median; a reading replaces the first only when more confident.
-    """
-    # the height of a line of print: confidently read numbers are one line each (the lower
-    # quartile, as ink laid over a cell can make its line look taller)
+def tall_line_height(reads: list[list[CellRead]]) -> float | None:
+    """The height of a line of print in a table: confidently read numbers are one line each (the
+    lower quartile, as ink laid over a cell can make its line look taller); None without lines."""
     heights = [
         b[3] - b[1] for row in reads for cr in row if len(cr.lines) == 1 and (cr.conf or 0.0) >= REREAD_BELOW
         and read_numeric(cr.text).kind == "number" for b in cr.lines
     ] or [b[3] - b[1] for row in reads for cr in row for b in cr.lines]
-    if not heights:
-        return
-    line_h = float(np.percentile(heights, 25))
-    owners: list[CellRead] = []
-    crops: list[np.ndarray] = []
-    for row in reads:
-        for cr in row:
-            if cr.kind != "ink" or (cr.conf or 0.0) >= REREAD_BELOW or (cr.text and looks_numeric(cr.text)):
-                continue
-            if not any(b[3] - b[1] >= 1.8 * line_h for b in cr.lines):
-                continue
-            pieces = [p for b in cr.lines for p in split_tall(ink, b, line_h)]
-            if len(pieces) == len(cr.lines):
-                continue
-            owners.extend([cr] * len(pieces))
-            crops.extend(line_crop(clean, *p) for p in pieces)
-    if not crops:
-        return
-    got: dict[int, list[tuple[str, float]]] = {}
-    for cr, res in zip(owners, engine.recognize(crops), strict=True):
-        got.setdefault(id(cr), []).append(res)
-    for row in reads:
-        for cr in row:
-            res = got.get(id(cr))
-            if res and min(s for _, s in res) > (cr.conf or 0.0) + 0.05:
-                cr.text, cr.conf = join_lines([t for t, _ in res]), round(min(s for _, s in res), 4)
+    return float(np.percentile(heights, 25)) if heights else None
 
 
-def reread_doubtful(
-    reads: list[list[CellRead]], clean: np.ndarray, ink: np.ndarray, engine: OcrEngine
-) -> None:
-    """Second reading of doubtful value cells with stray ink taken out.
-
-    Printed numbers sit inside their cell; ink that touches the cell's edge is something laid over
-    the table (a seal's ring or star in a gray scan, a rule's fringe, a smudge) and is dropped.
-    What is left is read again, and replaces the first reading only when more confident.
-    """
-    todo: list[tuple[CellRead, np.ndarray, bool]] = []
-    for row in reads:
-        for cr in row:
-            if cr.kind != "ink" or cr.c1 - cr.c0 != 1 or (cr.conf is not None and cr.conf >= REREAD_BELOW and cr.text):
-                continue
-            if label_like(cr.text):
-                continue  # a label or header read with doubts: not a number to fix here
-            inner = cell_window(cr)
-            crop = _inner_print(clean[inner], ink[inner])
-            if crop is not None:
-                todo.append((cr, *crop))
-    if not todo:
-        return
-    for (cr, _, touched), (text, conf) in zip(todo, engine.recognize([c for _, c, _ in todo]), strict=True):
-        if text and looks_numeric(text) and conf > (cr.conf or 0.0) + 0.05:
-            cr.text, cr.conf = text, round(min(conf, TOUCHED_CONF) if touched else conf, 4)
-
-
-def _inner_print(gray: np.ndarray, ink: np.ndarray) -> tuple[np.ndarray, bool] | None:
+def inner_print(gray: np.ndarray, ink: np.ndarray) -> tuple[np.ndarray, bool] | None:
     """The cell's ink that does not touch its edges, as one white-framed line crop, and whether
     the dropped ink ran into that line (then digits may have gone with it)."""
     if gray.size == 0 or min(gray.shape) < 6:
@@ -239,7 +158,7 @@ def _inner_print(gray: np.ndarray, ink: np.ndarray) -> tuple[np.ndarray, bool] |
     return line_crop(lifted, int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1), touched
 
 
-def _under_seal(sp: ScanPage, x0: int, y0: int, x1: int, y1: int) -> bool:
+def under_red(sp: ScanPage, x0: int, y0: int, x1: int, y1: int) -> bool:
     """Is this cell mostly under red seal ink (so that "empty" may mean "lost with the seal")?"""
     if sp.red is None:
         return False
@@ -289,36 +208,19 @@ def cell_readings(table: Grid, reads: list[list[CellRead]]) -> dict[tuple[int, i
     return out
 
 
-def read_beside_boxes(cells: list[CellRead], clean: np.ndarray, ink: np.ndarray, engine: OcrEngine,
-                      sp: ScanPage) -> None:
-    """Labels and column titles a black box covers in part: what is left legible is read, with a
-    mask glyph where the box is (``4.■``, ``■保护第三方合法权益``), so the row keeps what its label
-    still says. (A value cell under a box stays masked: part of a number is no number.)"""
-    todo: list[tuple[CellRead, CellRead, float]] = []
-    lifted, lifted_ink = clean, ink
-    for cr in cells:
-        if cr.kind != "mask":
+def _other_values(cr: CellRead, text: str) -> tuple[int | float, ...]:
+    """The numbers the cell's views read other than ``text`` (what the cell is taken to print),
+    most confident first: where the views disagree, the alternatives a reviewer weighs."""
+    chosen = read_numeric(text)
+    mine = chosen.value if chosen.kind == "number" else None
+    seen: dict[int | float, float] = {}
+    for r in cr.evidence:
+        if r.kind != "ink" or not r.text:
             continue
-        win = cell_window(cr)
-        box = redaction_box(clean[win])
-        if box is None:
-            continue
-        if lifted is clean:
-            lifted, lifted_ink = clean.copy(), ink.copy()
-        y0, x0 = win[0].start, win[1].start
-        bx0, by0, bx1, by1 = x0 + box[0] - 2, y0 + box[1] - 2, x0 + box[2] + 2, y0 + box[3] + 2
-        lifted[by0:by1, bx0:bx1] = 255
-        lifted_ink[by0:by1, bx0:bx1] = 0
-        todo.append((cr, CellRead(cr.cell_bbox, cr.c0, cr.c1), (bx0 + bx1) / 2))
-    if not todo:
-        return
-    read_cells([cp for _, cp, _ in todo], lifted, lifted_ink, engine, sp)
-    for cr, cp, box_x in todo:
-        if cp.kind != "ink" or not cp.text.strip():
-            continue
-        text_x = (min(b[0] for b in cp.lines) + max(b[2] for b in cp.lines)) / 2 if cp.lines else box_x
-        cr.kind, cr.conf, cr.lines = "ink", cp.conf, cp.lines
-        cr.text = MASK + cp.text if box_x < text_x else cp.text + MASK
+        got = read_numeric(r.text)
+        if got.kind == "number" and got.value is not None and got.value != mine:
+            seen[got.value] = max(seen.get(got.value, 0.0), r.conf or 0.0)
+    return tuple(sorted(seen, key=lambda v: -seen[v]))
 
 
 def finish_rows(reads: list[list[CellRead]], sp: ScanPage, roles: Roles) -> list[list[CellText]]:
@@ -359,6 +261,7 @@ def finish_rows(reads: list[list[CellRead]], sp: ScanPage, roles: Roles) -> list
                     text, conf = MASK, 0.0
             if cr.under_seal and conf is not None:
                 conf = min(conf, SEAL_READ_CONF)
-            out.append(CellText(text, sp.number, bbox, conf))
+            others = _other_values(cr, text) if role in ("value", "wide") else ()
+            out.append(CellText(text, sp.number, bbox, conf, others=others))
         rows.append(out)
     return rows

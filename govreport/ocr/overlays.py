@@ -1,9 +1,9 @@
-"""Second readings of table cells that a seal (or another overlay) lies over.
+"""What a seal (or another overlay) lays over table cells, as masks of ink.
 
 A red seal is lifted by colour (:func:`govreport.ocr.seals.suppress_red`), but heavy JPEG
-and blur leave residue; in a gray scan a seal is ink like the print. Cells it touches are read
-again without what may be the overlay: red residue, ink lighter than the table's print, the
-seal's ring. Readings there are doubted, so the table's arithmetic has the last word.
+and blur leave residue; in a gray scan a seal is ink like the print. The views ``without_*``
+(:mod:`govreport.ocr.views`) read cells it touches again without what may be the overlay: red
+residue, ink lighter than the table's print (:func:`light_ink`), the seal's ring (:func:`ring_ink`).
 """
 
 from __future__ import annotations
@@ -13,19 +13,7 @@ import math
 import cv2
 import numpy as np
 
-from govreport.ocr.cells import (
-    PART_READ_CONF,
-    REREAD_BELOW,
-    SEAL_READ_CONF,
-    CellRead,
-    cell_window,
-    confident,
-    label_like,
-    read_cells,
-    reread_doubtful,
-)
-from govreport.ocr.engines import OcrEngine
-from govreport.ocr.numbers import looks_numeric
+from govreport.ocr.cells import REREAD_BELOW, CellRead, cell_window, confident, label_like
 from govreport.ocr.page import ScanPage
 from govreport.ocr.seals import seal_ring
 
@@ -90,43 +78,3 @@ def ring_ink(sp: ScanPage, ink: np.ndarray) -> np.ndarray:
         d2 = (xx - cx) ** 2 + (yy - cy) ** 2
         drop[y0:y1, x0:x1] |= (d2 >= r_in**2) & (d2 <= r_out**2)
     return drop & (ink > 0)
-
-
-def reread_without(
-    reads: list[list[CellRead]], drop: np.ndarray, clean: np.ndarray, ink: np.ndarray, engine: OcrEngine,
-    sp: ScanPage,
-) -> None:
-    """Cells with ink in ``drop`` (what may be a seal's residue or another overlay) are read
-    again without it.
-
-    Where both readings agree, nothing changes. Where they differ, the first stands if it was
-    clear, but doubted; a doubtful first reading gives way to a better second one (a number where
-    the first was none, more confident, or empty where the first read no number), also doubted
-    (capped at ``SEAL_READ_CONF``, under the flagging threshold): light print and a dark overlay
-    look alike, so the arithmetic has the last word. A number where the first reading was none is
-    doubted the most (capped at ``PART_READ_CONF``): ``drop`` may have taken print with it.
-    """
-    todo = [(cr, CellRead(cr.cell_bbox, cr.c0, cr.c1)) for row in reads for cr in row
-            if cr.kind == "ink" and int(drop[cell_window(cr)].sum()) >= 6]
-    if not todo:
-        return
-    lifted_ink, lifted = ink.copy(), clean.copy()
-    lifted_ink[drop] = 0
-    lifted[drop] = 255
-    read_cells([cp for _, cp in todo], lifted, lifted_ink, engine, sp)
-    reread_doubtful([[cp for _, cp in todo]], lifted, lifted_ink, engine)
-    for cr, cp in todo:
-        if cp.kind == cr.kind and cp.text == cr.text:
-            continue
-        if (cr.conf or 0.0) >= REREAD_BELOW and cr.text:
-            cr.conf = min(cr.conf or 0.0, SEAL_READ_CONF)
-            continue
-        first_number = bool(cr.text) and looks_numeric(cr.text)
-        second_number = cp.kind == "ink" and bool(cp.text) and looks_numeric(cp.text)
-        better = (second_number and not first_number) or (
-            second_number == first_number and (cp.conf or 0.0) > (cr.conf or 0.0)
-        ) or (cp.kind == "blank" and not first_number)
-        if better:
-            cr.kind, cr.text, cr.lines = cp.kind, cp.text, cp.lines
-            cap = PART_READ_CONF if second_number and not first_number else SEAL_READ_CONF
-            cr.conf = min(cp.conf if cp.conf is not None else 0.0, cap)

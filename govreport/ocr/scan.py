@@ -1,13 +1,16 @@
 """Scanned pages -> token stream.
 
-Per page: red seals painted out, lighting flattened, orientation (0/90/180/270) and skew fixed
-(:mod:`govreport.ocr.preprocess`), round seals found by shape (:mod:`govreport.ocr.seals`), ruled
-tables found (:mod:`govreport.ocr.rules`), then every table cell is cut out, split into text
-lines and read by the recognition model alone, in one batch per page (:mod:`govreport.ocr.cells`);
-cells under a seal get second readings without it (:mod:`govreport.ocr.overlays`) and on their
-row's line of print (:mod:`govreport.ocr.band`). Text outside
-tables (title, prose) is read band by band. Pages without rules fall back to a full detection pass
-whose boxes are grouped into rows.
+A page's story, top to bottom (:func:`_read_page`): it is prepared (:func:`_prepare`: a photo cut
+out of its background, red seals painted out, lighting flattened, orientation 0/90/180/270 and skew
+fixed, :mod:`govreport.ocr.preprocess`), its ruled tables are found (:func:`_find_tables`: round
+seals found by shape first, :mod:`govreport.ocr.seals`, then the lattice, :mod:`govreport.ocr.rules`),
+their cells are read (:func:`_read_tables`: every view of a cell in
+:data:`govreport.ocr.views.VIEWS`, by the one reader :func:`govreport.ocr.views.read_views`: first
+readings, the cells' roles decided from them, then the views a seal or a box calls for), and the
+text outside tables (title, prose) is read band by band (:class:`_Prose`; the bands above the first
+table are read first where it may continue the page before's table, which only a page number
+above it allows). Pages without rules fall back to a full detection pass whose boxes are grouped
+into rows.
 
 Boxes are reported in pixels of the page as rendered at ``LayoutResult.dpi`` (image files: pixels
 of the file), whatever rotation or resampling happened in between.
@@ -40,23 +43,10 @@ from govreport.layout.grid import (
     table_roles,
 )
 from govreport.layout.tokens import BREAK, CellText, Kind, LayoutResult, Token, tokens_from_rows
-from govreport.ocr.band import reread_on_band, through_ring
-from govreport.ocr.cells import (
-    CellRead,
-    cell_readings,
-    cell_window,
-    despeckle,
-    finish_rows,
-    line_crop,
-    read_beside_boxes,
-    read_cells,
-    reread_doubtful,
-    resplit_tall,
-    split_merged_values,
-)
+from govreport.ocr.cells import CellRead, cell_readings, cut_merged_values, despeckle, finish_rows, line_crop
 from govreport.ocr.engines import OcrBox, OcrEngine, get_engine
 from govreport.ocr.numbers import looks_numeric, read_numeric
-from govreport.ocr.overlays import SEAL_OVERLAP, light_ink, reread_without, ring_ink, seal_area
+from govreport.ocr.overlays import seal_area
 from govreport.ocr.page import ScanPage
 from govreport.ocr.preprocess import (
     binarize,
@@ -75,6 +65,7 @@ from govreport.ocr.preprocess import (
 from govreport.ocr.render import PageImage, image_pages, render_pdf
 from govreport.ocr.rules import PageGrid, find_tables
 from govreport.ocr.seals import find_seals, red_mask, seal_residue, suppress_red
+from govreport.ocr.views import Prepared, read_views
 from govreport.settings import ExtractSettings
 from govreport.sources import Source, as_source
 
@@ -228,61 +219,104 @@ def _prepare(page: PageImage, engine: OcrEngine, sp: ScanPage) -> tuple[np.ndarr
 
 def _read_page(page: PageImage, engine: OcrEngine, sp: ScanPage, cell_mode: str,
                open_: OpenTable | None = None) -> tuple[list[Token], list[str], OpenTable | None]:
-    """One page's tokens and text lines, and the table it ends with (which the next page may
-    continue); ``open_`` is the table the page before ended with."""
+    """One page's story: its tokens and text lines, and the table it ends with (which the next
+    page may continue); ``open_`` is the table the page before ended with.
+
+    The page is prepared, its tables are found, their cells are read (the first table as the rest
+    of the page before's where nothing but a page number is printed above it), the prose around
+    them is read, and what was read is put in the page's order."""
     gray, binary = _prepare(page, engine, sp)
+    grid, pg = _find_tables(gray, binary, sp)
+    if not grid.tables:
+        sp.notes.append(f"page {page.number}: no ruled table; rows grouped from OCR boxes")
+        return (*_loose_page(gray, engine, sp), None)
+    prose = _Prose(pg, _free_bands(grid, binary), engine)
+    carry = open_ if _goes_on(open_, grid.tables[0], prose) else None
+    tables, roles = _read_tables(grid, pg, engine, cell_mode, carry)
+    blocks = sorted(prose.blocks() + tables, key=lambda b: b[0])
+    said = prose.said()
+    last = grid.tables[-1]
+    ends_with = None if any(y > last.bbox[3] for y in said) else (  # only a page number after it
+        OpenTable(carry.first, carry.roles, last) if carry is not None and len(grid.tables) == 1
+        else OpenTable(last, roles, last))
+    return [t for b in blocks for t in b[1]], [line for b in blocks for line in b[2]], ends_with
+
+
+def _find_tables(gray: np.ndarray, binary: np.ndarray, sp: ScanPage) -> tuple[PageGrid, Prepared]:
+    """The page's ruled tables (round seals found first: their rings are no rules), and the page
+    prepared for reading their cells: the rules lifted, and what may be a red seal's residue."""
     sp.seals = find_seals(gray)
     sealed = seal_area(sp, gray.shape)
     # a picture cut out of a page is as small as its table: its rules are told from strokes by length
     min_rule = round(CUTOUT_RULE_IN * page.dpi * page.scale) if page.cutout and page.dpi else 0
     grid = find_tables(binary, seals=sealed, min_rule=min_rule, repair=sp.bilevel)
     sp.grid, sp.image = grid, gray
-    if not grid.tables:
-        sp.notes.append(f"page {page.number}: no ruled table; rows grouped from OCR boxes")
-        return (*_loose_page(gray, engine, sp), None)
-
-    rules = cv2.dilate(grid.rule_mask, np.ones((5, 5), np.uint8)) if grid.rule_mask is not None else None
-    clean = gray.copy()
-    ink = binary.copy()
-    if rules is not None:
+    clean, ink = gray.copy(), binary.copy()
+    if grid.rule_mask is not None:
+        rules = cv2.dilate(grid.rule_mask, np.ones((5, 5), np.uint8))
         clean[rules > 0] = 255
         ink[rules > 0] = 0
-    # what may be a red seal's residue: cells it touches get a second reading without it
+    # what may be a red seal's residue: cells it touches are read again without it
     residue = seal_residue(gray, sp.red) & (ink > 0) if sp.red is not None else None
+    return grid, Prepared(clean, ink, sp, residue, sealed)
 
+
+def _read_tables(grid: PageGrid, pg: Prepared, engine: OcrEngine, cell_mode: str, carry: OpenTable | None,
+                 ) -> tuple[list[tuple[float, list[Token], list[str]]], Roles]:
+    """Every table's cells read (``carry``: the table the first one continues), as blocks
+    ``(top, tokens, lines)``, and the last table's roles."""
+    boxes_by_table = _detect_in_tables(pg.clean, grid, engine) if cell_mode == "detect" else None
     blocks: list[tuple[float, list[Token], list[str]]] = []
-    for y0, y1 in _free_bands(grid, binary):
-        toks, lines = _band_text(clean, ink, y0, y1, engine, sp)
-        if toks:
-            blocks.append((float(y0), toks, lines))
-    # the first table continues the page before's last one if nothing but a page number is above it
-    said = [b for b in blocks if not all(is_page_number(line) for line in b[2])]
-    first = grid.tables[0]
-    tol = CONTINUED_WIDTH * (first.xs[-1] - first.xs[0])
-    going_on = (open_ is not None and not any(y < first.bbox[1] for y, _, _ in said)
-                and continues(open_.last, first, tol, CONTINUED_SHIFT * (first.xs[-1] - first.xs[0])))
-    boxes_by_table = _detect_in_tables(clean, grid, engine) if cell_mode == "detect" else None
-    last: OpenTable | None = None
+    roles: Roles | None = None
     for ti, table in enumerate(grid.tables):
-        carry = open_ if ti == 0 and going_on else None
+        go_on = carry if ti == 0 else None
         if boxes_by_table is None:
-            reads = _table_reads(table, clean, ink, engine, sp)
-            roles = _roles(table, reads, carry, sp, lambda crs: read_cells(crs, clean, ink, engine, sp))
-            _second_readings(reads, roles, clean, ink, engine, sp, residue, sealed)
+            reads = _table_reads(table, pg, engine)
+            roles = _roles(table, reads, go_on, pg.sp, lambda crs: read_views(crs, pg, "first", engine))
+            _second_readings(reads, roles, pg, engine)
         else:
             boxes = boxes_by_table[ti]
             reads = _table_reads_by_detection(table, boxes)
-            roles = _roles(table, reads, carry, sp, lambda crs, boxes=boxes: _assign_boxes(crs, boxes))
-        rows = finish_rows(reads, sp, roles)
-        toks = tokens_from_rows(rows)
-        blocks.append((table.bbox[1], toks, [" ".join(c.text for c in r if c.text) for r in rows]))
-        last = OpenTable(carry.first, carry.roles, table) if carry is not None else OpenTable(table, roles, table)
-    blocks.sort(key=lambda b: b[0])
-    # the page ends with its last table if only a page number comes after it
-    bottom = grid.tables[-1].bbox[3]
-    if any(y > bottom for y, _, _ in said):
-        last = None
-    return [t for b in blocks for t in b[1]], [line for b in blocks for line in b[2]], last
+            roles = _roles(table, reads, go_on, pg.sp, lambda crs, boxes=boxes: _assign_boxes(crs, boxes))
+        rows = finish_rows(reads, pg.sp, roles)
+        blocks.append((table.bbox[1], tokens_from_rows(rows), [" ".join(c.text for c in r if c.text) for r in rows]))
+    assert roles is not None
+    return blocks, roles
+
+
+class _Prose:
+    """The text outside a page's tables, band by band, each band read once, when first asked for."""
+
+    def __init__(self, pg: Prepared, bands: list[tuple[int, int]], engine: OcrEngine) -> None:
+        self.pg, self.bands, self.engine = pg, bands, engine
+        self.read: dict[tuple[int, int], tuple[list[Token], list[str]]] = {}
+
+    def _band(self, band: tuple[int, int]) -> tuple[list[Token], list[str]]:
+        if band not in self.read:
+            self.read[band] = _band_text(self.pg.clean, self.pg.ink, *band, self.engine, self.pg.sp)
+        return self.read[band]
+
+    def blocks(self, above: float | None = None) -> list[tuple[float, list[Token], list[str]]]:
+        """The bands (``above``: those that start above that line) that hold text: (top, tokens, lines)."""
+        out = []
+        for band in self.bands:
+            if above is None or band[0] < above:
+                toks, lines = self._band(band)
+                if toks:
+                    out.append((float(band[0]), toks, lines))
+        return out
+
+    def said(self, above: float | None = None) -> list[float]:
+        """The tops of the bands that say more than a page number."""
+        return [y for y, _, lines in self.blocks(above) if not all(is_page_number(line) for line in lines)]
+
+
+def _goes_on(open_: OpenTable | None, first: Grid, prose: _Prose) -> bool:
+    """The page's first table continues the page before's last one: of its width and place, and
+    nothing but a page number printed above it."""
+    width = first.xs[-1] - first.xs[0]
+    return (open_ is not None and continues(open_.last, first, CONTINUED_WIDTH * width, CONTINUED_SHIFT * width)
+            and not prose.said(above=first.bbox[1]))
 
 
 def _roles(table: Grid, reads: list[list[CellRead]], carry: OpenTable | None, sp: ScanPage,
@@ -385,39 +419,27 @@ def _band_text(
 # table cells
 
 
-def _table_reads(table: Grid, clean: np.ndarray, ink: np.ndarray, engine: OcrEngine, sp: ScanPage,
-                 ) -> list[list[CellRead]]:
-    """First readings of one table's cells (and of doubtful ones, lines cut apart and stray ink
-    lifted), row by row as ``table.rows``."""
+def _table_reads(table: Grid, pg: Prepared, engine: OcrEngine) -> list[list[CellRead]]:
+    """First readings of one table's cells, row by row as ``table.rows``: every cell in the views
+    of the stages ``first`` and ``doubt`` (:data:`govreport.ocr.views.VIEWS`)."""
     reads = [[CellRead(cell.bbox, cell.c0, cell.c1) for cell in row] for row in table.rows]
-    read_cells([cr for row in reads for cr in row], clean, ink, engine, sp)
-    resplit_tall(reads, clean, ink, engine)
-    reread_doubtful(reads, clean, ink, engine)
+    pg.reads, pg.roles = reads, None
+    cells = [cr for row in reads for cr in row]
+    read_views(cells, pg, "first", engine)
+    read_views(cells, pg, "doubt", engine)
     return reads
 
 
-def _second_readings(
-    reads: list[list[CellRead]], roles: Roles, clean: np.ndarray, ink: np.ndarray, engine: OcrEngine,
-    sp: ScanPage, residue: np.ndarray | None = None, sealed: np.ndarray | None = None,
-) -> None:
-    """Second readings, once the cells' roles are known: what a box leaves legible of a label or
-    title, a value cell far wider than its column cut at gaps in its ink, and cells under a seal
-    read without its residue, lighter overlay and ring (keeping the print that shows through the
-    ring), then on their row's line of print (:mod:`govreport.ocr.band`)."""
-    read_beside_boxes([cr for ri, row in enumerate(reads) for cr in row
-                       if roles.role(ri, cr.c0, cr.c1) in ("header", "label")], clean, ink, engine, sp)
-    split_merged_values(reads, roles, clean, ink, engine, sp)
-    if residue is not None:
-        reread_without(reads, residue, clean, ink, engine, sp)
-    reread_without(reads, light_ink(reads, clean, ink), clean, ink, engine, sp)
-    ring = ring_ink(sp, ink) if sp.seals else None
-    if ring is not None:
-        reread_without(reads, ring & ~through_ring(clean, ring), clean, ink, engine, sp)
-    if sealed is not None:
-        for row in reads:
-            for cr in row:
-                cr.under_seal = bool(sealed[cell_window(cr)].mean() >= SEAL_OVERLAP) if cr.kind == "ink" else False
-        reread_on_band(reads, roles.values, clean, ink, engine, ring)
+def _second_readings(reads: list[list[CellRead]], roles: Roles, pg: Prepared, engine: OcrEngine) -> None:
+    """Second readings, once the cells' roles are known: a value cell far wider than its column cut
+    at gaps in its ink and its pieces read, then every cell in the views of the stage ``seal``
+    (what a box leaves of a label, a cell without a seal's residue, lighter ink or ring, on its
+    row's line of print)."""
+    pg.reads, pg.roles = reads, roles
+    pieces = cut_merged_values(reads, roles, pg.ink)
+    if pieces:
+        read_views(pieces, pg, "first", engine)
+    read_views([cr for row in reads for cr in row], pg, "seal", engine)
 
 
 def _detect_in_tables(clean: np.ndarray, grid: PageGrid, engine: OcrEngine) -> list[list[OcrBox]]:

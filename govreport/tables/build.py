@@ -25,6 +25,7 @@ log = logging.getLogger("govreport")
 #: an amount (万元) this large with no unit printed is more likely 元 than 万元: flagged, not guessed
 UNEXPLAINED_AMOUNT = 100_000
 _HEADER_UNIT = re.compile(r"(?:单位[:：]?\s*|[(（]\s*)(亿元|万元|千元|元)")
+MAX_VIEW_ALTERNATIVES = 2  #: values other views of a scanned cell read, offered per cell
 DEEP_DOUBT = 0.5  #: readings this doubtful are set aside first, the merely doubtful only if needed
 MIN_TITLES = 3  #: the template's table titles a text must print to be a report whose tables were not read
 HEADER_ANCHORS = 3  #: column names found at consistent field positions before they anchor the columns
@@ -38,6 +39,7 @@ def _cell_from(table: str, key: CellKey, tok: Token | None, status: str) -> Cell
         cell.confidence = tok.confidence
         cell.page = tok.page
         cell.bbox = list(tok.bbox) if tok.bbox else None
+        cell.others = tok.others
         if status == "read":
             cell.value = tok.value
     return cell
@@ -365,7 +367,8 @@ def build_tables(match: Match, settings: ExtractSettings) -> tuple[list[Cell], l
 
 def weigh_alternatives(cells: list[Cell], issues: list[Issue]) -> None:
     """Every ``reading`` issue carries the settlements it weighed, best first: the values as the
-    tool has them (a correction also as it was read), then "re-key these cells" (``values: []``).
+    tool has them (a correction also as it was read; a scanned cell also as the reader's other views
+    read it, where they disagree), then "re-key these cells" (``values: []``).
     A reviewer settles the issue by choosing one."""
     by_key = {(c.table, c.row, c.col): c for c in cells}
     for issue in issues:
@@ -379,6 +382,9 @@ def weigh_alternatives(cells: list[Cell], issues: list[Issue]) -> None:
             read = [[c.row, c.col, parse_number(c.text or "")] for c in named if c.status == "corrected"]
             if read and all(v[2] is not None for v in read):
                 issue.alternatives.append(Alternative(read, _("as printed, the arithmetic failing")))
+        for c in named:  # where a scanned cell's views disagree: the values the others read
+            for v in [v for v in c.others if v != c.value][:MAX_VIEW_ALTERNATIVES]:
+                issue.alternatives.append(Alternative([[c.row, c.col, v]], _("as another view of the scan reads it")))
         issue.alternatives.append(Alternative([], _("re-key these cells from the document")))
 
 
