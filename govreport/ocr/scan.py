@@ -226,7 +226,7 @@ def _read_page(page: PageImage, engine: OcrEngine, sp: ScanPage, cell_mode: str,
     of the page before's where nothing but a page number is printed above it), the prose around
     them is read, and what was read is put in the page's order."""
     gray, binary = _prepare(page, engine, sp)
-    grid, pg = _find_tables(gray, binary, sp)
+    grid, pg = _find_tables(gray, binary, sp, page)
     if not grid.tables:
         sp.notes.append(f"page {page.number}: no ruled table; rows grouped from OCR boxes")
         return (*_loose_page(gray, engine, sp), None)
@@ -242,7 +242,7 @@ def _read_page(page: PageImage, engine: OcrEngine, sp: ScanPage, cell_mode: str,
     return [t for b in blocks for t in b[1]], [line for b in blocks for line in b[2]], ends_with
 
 
-def _find_tables(gray: np.ndarray, binary: np.ndarray, sp: ScanPage) -> tuple[PageGrid, Prepared]:
+def _find_tables(gray: np.ndarray, binary: np.ndarray, sp: ScanPage, page: PageImage) -> tuple[PageGrid, Prepared]:
     """The page's ruled tables (round seals found first: their rings are no rules), and the page
     prepared for reading their cells: the rules lifted, and what may be a red seal's residue."""
     sp.seals = find_seals(gray)
