@@ -48,6 +48,14 @@ class Row:
     labels: tuple[str, ...]
     variant: str | None = None  # None: printed in every variant
 
+    @property
+    def group(self) -> str:
+        """The heading several rows share, printed before this row's own label in a longer variant of
+        it (（三）不予公开 before 1.属于国家秘密), or ``""``."""
+        first = self.labels[0] if self.labels else ""
+        return next((x[:-len(first)] for x in self.labels[1:] if first and x.endswith(first) and len(x) > len(first)),
+                    "")
+
 
 @dataclass(frozen=True, slots=True)
 class Constraint:

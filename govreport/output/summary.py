@@ -54,8 +54,7 @@ def _labels(template: str | None) -> dict[str, Any]:
         rows = {}
         for r in t.rows:
             labels = list(r.labels) or [r.id]
-            first = labels[0]
-            group = next((x[:-len(first)] for x in labels[1:] if x.endswith(first) and len(x) > len(first)), "")
+            first, group = labels[0], r.group
             short = min((x for x in labels if not (group and x == group + first)), key=_cells_width)
             rows[r.id] = (first, short, group)
         out[t.id] = {"title": t.title, "rows": rows, "cols": {c.id: c.label for c in t.columns}}

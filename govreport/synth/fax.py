@@ -17,11 +17,9 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageFilter
 
-from govreport.synth.degrade import QUALITIES, redact_printed, truth_json
-from govreport.synth.printed import printed_document
+from govreport.synth.degrade import truth_json
+from govreport.synth.office import printed_report
 from govreport.synth.render_image import render_page
-from govreport.synth.render_pdf import layout_document
-from govreport.synth.truth import random_truth
 
 FAX_MODES = {"standard": (200, 100), "fine": (200, 200), "photocopy": (150, 150)}
 
@@ -63,10 +61,7 @@ def generate(mode: str, seed: int, out: Path, template: str = "gov2021") -> tupl
     """One faxed report (``mode`` of :data:`FAX_MODES`) as ``out/report.tif`` and its truth."""
     out.mkdir(parents=True, exist_ok=True)
     rng = random.Random(f"{template}:{seed}:fax:{mode}")
-    truth = random_truth(template, seed=seed)
-    doc = printed_document(truth)
-    status = redact_printed(doc, QUALITIES["none"], rng)
-    layouts = layout_document(doc)
+    _truth, doc, status, layouts = printed_report(template, seed, rng)
     xdpi = FAX_MODES[mode][0]
     pages = [fax_page(render_page(p, xdpi), mode, rng) for p in layouts]
     path = out / "report.tif"

@@ -19,11 +19,9 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from govreport.synth.degrade import QUALITIES, redact_printed, truth_json
-from govreport.synth.printed import printed_document
+from govreport.synth.degrade import truth_json
+from govreport.synth.office import printed_report
 from govreport.synth.render_image import render_page
-from govreport.synth.render_pdf import layout_document
-from govreport.synth.truth import random_truth
 
 FRAME = (2250, 3000)  #: the photo's size (a 12 MP phone photo scaled to a messaging app's size)
 
@@ -80,10 +78,7 @@ def generate(seed: int, out: Path, template: str = "gov2021") -> tuple[list[Path
     pages_dir = out / "pages"
     pages_dir.mkdir(parents=True, exist_ok=True)
     rng = random.Random(f"{template}:{seed}:photo")
-    truth = random_truth(template, seed=seed)
-    doc = printed_document(truth)
-    status = redact_printed(doc, QUALITIES["none"], rng)
-    layouts = layout_document(doc)
+    _truth, doc, status, layouts = printed_report(template, seed, rng)
     files: list[Path] = []
     first = rng.randint(100, 9000)
     for i, layout in enumerate(layouts):

@@ -23,11 +23,10 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageFilter
 
-from govreport.synth.degrade import QUALITIES, redact_printed, truth_json
-from govreport.synth.printed import printed_document
+from govreport.synth.degrade import truth_json
+from govreport.synth.office import printed_report
 from govreport.synth.render_image import render_page
-from govreport.synth.render_pdf import PageLayout, Text, layout_document
-from govreport.synth.truth import random_truth
+from govreport.synth.render_pdf import PageLayout, Text
 
 PICTURE_FORMS = ("screenshot1x", "screenshot2x", "jpeg", "scan_parts")
 
@@ -169,10 +168,7 @@ def generate(form: str, seed: int, out: Path, template: str = "gov2021") -> tupl
     """One document of ``form`` (a picture form, ``wrong_layer`` or ``right_layer``) and its truth."""
     out.mkdir(parents=True, exist_ok=True)
     rng = random.Random(f"{template}:{seed}:{form}")
-    truth = random_truth(template, seed=seed)
-    doc = printed_document(truth)
-    status = redact_printed(doc, QUALITIES["none"], rng)
-    layouts = layout_document(doc)
+    truth, doc, status, layouts = printed_report(template, seed, rng)
     title = f"{truth.agency}{truth.year}年政府信息公开工作年度报告"
     path = out / "report.pdf"
     synth: dict[str, Any] = {"generator": "govreport.synth.picture_pdf", "seed": seed, "form": form}

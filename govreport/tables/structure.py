@@ -260,12 +260,7 @@ def _row_words(t: _Table, i: int) -> list[str]:
 def _group_labels(spec: TableSpec) -> set[str]:
     """The headings several rows share, printed across them (三、本年度办理结果, （三）不予公开): a word
     of theirs beside a row says nothing of which row it is."""
-    out = set()
-    for r in spec.rows:
-        first = r.labels[0] if r.labels else ""
-        for x in r.labels[1:]:
-            if first and x.endswith(first) and len(x) > len(first):
-                out.add(_plain(x[:-len(first)]))
+    out = {_plain(r.group) for r in spec.rows if r.group}
     return {g for g in out if g}
 
 

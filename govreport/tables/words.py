@@ -28,9 +28,7 @@ def row_label(spec: TableSpec, row: str) -> str:
     r = next((x for x in spec.rows if x.id == row), None)
     if r is None or not r.labels:
         return row
-    first = r.labels[0]
-    group = next((x[:-len(first)] for x in r.labels[1:] if x.endswith(first) and len(x) > len(first)), "")
-    return f"{group} › {first}" if group else first
+    return f"{r.group} › {r.labels[0]}" if r.group else r.labels[0]
 
 
 def col_label(spec: TableSpec, col: str) -> str:
