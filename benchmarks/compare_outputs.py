@@ -2,6 +2,7 @@
 
     python benchmarks/compare_outputs.py write OUT [--inputs DIR]   # snapshot of this tree
     python benchmarks/compare_outputs.py diff A B                    # exit 1 and list what differs
+    python benchmarks/compare_outputs.py scans --before TREE         # scans read by both trees, scored
 
 A refactoring must not change what govreport outputs. ``write`` runs ``govreport extract FILE --json``
 (in-process, through the CLI's ``main``) on every input and writes ``OUT/<name>.json`` (stdout: the
@@ -271,7 +272,20 @@ def main(argv: list[str] | None = None) -> int:
     d = sub.add_parser("diff", help="compare two snapshots byte for byte")
     d.add_argument("a", type=Path)
     d.add_argument("b", type=Path)
+    sc = sub.add_parser("scans", help="every scan corpus read by another tree and this one, side by side "
+                        "(benchmarks/compare_scans.py)")
+    sc.add_argument("--before", type=Path, required=True, metavar="TREE", help="the other source tree")
+    sc.add_argument("--corpora", default="office,poor,attacks,forms", help="office, poor, attacks, forms")
+    sc.add_argument("--n", type=int, default=3, help="documents per scan quality")
+    sc.add_argument("--n-forms", type=int, default=1, help="documents per office form")
     args = ap.parse_args(argv)
+    if args.command == "scans":
+        from compare_scans import CORPORA, compare
+
+        corpora = [c for c in args.corpora.split(",") if c]
+        if set(corpora) - set(CORPORA) or not (args.before / "govreport" / "__init__.py").is_file():
+            ap.error(f"corpora are {', '.join(CORPORA)}; --before must be a source tree with govreport/")
+        return compare(args.before.resolve(), corpora, args.n, args.n_forms)
     if args.command == "write":
         os.chdir(ROOT)  # samples are named by their path from the checkout's root
         return write(args.out, args.inputs.resolve(), args.skip_scans)

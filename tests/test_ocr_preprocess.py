@@ -167,22 +167,6 @@ def test_black_box_over_a_whole_cell_keeps_its_neighbours_apart() -> None:
     assert all(c.c0 >= 3 or c.c1 <= 3 for c in row)  # the label cell does not swallow the box
 
 
-def test_split_tall_cuts_lines_a_stroke_joined() -> None:
-    """Two wrapped label lines tied together by a thin stroke (a seal's ring) come out of
-    split_lines as one; split_tall cuts them where the ink thins out."""
-    from govreport.ocr.preprocess import split_tall
-
-    ink = np.zeros((80, 120), np.uint8)
-    ink[10:28, 5:110] = 255  # line 1
-    ink[36:54, 5:90] = 255  # line 2
-    ink[20:45, 60:62] = 255  # a thin stroke across the gap
-    (box,) = split_lines(ink)
-    (a, b) = split_tall(ink, box, line_h=18)
-    assert (a[0], a[1], a[2]) == (5, 10, 110) and a[3] <= 36  # line 1 (and some of the stroke)
-    assert (b[0], b[2], b[3]) == (5, 90, 54) and b[1] >= 28  # line 2
-    assert split_tall(ink, box, line_h=30) == [box]  # one line of that height: left alone
-
-
 def test_round_seal_found_and_its_ring_measured() -> None:
     """A seal in a gray scan is found by its shape; its ring is where the seal was drawn."""
     from govreport.ocr.seals import find_seals, seal_ring

@@ -134,6 +134,26 @@ def test_issues_link_and_mark_cells(reports):
     assert "read '8'" in corrected.get("title") and "value 3" in corrected.get("title")
 
 
+def test_hover_shows_the_readings_a_reviewer_may_choose():
+    """A cell's reading issue offers other values (another view of the scan read 11): the page box
+    and the table cell both say so on hover; a cell without alternatives says nothing more."""
+    from govreport.report import Alternative
+
+    report = scanned_report()
+    cell, other = [c for c in report.cells if c.table == "applications" and c.bbox is not None
+                   and isinstance(c.value, int) and c.value > 1][:2]
+    report.issues.append(Issue("low_confidence", "applications", "m", [[cell.row, cell.col]], about="reading",
+                               alternatives=[Alternative([[cell.row, cell.col, cell.value]], "as read"),
+                                             Alternative([[cell.row, cell.col, 11]], "another view"),
+                                             Alternative([], "re-key")]))
+    root = lxml_html.fromstring(review_html(report))
+    where = f"[@data-table='applications'][@data-row='{cell.row}'][@data-col='{cell.col}']"
+    tips = [e.get("title") for e in root.xpath(f"//div{where}") + root.xpath(f"//td{where}")]
+    assert len(tips) == 2 and all(t.endswith("| or: 11") for t in tips), tips
+    plain = f"[@data-table='applications'][@data-row='{other.row}'][@data-col='{other.col}']"
+    assert all("or:" not in e.get("title") for e in root.xpath(f"//div{plain}"))
+
+
 def test_missing_source_gives_placeholders(reports):
     report = scanned_report()
     report.source = "/nowhere/report.pdf"

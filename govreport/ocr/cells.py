@@ -119,16 +119,6 @@ def _cut_at_gaps(cr: CellRead, ink: np.ndarray, col_w: float) -> list[CellRead]:
     return [CellRead((left + a - 5, y0, left + b + 6, y1), cr.c0, cr.c1) for a, b in zip(starts, ends, strict=True)]
 
 
-def tall_line_height(reads: list[list[CellRead]]) -> float | None:
-    """The height of a line of print in a table: confidently read numbers are one line each (the
-    lower quartile, as ink laid over a cell can make its line look taller); None without lines."""
-    heights = [
-        b[3] - b[1] for row in reads for cr in row if len(cr.lines) == 1 and (cr.conf or 0.0) >= REREAD_BELOW
-        and read_numeric(cr.text).kind == "number" for b in cr.lines
-    ] or [b[3] - b[1] for row in reads for cr in row for b in cr.lines]
-    return float(np.percentile(heights, 25)) if heights else None
-
-
 def inner_print(gray: np.ndarray, ink: np.ndarray) -> tuple[np.ndarray, bool] | None:
     """The cell's ink that does not touch its edges, as one white-framed line crop, and whether
     the dropped ink ran into that line (then digits may have gone with it)."""

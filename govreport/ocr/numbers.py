@@ -51,6 +51,14 @@ class NumericReading:
     substitutions: int = 0  #: look-alike characters replaced by digits
 
 
+def encircled(text: str) -> bool:
+    """Whether ``text`` holds an enclosed digit (①, ⑵, ⒈, ❼, ㉑): in a scanned value cell that is a
+    circle someone drew round the print, read as part of it. The digit inside may be right (②), a
+    figure's first digit only (⑦ for 70) or the circle itself (① for a circled 0)."""
+    return any(0x2460 <= ord(ch) <= 0x24FF or 0x2776 <= ord(ch) <= 0x2793 or 0x3251 <= ord(ch) <= 0x325F
+               or 0x32B1 <= ord(ch) <= 0x32BF for ch in text)
+
+
 def _fold(text: str) -> str:
     s = unicodedata.normalize("NFKC", text)
     return re.sub(r"\s+", "", s)
@@ -93,9 +101,10 @@ def read_numeric(text: str, confidence: float | None = None, *, numeric_column: 
         value = -value
         cleaned = "-" + cleaned
     conf = None if confidence is None else round(confidence * 0.9**subs, 4)
-    if conf is not None and (re.search(r"\S\s+\S", raw.strip()) or re.match(r"0\d", cleaned)):
+    if conf is not None and (re.search(r"\S\s+\S", raw.strip()) or re.match(r"0\d", cleaned) or encircled(raw)):
         # "1 2975": a stray mark beside the number, or two numbers; "03": counts are not printed
-        # with a leading zero, so a mark (a seal's stroke, a rule's end) was read as one
+        # with a leading zero, so a mark (a seal's stroke, a rule's end) was read as one; "①": a
+        # circle drawn round the figure
         conf = min(conf, GAPPED_CONF)
     return NumericReading("number", cleaned, value, conf, subs)
 

@@ -422,34 +422,3 @@ def split_lines(ink: np.ndarray, min_gap: int = 2) -> list[tuple[int, int, int, 
         cols = np.flatnonzero(ink[y0:y1].max(axis=0) > 0)
         out.append((int(cols[0]), y0, int(cols[-1]) + 1, y1))
     return out
-
-
-def split_tall(ink: np.ndarray, box: tuple[int, int, int, int], line_h: float) -> list[tuple[int, int, int, int]]:
-    """Cut a text-line box taller than ~two lines where its ink thins out.
-
-    Lines printed close together (blur closes the gap) or tied together by a stroke laid over
-    them (a seal's ring) come out of :func:`split_lines` as one box. Where the box is tall enough
-    for two lines of ``line_h`` pixels, it is cut at the thinnest row, if that row holds under a
-    quarter of a typical row's ink, and each piece again.
-    """
-    x0, y0, x1, y1 = box
-    h = y1 - y0
-    if h < 1.8 * line_h:
-        return [box]
-    prof = (ink[y0:y1, x0:x1] > 0).sum(axis=1).astype(float)
-    smooth = np.convolve(prof, np.ones(3) / 3, mode="same")
-    lo, hi = int(0.6 * line_h), h - int(0.6 * line_h)
-    if hi <= lo or not (prof > 0).any():
-        return [box]
-    cut = lo + int(np.argmin(smooth[lo:hi]))
-    if smooth[cut] > 0.25 * float(np.median(prof[prof > 0])):
-        return [box]
-    out = []
-    for a, b in ((0, cut), (cut + 1, h)):
-        rows = np.flatnonzero(prof[a:b] > 0)
-        if not rows.size:
-            continue
-        pa, pb = y0 + a + int(rows[0]), y0 + a + int(rows[-1]) + 1
-        cols = np.flatnonzero(ink[pa:pb, x0:x1].max(axis=0) > 0)
-        out.extend(split_tall(ink, (x0 + int(cols[0]), pa, x0 + int(cols[-1]) + 1, pb), line_h))
-    return out

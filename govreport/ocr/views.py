@@ -1,9 +1,9 @@
 """Views of a scanned table cell, and the one reader that reads them.
 
 A view is a small named function ``(cell, page) -> crops | None``: how to cut one cell out of the
-prepared page for the recogniser (the plain cell, its lines cut apart, its print without what
-touches its edges, without a seal's residue, lighter ink or ring, on the row's line of print, the
-label left beside a black box), or ``None`` where it does not apply to that cell. A view may offer
+prepared page for the recogniser (the plain cell, its print without what touches its edges,
+without a seal's residue, lighter ink or ring, on the row's line of print, the label left beside a
+black box), or ``None`` where it does not apply to that cell. A view may offer
 several candidate crops (the band views); the best of them is the view's reading.
 
 :data:`VIEWS` is the single list of views, in the order their readings are weighed. A view runs
@@ -50,14 +50,13 @@ from govreport.ocr.cells import (
     inner_print,
     label_like,
     line_crop,
-    tall_line_height,
     under_red,
 )
 from govreport.ocr.engines import OcrEngine
-from govreport.ocr.numbers import looks_numeric, read_numeric
+from govreport.ocr.numbers import GAPPED_CONF, encircled, looks_numeric, read_numeric
 from govreport.ocr.overlays import SEAL_OVERLAP, light_ink, ring_ink
 from govreport.ocr.page import ScanPage
-from govreport.ocr.preprocess import split_lines, split_tall
+from govreport.ocr.preprocess import split_lines
 from govreport.ocr.seals import is_redacted, redaction_box
 
 Box = tuple[int, int, int, int]
@@ -222,20 +221,6 @@ def plain(cr: CellRead, pg: Prepared) -> list[Crop] | None:
     return [cell_lines(cr, pg.clean, pg.ink, pg.sp)]
 
 
-def lines_cut(cr: CellRead, pg: Prepared) -> list[Crop] | None:
-    """A doubtful cell whose "line" is two lines tall (blur closed the gap between a wrapped
-    label's lines, a seal's ring tied them), cut into lines."""
-    if cr.kind != "ink" or (cr.conf or 0.0) >= REREAD_BELOW or (cr.text and looks_numeric(cr.text)):
-        return None
-    line_h = pg.once("line_h", lambda: tall_line_height(pg.reads))
-    if line_h is None or not any(b[3] - b[1] >= 1.8 * line_h for b in cr.lines):
-        return None
-    pieces = [p for b in cr.lines for p in split_tall(pg.ink, b, line_h)]
-    if len(pieces) == len(cr.lines):
-        return None
-    return [Crop([line_crop(pg.clean, *p) for p in pieces])]
-
-
 def _inner(cr: CellRead, clean: np.ndarray, ink: np.ndarray) -> Crop | None:
     if cr.c1 - cr.c0 != 1:
         return None
@@ -395,7 +380,6 @@ def _no_number(r: ViewReading, cr: CellRead) -> bool:
 #: a view is added
 VIEWS: list[View] = [
     View("plain", "first", plain, _ALWAYS),
-    View("lines_cut", "doubt", lines_cut, Trust(margin=0.05)),
     View("inner", "doubt", inner, _INNER),
     View("beside_box", "seal", beside_box, Trust(needs=lambda r: r.kind == "ink" and bool(r.text.strip()),
                                                   margin=-1.0)),
@@ -484,6 +468,8 @@ def _reading(crop: Crop, results: Any, view: str) -> ViewReading:
     conf = round(min(s for _, s in got), 4) if got else None
     if crop.cap is not None and conf is not None:
         conf = round(min(conf, crop.cap), 4)
+    if conf is not None and encircled(text):  # a circle drawn round the print, read with it
+        conf = min(conf, GAPPED_CONF)
     if crop.glyph_x is not None and text.strip() and crop.boxes:
         text_x = (min(b[0] for b in crop.boxes) + max(b[2] for b in crop.boxes)) / 2
         text = MASK + text if crop.glyph_x < text_x else text + MASK

@@ -24,6 +24,7 @@ from __future__ import annotations
 import html
 from collections.abc import Callable, Iterable
 from functools import cache, partial
+from typing import Any
 
 from govreport.i18n import _, ngettext
 from govreport.output.words import input_word, kind_word, status_word
@@ -98,8 +99,35 @@ def table_title(template: str | None, table: str) -> str:
     return _labels(template).get((table, "table", table), table)
 
 
-def cell_tip(cell: Cell, template: str | None = None) -> str:
-    """One-line description of a cell for tooltips: where it is, status, value, text read, confidence, page."""
+def other_readings(report: Report) -> dict[CellRef, list[Any]]:
+    """Per cell, the values its ``reading`` issues' alternatives give it other than the one it has
+    (another view of the scan, the number as printed before a correction, another placement), in the
+    issues' order: what a reviewer may choose from. ``None`` stands for "printed empty".
+
+    >>> from govreport.report import Alternative
+    >>> r = Report("a.pdf", "2021", cells=[Cell("applications", "new", "natural", 17, "read")],
+    ...            issues=[Issue("low_confidence", "applications", "m", [["new", "natural"]],
+    ...                          alternatives=[Alternative([["new", "natural", 17]], "a"),
+    ...                                        Alternative([["new", "natural", 11]], "b")])])
+    >>> other_readings(r)
+    {('applications', 'new', 'natural'): [11]}
+    """
+    current = {c.key: c.value for c in report.cells}
+    out: dict[CellRef, list[Any]] = {}
+    for issue in report.issues:
+        if issue.about != "reading" or issue.table is None:
+            continue
+        for alt in issue.alternatives:
+            for row, col, value in (v for v in alt.values if len(v) == 3):
+                key = (issue.table, row, col)
+                if key in current and value != current[key] and value not in out.get(key, []):
+                    out.setdefault(key, []).append(value)
+    return out
+
+
+def cell_tip(cell: Cell, template: str | None = None, others: Iterable[Any] = ()) -> str:
+    """One-line description of a cell for tooltips: where it is, status, value, text read, confidence,
+    page, and the other values a reviewer may choose (``others``, :func:`other_readings`)."""
     where = cell_name(template, *cell.key) if template else f"{cell.table} · {cell.row} · {cell.col}"
     parts = [where, status_word(cell.status),
              _("value {value}").format(value="—" if cell.value is None else cell.value)]
@@ -109,6 +137,9 @@ def cell_tip(cell: Cell, template: str | None = None) -> str:
         parts.append(_("confidence {conf:.2f}").format(conf=float(cell.confidence)))
     if cell.page is not None:
         parts.append(_("page {page}").format(page=cell.page))
+    others = ["—" if v is None else str(v) for v in others]
+    if others:
+        parts.append(_("or: {values}").format(values=_(", ").join(others)))
     return " | ".join(parts)
 
 
@@ -151,6 +182,7 @@ def tables_html(report: Report, *, compact: bool = False, id_prefix: str | None 
     ``id_prefix``: give each ``<td>`` the ID :func:`cell_id` ``(id_prefix, cell)``.
     """
     flagged, bad = flagged_cells(report)
+    others = other_readings(report)
     labels = _labels(report.template)
     parts: list[str] = []
     for t in report.tables:
@@ -187,7 +219,8 @@ def tables_html(report: Report, *, compact: bool = False, id_prefix: str | None 
                     val = "■" if c.status == "masked" else "?"
                 parts.append(f"<td{id_attr}{cls_attr} style='background:{COLORS.get(c.status, '#fff')}' "
                              f"data-table='{escape(t)}' data-row='{escape(r)}' data-col='{escape(col)}' "
-                             f"data-status='{escape(c.status)}' title='{escape(cell_tip(c, report.template))}'>"
+                             f"data-status='{escape(c.status)}' "
+                             f"title='{escape(cell_tip(c, report.template, others.get(c.key, ())))}'>"
                              f"{escape(val)}</td>")
             parts.append("</tr>")
         parts.append("</table></details>" if compact else "</table></div>")

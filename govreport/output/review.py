@@ -50,6 +50,7 @@ from govreport.output.html import (
     flagged_cells,
     header_html,
     issues_html,
+    other_readings,
     status_counts,
     table_title,
     tables_html,
@@ -280,7 +281,7 @@ def page_views(report: Report, source_path: str | os.PathLike[str] | Literal[Fal
 
 
 def _box_html(cell: Cell, view: PageView, flagged: set[CellRef],
-              bad: set[CellRef], template: str | None = None) -> str:
+              bad: set[CellRef], template: str | None = None, others: Iterable[Any] = ()) -> str:
     x0, y0, x1, y1 = (float(v) for v in cell.bbox or (0, 0, 0, 0))
     x0, x1 = sorted((x0, x1))
     y0, y1 = sorted((y0, y1))
@@ -296,7 +297,7 @@ def _box_html(cell: Cell, view: PageView, flagged: set[CellRef],
         val = f"<span class='gr-val'>{escape(cell.value)}</span>"
     return (f"<div id='{escape(cell_id('b', cell))}' class='{cls}' style='{style}' data-table='{escape(cell.table)}' "
             f"data-row='{escape(cell.row)}' data-col='{escape(cell.col)}' data-box-status='{escape(cell.status)}' "
-            f"title='{escape(cell_tip(cell, template))}'>{val}</div>")
+            f"title='{escape(cell_tip(cell, template, others))}'>{val}</div>")
 
 
 def _page_html(report: Report, view: PageView, flagged: set[CellRef],
@@ -311,7 +312,8 @@ def _page_html(report: Report, view: PageView, flagged: set[CellRef],
     else:
         body = ""
         cls = "gr-page gr-noimg"
-    boxes = "".join(_box_html(c, view, flagged, bad, report.template) for c in cells)
+    others = other_readings(report)
+    boxes = "".join(_box_html(c, view, flagged, bad, report.template, others.get(c.key, ())) for c in cells)
     pno = _("page {page} · {n} cells").format(page=view.number, n=len(cells))
     return (f"<figure class='{cls}' id='page-{view.number}' data-page='{view.number}' style='{ratio}'>"
             f"<span class='gr-pno'>{escape(pno)}</span>{body}{boxes}</figure>")
@@ -348,8 +350,9 @@ def _off_html(report: Report, page: int | None, cells: list[Cell]) -> str:
     by_table: dict[str, list[Cell]] = {}
     for c in cells:
         by_table.setdefault(c.table, []).append(c)
+    others = other_readings(report)
     items = "".join(f"<li>{escape(table_title(report.template, t))}: " + ", ".join(
-        f"<a href='#{escape(cell_id('c', c))}' title='{escape(cell_tip(c, report.template))}'>"
+        f"<a href='#{escape(cell_id('c', c))}' title='{escape(cell_tip(c, report.template, others.get(c.key, ())))}'>"
         f"{escape(cell_name(report.template, *c.key))}</a>" for c in cs) + "</li>" for t, cs in by_table.items())
     summary = _(", ").join(f"{status_word(s)} {n}" for s, n in status_counts(cells).items())
     head = (_("Not on a page: {n}").format(n=len(cells)) if page is None
