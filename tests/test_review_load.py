@@ -116,3 +116,70 @@ def test_a_born_digital_pdf_prints_its_inconsistency_it_is_never_corrected(tmp_p
     assert not any(x.status == "corrected" for x in report.cells)
     bad = [i for i in report.issues if i.kind == "inconsistent"]
     assert bad and all(i.about == "report" for i in bad) and all([key[1], key[2]] in i.cells for i in bad)
+
+
+def _as_grid_cells(tokens: list, extra_in: str) -> list:
+    """Value tokens as the reader of a ruled grid on a page image gives them (each in its cell's box,
+    the last column's boxes one above the other, a row's on one band, with the recogniser's
+    confidence), and a number too many in the total's cell of the row whose label starts with
+    ``extra_in``: a seal's ring taken for a rule split the cell, its stroke read as a 1."""
+    from dataclasses import replace
+
+    from govreport.layout.tokens import Kind, Token
+
+    out, row = [], []
+
+    def flush(y: int) -> None:
+        values = [t for t in row if t.kind is not Kind.TEXT]
+        at = {id(t): 1000 - 60 * (len(values) - k) for k, t in enumerate(values)}
+        if values and row[0].kind is Kind.TEXT and row[0].text.startswith(extra_in):
+            row.append(Token(Kind.NUMBER, "1", 1, confidence=0.9))  # in the total's cell, right of it
+            at[id(row[-1])] = at[id(values[-1])] + 25
+        out.extend(replace(t, page=1, bbox=(at[id(t)], y, at[id(t)] + 40, y + 30),
+                           confidence=t.confidence or 0.99) if id(t) in at else t for t in row)
+        row.clear()
+
+    for n, t in enumerate(tokens):
+        if t.kind is Kind.BREAK:
+            flush(60 * n)
+            out.append(t)
+        else:
+            row.append(t)
+    flush(60 * len(tokens))
+    return out
+
+
+def test_a_scanned_row_with_a_number_too_many_doubts_that_row_only() -> None:
+    """In a ruled grid the rules keep every row's numbers apart: a row read with one number too many
+    (a seal's ring taken for a rule split a cell) is that row's doubt, named by one issue; the rest of
+    the table stands, right and unflagged. The same row in extracted text (no cells: text may run
+    column by column) still puts the whole table in question."""
+    from govreport.layout.text import read_text
+    from govreport.pipeline import build_report
+    from govreport.settings import ExtractSettings
+
+    truth = random_truth("gov2021", seed=11, variant="split")
+    settings_ = ExtractSettings()
+    row = "一、本年新收"
+    text_layout = read_text(tab_text(truth).encode("utf-8"), settings_)
+    layout = replace_tokens(text_layout, _as_grid_cells(text_layout.tokens, row))
+    report = build_report(layout, "grid", settings_)
+    assert not [i for i in report.issues if i.kind == "structure"]
+    flagged = report.issue_cells()
+    assert {k for k in flagged if k[0] == APPS} == {(APPS, "new", c.col) for c in report.cells
+                                                    if c.table == APPS and c.row == "new"}
+    assert any(i.kind == "unplaced" and i.about == "reading" for i in report.issues)
+    assert not _silent(report, truth)
+    assert all(report.cell(*k).value == v for k, v in truth.values.items() if k[0] == APPS and k[1] != "new")
+
+    from dataclasses import replace
+
+    exact = [replace(t, confidence=None) for t in layout.tokens]
+    report = build_report(replace_tokens(text_layout, exact), "text", settings_)
+    assert any(i.kind == "structure" and len(i.cells) > 100 for i in report.issues)
+
+
+def replace_tokens(layout, tokens):
+    from dataclasses import replace
+
+    return replace(layout, tokens=tokens, input_kind="scanned_pdf", pages=1, dpi=200)

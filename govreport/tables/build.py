@@ -52,8 +52,12 @@ def _fmt(v: float | int | None) -> str:
 
 
 def _eq_message(spec: TableSpec, eq: Equation, cells: dict[CellKey, Cell]) -> str:
-    """A failing equation in words, with the cells' printed labels and values."""
-    return equation_text(spec, eq, {k: cells[k].value for k in eq.cells})
+    """A failing equation in words, with the cells' printed labels and values (a corrected cell's
+    as it was read: the equation failed as printed)."""
+    def printed(c: Cell) -> int | float | None:
+        read = parse_number(c.text or "") if c.status == "corrected" else None
+        return read if read is not None else c.value
+    return equation_text(spec, eq, {k: printed(cells[k]) for k in eq.cells})
 
 
 def _exact(cell: Cell) -> bool:
@@ -525,6 +529,17 @@ def _structure(spec: TableSpec, variant: str | None, units: list[Unit], placemen
             "cell each belongs to is in question").format(runs=", ".join(map(str, units[u].parts))),
             [list(k) for k in keys]))
     overflow = [u for u, extra in enumerate(placement.unplaced) if extra]
+    if overflow and all(_cut_by_rules(units[u], len(placement.unplaced[u]), n) for u in overflow):
+        # a scanned grid row with a number too many (a seal's ring read as a rule split a cell, a
+        # stroke read as a digit): the rules keep other rows' numbers out of it, so the doubt is
+        # the row's own, which its ``unplaced`` issue names
+        row_keys: set[CellKey] = set()
+        for u in overflow:
+            row_keys |= set(units[u].cells)
+            for i, key in placement.blanks[u]:
+                if i is None and cells[key].status == "blank":
+                    cells[key].status, cells[key].text = "missing", None
+        return row_keys
     if overflow:
         every = set(cells)
         for blanks in placement.blanks:
@@ -555,6 +570,20 @@ def _structure(spec: TableSpec, variant: str | None, units: list[Unit], placemen
             "rows printed without a readable label were placed by their order alone, and another placement fits as "
             "well"), [list(k) for k in sorted(keys)]))
     return out
+
+
+def _cut_by_rules(unit: Unit, extra: int, columns: int) -> bool:
+    """Whether a row's numbers were each read from a cell of a ruled grid (a recogniser's readings
+    with their boxes on one line of the page) and it has fewer numbers too many than half a row:
+    a row's cells split or a mark read as a number, not the numbers of other rows (as in text
+    extracted column by column, or two rows merged where a rule was lost)."""
+    slots = [t for t in unit.slots if t.kind is not Kind.BREAK]
+    if not slots or 2 * extra >= columns:
+        return False
+    if any(t.confidence is None or t.bbox is None or t.page != slots[0].page for t in slots):
+        return False
+    tops, bottoms = [t.bbox[1] for t in slots], [t.bbox[3] for t in slots]  # type: ignore[index]
+    return max(tops) < min(bottoms)  # every cell on the row's one band of the page
 
 
 def _convert_amounts(spec: TableSpec, units: list[Unit], placement: Placement, cells: dict[CellKey, Cell],
