@@ -364,9 +364,86 @@ def build_tables(match: Match, settings: ExtractSettings) -> tuple[list[Cell], l
                                 _("the text does not say which columns these numbers are in, and more than one "
                                   "placement fits the arithmetic"), [list(k) for k in sorted(ambiguous)],
                                 alternatives=_placements(spec, placement, cells, ambiguous)))
-        _status_issues(spec, cells, units, settings, issues)
+        confirmed = _confirm(spec, variant, cells, settings.low_confidence, issues)
+        _status_issues(spec, cells, units, settings, issues, confirmed)
         out_cells.extend(cells.values())
     return out_cells, issues
+
+
+#: issues around which a table's arithmetic may still confirm its readings (the cells they name
+#: are set aside); any other (a placement or structure doubt) leaves every doubtful reading flagged
+_SET_ASIDE = frozenset({"empty_column", "unplaced", "low_confidence", "corrected", "inconsistent"})
+
+
+def _confirm(spec: TableSpec, variant: str | None, cells: dict[CellKey, Cell], low_confidence: float,
+             issues: list[Issue]) -> set[CellKey]:
+    """The doubtful readings (a recogniser's, under ``low_confidence``) that the table's arithmetic
+    confirms, returned; and the ``inconsistent`` issues its confirmed corrections settle, dropped.
+
+    A cell is confirmed where two equations through it (a row total and a column total) have every
+    other cell sure, and each gives the cell the value it has; sure are the confident readings and
+    the cells confirmed before (one at a time, until none is left to confirm). For a confirmed
+    value to be wrong, a misreading in each of the two equations would have to offset its error:
+    three errors, not two; a set of doubtful cells that could absorb one misreading between them
+    confirms none of them. An equation that failed as read, runs through a correction and holds
+    with its cells all sure is settled: the correction's own issue says what was read. Cells
+    another issue questions (a row with a number too many, a cell only doubtful readings would
+    fix) are never sure; a placement or structure doubt in the table confirms nothing."""
+    mine = [i for i in issues if i.table == spec.id]
+    if any(i.kind not in _SET_ASIDE for i in mine):
+        return set()
+    aside = {(rc[0], rc[1]) for i in mine if i.kind in ("unplaced", "low_confidence") for rc in i.cells
+             if len(rc) == 2}
+    low = {k for k, c in cells.items() if c.status in ("read", "blank") and c.confidence is not None
+           and c.confidence < low_confidence}
+    sure = {k: float(c.value or 0) for k, c in cells.items()  # (printed empty: 0)
+            if ((c.status == "read" and c.value is not None) or c.status == "blank") and k not in low | aside}
+    open_ = {k: float(c.value or 0) for k, c in cells.items() if k not in sure and k not in aside
+             and c.status in ("read", "blank", "corrected", "inferred")
+             and (c.value is not None or c.status == "blank")}
+    if not open_:
+        return set()
+    if not [i for i in mine if i.kind in ("corrected", "inconsistent")]:
+        # the arithmetic holds as read: a doubtful reading the confident ones fix (all doubtful
+        # readings set aside at once) is right unless several misreadings offset each other in
+        # every equation through them (a rectangle of four)
+        lower = {(r.id, c.id): c.lower_bound for r in spec.active_rows(variant) for c in spec.columns}
+        eqs = spec.equations(variant)
+        res = analyse(eqs, sure, [k for k in cells if k not in sure], lower)
+        if not res.violated:
+            for k in [k for k in open_ if k in low and k in res.fixed]:
+                if abs(res.fixed[k] - open_[k]) < 1e-9 and sum(k in e.cells for e in eqs) >= 2:
+                    sure[k] = open_.pop(k)
+    through: dict[CellKey, list[Equation]] = {}
+    for e in spec.equations(variant):
+        for k in e.cells:
+            through.setdefault(k, []).append(e)
+    confirmed = True
+    while confirmed:
+        confirmed = False
+        for k in list(open_):
+            checks = [_solved_for(e, k, sure) for e in through.get(k, [])]
+            checks = [v for v in checks if v is not None]
+            if len(checks) >= 2 and all(abs(v - open_[k]) < 1e-9 for v in checks):
+                sure[k] = open_.pop(k)
+                confirmed = True
+    by_cells = {frozenset(e.cells): e for es in through.values() for e in es}
+    for i in mine:
+        e = by_cells.get(frozenset((rc[0], rc[1]) for rc in i.cells if len(rc) == 2))
+        if (i.kind == "inconsistent" and e is not None and all(k in sure for k in e.cells)
+                and any(cells[k].status == "corrected" for k in e.cells)
+                and abs(sum(sure[k] for k in e.lhs) - sum(sure[k] for k in e.rhs)) < 1e-9):
+            issues.remove(i)  # it failed as read and a confirmed correction settles it
+    return {k for k in low if k in sure}
+
+
+def _solved_for(e: Equation, k: CellKey, sure: dict[CellKey, float]) -> float | None:
+    """The value equation ``e`` gives cell ``k`` where every other cell of it is ``sure``."""
+    if any(x not in sure for x in e.cells if x != k):
+        return None
+    lhs = sum(sure[x] for x in e.lhs if x != k)
+    rhs = sum(sure[x] for x in e.rhs if x != k)
+    return rhs - lhs if k in e.lhs else lhs - rhs
 
 
 def weigh_alternatives(cells: list[Cell], issues: list[Issue]) -> None:
@@ -636,7 +713,7 @@ def _glued_issues(spec: TableSpec, split: Split, cells: dict[CellKey, Cell], iss
 
 
 def _status_issues(spec: TableSpec, cells: dict[CellKey, Cell], units: list, settings: ExtractSettings,
-                   issues: list[Issue]) -> None:
+                   issues: list[Issue], confirmed: set[CellKey] = frozenset()) -> None:
     masked = [list(k) for k, c in cells.items() if c.status == "masked"]
     if masked:
         issues.append(Issue("masked", spec.id, _("{n} redacted cell(s) the arithmetic cannot recover").format(
@@ -647,7 +724,8 @@ def _status_issues(spec: TableSpec, cells: dict[CellKey, Cell], units: list, set
                else _("{n} cell(s) not found").format(n=len(missing)))
         issues.append(Issue("missing", spec.id, msg, missing))
     low = [list(k) for k, c in cells.items()
-           if c.status in ("read", "blank") and c.confidence is not None and c.confidence < settings.low_confidence]
+           if c.status in ("read", "blank") and c.confidence is not None and c.confidence < settings.low_confidence
+           and k not in confirmed]
     if low:
         issues.append(Issue("low_confidence", spec.id,
                             _("{n} cell(s) read (as a number or as empty) with confidence under {limit}").format(
