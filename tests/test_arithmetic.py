@@ -111,7 +111,8 @@ def test_equation_counts(template_id):
 
 def test_doubtful_readings_are_set_aside_when_the_arithmetic_fails():
     """Two misreads OCR was unsure of break the table; set aside, the arithmetic fixes them and
-    the masked cell too. The equations that failed as read are still reported."""
+    the masked cell too. Each correction is checked by a row and a column of sure cells, so the
+    equations that failed as read are settled: the corrections' issues say what was read."""
     import dataclasses
 
     from govreport.layout.text import text_to_tokens
@@ -131,7 +132,10 @@ def test_doubtful_readings_are_set_aside_when_the_arithmetic_fails():
     assert (r.cell(*m).status, r.cell(*m).value) == ("inferred", truth.values[m])
     flagged = r.issue_cells()
     assert a in flagged and b in flagged
-    assert any(i.kind == "inconsistent" for i in r.issues)
+    assert not any(i.kind == "inconsistent" for i in r.issues)
+    for key in (a, b):
+        issue = next(i for i in r.issues if i.kind == "corrected" and [key[1], key[2]] in i.cells)
+        assert any(alt.values == [[key[1], key[2], int(r.cell(*key).text)]] for alt in issue.alternatives)
 
 
 def test_confident_misreads_are_not_set_aside():
