@@ -226,8 +226,9 @@ def _set_doubtful_aside(spec: TableSpec, cells: dict[CellKey, Cell], eqs: list[E
 
     If the equations then hold, the cells they fix are filled in: a doubtful reading they fix to
     another whole number is ``corrected``, a masked or missing cell ``inferred``. The failing
-    equations are still reported as read, so every cell in them stays flagged. Returns the
-    inferred cells, or ``None`` if setting the doubtful readings aside does not help.
+    equations are reported as read (every cell in them flagged) unless :func:`_confirm` finds the
+    corrections checked by a row and a column of sure cells. Returns the inferred cells, or
+    ``None`` if setting the doubtful readings aside does not help.
 
     The deeply doubtful readings are set aside before the merely doubtful, and at each level
     first those the ``failing`` equations run through (fewer unknowns: the arithmetic fixes more
