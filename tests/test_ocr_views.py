@@ -46,21 +46,23 @@ def test_views_are_one_list_of_named_functions():
         assert callable(v.crops) and v.crops.__doc__, f"{v.name}: a view is a function that says what it cuts"
 
 
+def _judged(view: str, cr: CellRead, new: ViewReading) -> str:
+    """The one rule's verdict on ``new`` from ``view``, applied to ``cr``."""
+    trust = _view(view).trust
+    verdict = views.judge(cr.reading(), new, trust, cr)
+    views._apply(cr, new, trust, verdict)
+    return verdict
+
+
 def test_a_seal_view_takes_a_number_where_there_was_none_doubted_the_most():
     cr = _cell("臼", 0.6)
-    v = _view("without_light")
-    new = ViewReading("ink", "17", 0.9)
-    assert views.judge(cr.reading(), new, v.trust, cr) == "take"
-    views._apply(cr, new, v.trust, "take")
+    assert _judged("without_light", cr, ViewReading("ink", "17", 0.9)) == "take"
     assert (cr.text, cr.conf) == ("17", PART_READ_CONF)
 
 
 def test_a_clear_reading_a_seal_view_contradicts_is_doubted_not_overturned():
     cr = _cell("17", 0.97)
-    v = _view("without_ring")
-    new = ViewReading("ink", "11", 0.99)
-    assert views.judge(cr.reading(), new, v.trust, cr) == "doubt"
-    views._apply(cr, new, v.trust, "doubt")
+    assert _judged("without_ring", cr, ViewReading("ink", "11", 0.99)) == "doubt"
     assert (cr.text, cr.conf) == ("17", SEAL_READ_CONF)
 
 

@@ -16,7 +16,7 @@ from govreport.settings import ExtractSettings
 from govreport.tables.glued import Memo, Split, prints_empty_cells, split_glued
 from govreport.tables.match import Match, Unit
 from govreport.tables.placement import Placement, place
-from govreport.tables.solve import analyse
+from govreport.tables.solve import analyse, holds, solved_for
 from govreport.tables.words import cell_label, col_label, equation_text, row_label, rows_text
 from govreport.types import CellKey
 
@@ -138,7 +138,7 @@ def _check_table(spec: TableSpec, variant: str | None, cells: dict[CellKey, Cell
     known = {k: float(c.value) for k, c in cells.items()
              if c.status == "read" and c.value is not None and k not in doubtful}
     unknown = [k for k, c in cells.items() if c.status in ("blank", "masked", "missing") and k not in doubtful]
-    lower = {(r.id, c.id): c.lower_bound for r in spec.active_rows(variant) for c in spec.columns}
+    lower = _lower_bounds(spec, variant)
     tainted = {x for e in eqs if any(k in suspect for k in e.cells) for x in e.cells}
     # a number taken from a text layer, a text file or a Word/HTML cell is what the document prints:
     # never "corrected" (only a recogniser's reading can be a misreading)
@@ -376,6 +376,10 @@ def build_tables(match: Match, settings: ExtractSettings) -> tuple[list[Cell], l
 _SET_ASIDE = frozenset({"empty_column", "unplaced", "low_confidence", "corrected", "inconsistent"})
 
 
+def _lower_bounds(spec: TableSpec, variant: str | None) -> dict[CellKey, float | None]:
+    return {(r.id, c.id): c.lower_bound for r in spec.active_rows(variant) for c in spec.columns}
+
+
 def _confirm(spec: TableSpec, variant: str | None, cells: dict[CellKey, Cell], low_confidence: float,
              issues: list[Issue]) -> set[CellKey]:
     """The doubtful readings (a recogniser's, under ``low_confidence``) that the table's arithmetic
@@ -404,47 +408,37 @@ def _confirm(spec: TableSpec, variant: str | None, cells: dict[CellKey, Cell], l
              and (c.value is not None or c.status == "blank")}
     if not open_:
         return set()
+    eqs = spec.equations(variant)
     if not [i for i in mine if i.kind in ("corrected", "inconsistent")]:
         # the arithmetic holds as read: a doubtful reading the confident ones fix (all doubtful
         # readings set aside at once) is right unless several misreadings offset each other in
         # every equation through them (a rectangle of four)
-        lower = {(r.id, c.id): c.lower_bound for r in spec.active_rows(variant) for c in spec.columns}
-        eqs = spec.equations(variant)
-        res = analyse(eqs, sure, [k for k in cells if k not in sure], lower)
+        res = analyse(eqs, sure, [k for k in cells if k not in sure], _lower_bounds(spec, variant))
         if not res.violated:
             for k in [k for k in open_ if k in low and k in res.fixed]:
                 if abs(res.fixed[k] - open_[k]) < 1e-9 and sum(k in e.cells for e in eqs) >= 2:
                     sure[k] = open_.pop(k)
     through: dict[CellKey, list[Equation]] = {}
-    for e in spec.equations(variant):
+    for e in eqs:
         for k in e.cells:
             through.setdefault(k, []).append(e)
     confirmed = True
     while confirmed:
         confirmed = False
         for k in list(open_):
-            checks = [_solved_for(e, k, sure) for e in through.get(k, [])]
+            checks = [solved_for(e, k, sure) for e in through.get(k, [])]
             checks = [v for v in checks if v is not None]
             if len(checks) >= 2 and all(abs(v - open_[k]) < 1e-9 for v in checks):
                 sure[k] = open_.pop(k)
                 confirmed = True
-    by_cells = {frozenset(e.cells): e for es in through.values() for e in es}
+    by_cells = {frozenset(e.cells): e for e in eqs}
     for i in mine:
         e = by_cells.get(frozenset((rc[0], rc[1]) for rc in i.cells if len(rc) == 2))
         if (i.kind == "inconsistent" and e is not None and all(k in sure for k in e.cells)
                 and any(cells[k].status == "corrected" for k in e.cells)
-                and abs(sum(sure[k] for k in e.lhs) - sum(sure[k] for k in e.rhs)) < 1e-9):
+                and holds([e], sure)):
             issues.remove(i)  # it failed as read and a confirmed correction settles it
     return {k for k in low if k in sure}
-
-
-def _solved_for(e: Equation, k: CellKey, sure: dict[CellKey, float]) -> float | None:
-    """The value equation ``e`` gives cell ``k`` where every other cell of it is ``sure``."""
-    if any(x not in sure for x in e.cells if x != k):
-        return None
-    lhs = sum(sure[x] for x in e.lhs if x != k)
-    rhs = sum(sure[x] for x in e.rhs if x != k)
-    return rhs - lhs if k in e.lhs else lhs - rhs
 
 
 def weigh_alternatives(cells: list[Cell], issues: list[Issue]) -> None:

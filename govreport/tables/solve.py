@@ -107,8 +107,18 @@ def propagate(eqs: Sequence[Equation], known: Mapping[CellKey, float], unknown: 
     return fixed
 
 
-def _holds(eqs: Sequence[Equation], vals: Mapping[CellKey, float]) -> bool:
+def holds(eqs: Sequence[Equation], vals: Mapping[CellKey, float]) -> bool:
+    """Every equation holds with ``vals`` (which give each of their cells a value)."""
     return all(abs(sum(vals[k] for k in e.lhs) - sum(vals[k] for k in e.rhs)) <= TOL for e in eqs)
+
+
+def solved_for(eq: Equation, k: CellKey, vals: Mapping[CellKey, float]) -> float | None:
+    """The value ``eq`` gives cell ``k`` where ``vals`` give every other cell of it one."""
+    if any(x not in vals for x in eq.cells if x != k):
+        return None
+    lhs = sum(vals[x] for x in eq.lhs if x != k)
+    rhs = sum(vals[x] for x in eq.rhs if x != k)
+    return rhs - lhs if k in eq.lhs else lhs - rhs
 
 
 def _bounds(unknown: Sequence[CellKey], lower: Mapping[CellKey, float | None]) -> list[tuple[float | None, None]]:
@@ -186,7 +196,7 @@ def analyse(eqs: Sequence[Equation], known: Mapping[CellKey, float], unknown: Se
     lower = lower or {}
     eqs = [e for e in eqs if all(k in known or k in unknown for k in e.cells)]
     quick = propagate(eqs, known, unknown, lower)
-    if quick is not None and len(quick) == len(set(unknown)) and _holds(eqs, {**known, **quick}):
+    if quick is not None and len(quick) == len(set(unknown)) and holds(eqs, {**known, **quick}):
         return Analysis(True, quick)  # everything forced by substitution: no LP needed
     total, slack = min_slack(eqs, known, unknown, lower)
     if total <= TOL:

@@ -42,6 +42,7 @@ from govreport.report import Cell, Issue
 from govreport.tables.labels import norm, similarity
 from govreport.tables.match import Match, Unit
 from govreport.tables.segments import Segment
+from govreport.tables.solve import holds
 from govreport.tables.words import cell_label, row_label
 from govreport.types import CellKey
 
@@ -413,10 +414,7 @@ def _pinned_by_arithmetic(spec: TableSpec, variant: str | None, cells: dict[Cell
             return False
         values[k] = float(c.value or 0)
 
-    def holds(v: dict[CellKey, float]) -> bool:
-        return all(abs(sum(v[k] for k in e.lhs) - sum(v[k] for k in e.rhs)) < 1e-6 for e in eqs)
-
-    if not eqs or not holds(values):
+    if not eqs or not holds(eqs, values):
         return False
     others = named if named is not None else [r.id for r in spec.active_rows(variant)]
     if not others:
@@ -432,7 +430,7 @@ def _pinned_by_arithmetic(spec: TableSpec, variant: str | None, cells: dict[Cell
                 a, b = (row, col.id), (other, col.id)
                 if a in values and b in values:
                     swapped[a], swapped[b] = values[b], values[a]
-            if holds(swapped):
+            if holds(eqs, swapped):
                 return False
     return True
 
